@@ -1,0 +1,286 @@
+"""One episode's kernel: start through a kernelspec (and so its provisioner), execute cells, shut down.
+
+Modelled on nbclient's cell loop: each cell races its iopub stream against a deadline, with a liveness poll
+about once a second, so a dead kernel becomes a result instead of a hang. Readiness uses our own handshake
+instead of ``wait_for_ready`` (which polls every 0.2 s and ends on a 0.2 s drain): a ``kernel_info`` round trip
+plus one iopub message, which proves the iopub subscription is live so the first cell's output is not lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from queue import Empty
+from typing import Any, Literal
+
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import NoSuchKernel
+from nbformat import NotebookNode
+
+from ..errors import DeadKernelError, KernelStartError
+from .outputs import OutputCollector, OutputLimits, render_text, stdout_of, strip_ansi, truncate
+
+__all__ = ["CellResult", "ExecutionError", "KernelSession"]
+
+CellStatus = Literal["ok", "error", "timeout", "dead"]
+
+LIVENESS_POLL_S = 1.0
+INTERRUPT_GRACE_S = 3.0
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class ExecutionError:
+    ename: str
+    evalue: str
+    traceback: list[str]
+
+    def text(self) -> str:
+        return strip_ansi("\n".join(self.traceback)) or f"{self.ename}: {self.evalue}"
+
+
+@dataclass
+class CellResult:
+    """What one executed cell produced.
+
+    ``outputs`` are nbformat outputs (kept up to the notebook cap); ``text`` is the agent's view (capped);
+    ``status`` is ``ok``, ``error`` (an exception in the cell), ``timeout`` (interrupted; the kernel lives
+    unless ``kernel_alive`` is False) or ``dead`` (the kernel died during the cell).
+    """
+
+    code: str
+    status: CellStatus
+    outputs: list[NotebookNode]
+    execution_count: int | None
+    duration: float
+    text: str
+    stdout: str
+    error: ExecutionError | None = None
+    kernel_alive: bool = True
+    timing: dict[str, str] = field(default_factory=dict)
+
+
+class KernelSession:
+    """A kernel owned by one episode. Async; use ``async with`` or ``start()``/``shutdown()``."""
+
+    def __init__(
+        self,
+        kernel_name: str = "medgym-local",
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        env: dict[str, str] | None = None,
+        limits: OutputLimits | None = None,
+        launch_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = os.fspath(cwd) if cwd is not None else None
+        self.env = env
+        self.limits = limits or OutputLimits()
+        self.launch_kwargs = dict(launch_kwargs or {})
+        self.km: AsyncKernelManager | None = None
+        self.kc: Any = None
+        self.last_error: ExecutionError | None = None
+        self._runtime_dir: str | None = None
+
+    async def __aenter__(self) -> KernelSession:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.shutdown()
+
+    @property
+    def started(self) -> bool:
+        return self.kc is not None
+
+    @property
+    def pid(self) -> int | None:
+        """The pid of the kernel (or of its sandbox launcher) on the host, while it runs."""
+        prov = self.km.provisioner if self.km else None
+        proc = getattr(prov, "process", None)
+        return getattr(proc, "pid", None)
+
+    async def start(self, timeout: float = 60.0) -> None:
+        """Launch the kernel and wait until it answers and its iopub stream is live."""
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        km.shutdown_wait_time = 2.0
+        # ZMQ over ipc sockets in a private directory: no TCP ports to race for or expose, and the same
+        # directory is what a sandboxing provisioner binds into the sandbox.
+        self._runtime_dir = tempfile.mkdtemp(prefix="medgym-kernel-")
+        km.transport = "ipc"
+        km.ip = os.path.join(self._runtime_dir, "kernel")
+        km.connection_file = os.path.join(self._runtime_dir, "connection.json")
+        try:
+            kw: dict[str, Any] = dict(self.launch_kwargs)
+            if self.cwd:
+                kw["cwd"] = self.cwd
+            if self.env is not None:
+                kw["env"] = self.env
+            await km.start_kernel(**kw)
+        except NoSuchKernel as exc:
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            raise KernelStartError(
+                f"no kernelspec named {self.kernel_name!r}; install medgym-nb into this environment "
+                "(pip install -e .) so its kernelspecs land in share/jupyter/kernels"
+            ) from exc
+        except Exception as exc:
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            raise KernelStartError(f"kernel {self.kernel_name!r} failed to start: {exc}") from exc
+        self.km = km
+        self.kc = km.client()
+        self.kc.start_channels()
+        try:
+            await self._handshake(timeout)
+        except BaseException:
+            await self.shutdown()
+            raise
+
+    async def _handshake(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not await self.is_alive():
+                raise KernelStartError(f"kernel {self.kernel_name!r} exited during start-up")
+            msg_id = self.kc.kernel_info()
+            if not await self._await_shell_reply(msg_id, timeout=1.0):
+                continue
+            try:
+                await self.kc.get_iopub_msg(timeout=0.25)
+                return
+            except Empty:
+                continue
+        raise KernelStartError(f"kernel {self.kernel_name!r} did not become ready within {timeout:.0f} s")
+
+    async def _await_shell_reply(self, msg_id: str, timeout: float) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                msg = await self.kc.get_shell_msg(timeout=remaining)
+            except Empty:
+                return None
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+        return None
+
+    async def is_alive(self) -> bool:
+        return self.km is not None and await self.km.is_alive()
+
+    async def execute(self, code: str, *, timeout: float = 120.0, store_history: bool = True) -> CellResult:
+        """Run one cell. Never raises for what the code does; raises DeadKernelError if the kernel is gone."""
+        if self.kc is None or not await self.is_alive():
+            raise DeadKernelError("the kernel is not running; start a new session")
+        collector = OutputCollector(self.limits)
+        started = time.monotonic()
+        timing = {"iopub.execute_input": _now()}
+        msg_id = self.kc.execute(code, store_history=store_history, allow_stdin=False)
+        status: CellStatus = "ok"
+        alive = True
+        done = await self._collect(msg_id, collector, started + timeout)
+        if done is None:
+            alive = False
+            status = "dead"
+        elif not done:
+            status = "timeout"
+            await self.km.interrupt_kernel()  # type: ignore[union-attr]
+            done = await self._collect(msg_id, collector, time.monotonic() + INTERRUPT_GRACE_S)
+            if not done:
+                alive = False
+                await self._kill()
+        reply = await self._await_shell_reply(msg_id, timeout=2.0) if alive else None
+        timing["shell.execute_reply"] = _now()
+        outputs = collector.finish()
+        error = _first_error(outputs)
+        if status == "ok" and reply is not None and reply["content"].get("status") == "error":
+            status = "error"
+            error = error or ExecutionError(
+                reply["content"].get("ename", ""), reply["content"].get("evalue", ""),
+                reply["content"].get("traceback", []),
+            )
+        elif status == "ok" and error is not None:
+            status = "error"
+        if error is not None:
+            self.last_error = error
+        count = reply["content"].get("execution_count") if reply else None
+        text = render_text(outputs)
+        if status == "timeout":
+            text += f"\n[medgym: the cell exceeded its {timeout:g} s time limit and was interrupted"
+            text += "; the variables defined so far are kept]" if alive else (
+                "; it ignored the interrupt, so the kernel was killed and its state is lost]")
+        elif status == "dead":
+            text += "\n[medgym: the kernel died while running this cell; its state is lost]"
+        return CellResult(
+            code=code,
+            status=status,
+            outputs=outputs,
+            execution_count=count,
+            duration=time.monotonic() - started,
+            text=truncate(text, self.limits.agent_chars),
+            stdout=stdout_of(outputs),
+            error=error,
+            kernel_alive=alive,
+            timing=timing,
+        )
+
+    async def _collect(self, msg_id: str, collector: OutputCollector, deadline: float) -> bool | None:
+        """Gather iopub output of ``msg_id`` until idle (True), the deadline (False) or kernel death (None)."""
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                msg = await self.kc.get_iopub_msg(timeout=min(remaining, LIVENESS_POLL_S))
+            except Empty:
+                if not await self.is_alive():
+                    return None
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["header"]["msg_type"] == "status":
+                if msg["content"]["execution_state"] == "idle":
+                    return True
+                continue
+            collector.add(msg)
+        return None if not await self.is_alive() else False
+
+    async def interrupt(self) -> None:
+        if self.km is not None:
+            await self.km.interrupt_kernel()
+
+    async def _kill(self) -> None:
+        if self.km is not None:
+            with contextlib.suppress(Exception):
+                await self.km.shutdown_kernel(now=True)
+
+    async def shutdown(self) -> None:
+        """Stop the kernel and reap its process; safe to call twice and on a dead kernel."""
+        km, kc = self.km, self.kc
+        self.kc = None
+        if kc is not None:
+            kc.stop_channels()
+        if km is None:
+            return
+        self.km = None
+        try:
+            if await km.is_alive():
+                await asyncio.wait_for(km.shutdown_kernel(now=False), timeout=10)
+            else:
+                await km.shutdown_kernel(now=True)
+        except Exception:
+            with contextlib.suppress(Exception):
+                await km.shutdown_kernel(now=True)
+        finally:
+            if self._runtime_dir:
+                shutil.rmtree(self._runtime_dir, ignore_errors=True)
+                self._runtime_dir = None
+
+
+def _first_error(outputs: list[NotebookNode]) -> ExecutionError | None:
+    for out in outputs:
+        if out.get("output_type") == "error":
+            return ExecutionError(out.get("ename", ""), out.get("evalue", ""), list(out.get("traceback", [])))
+    return None
