@@ -1,0 +1,1 @@
+"""Task families: how instances are generated and solved, per kind of problem."""

@@ -1,0 +1,6 @@
+"""Tasks: the model, the catalog of sources, and importers for the official MedAgentGym files."""
+
+from .catalog import get_task, list_sources, load_tasks
+from .model import ACTIONS, AnswerSpec, Task
+
+__all__ = ["ACTIONS", "AnswerSpec", "Task", "get_task", "list_sources", "load_tasks"]

@@ -1,0 +1,90 @@
+"""The catalog: which sources exist, and ``load_tasks`` for built-in suites and official task files."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from ..data.cache import cached_build
+from ..errors import TaskFileError, UnknownSourceError, UnknownTaskError
+from ..families import ehrsql
+from .model import Task
+from .official import read_task_file
+
+__all__ = ["get_task", "list_sources", "load_tasks"]
+
+SUITE_VERSION = "v1"
+_SuiteBuilder = Callable[[Path, int], list[Task]]
+
+_SUITES: dict[str, _SuiteBuilder] = {
+    "mimic_iii": lambda root, seed: ehrsql.build_suite(root, seed=seed),
+}
+
+
+def list_sources() -> list[str]:
+    """Sources with a built-in synthetic suite."""
+    return sorted(_SUITES)
+
+
+def _unknown(source: str) -> UnknownSourceError:
+    hint = difflib.get_close_matches(source, list_sources(), n=1)
+    maybe = f" Did you mean {hint[0]!r}?" if hint else ""
+    return UnknownSourceError(f"unknown task source {source!r}.{maybe} Known: {', '.join(list_sources())}")
+
+
+def _suite_file(source: str, seed: int) -> Path:
+    builder = _SUITES.get(source)
+    if builder is None:
+        raise _unknown(source)
+
+    def build(root: Path) -> None:
+        tasks = builder(root, seed)
+        with (root / "tasks.jsonl").open("w", encoding="utf-8") as fh:
+            for task in tasks:
+                fh.write(task.model_dump_json() + "\n")
+
+    return cached_build(f"{source}-{SUITE_VERSION}-seed{seed}", build) / "tasks.jsonl"
+
+
+def load_tasks(
+    source: str, split: str | None = None, *, path: str | Path | None = None, seed: int = 0
+) -> list[Task]:
+    """Tasks of ``source``: the built-in synthetic suite, or the official files under ``path``.
+
+    ``path`` may be a task file or a MedAgentGym ``data`` folder (``<path>/<source>/*_tasks.jsonl``).
+    """
+    if path is None:
+        suite = _suite_file(source, seed)
+        tasks = [_resolve(Task.model_validate(json.loads(line)), suite.parent) for line in suite.open()]
+    else:
+        tasks = [t for f in _task_files(Path(path), source) for t in read_task_file(f, source)]
+    return [t for t in tasks if split is None or t.split == split]
+
+
+def _resolve(task: Task, root: Path) -> Task:
+    if task.data_dir is not None and not Path(task.data_dir).is_absolute():
+        task = task.model_copy(update={"data_dir": str(root / task.data_dir)})
+    return task
+
+
+def _task_files(path: Path, source: str) -> list[Path]:
+    if path.is_file():
+        return [path]
+    for folder in (path / source, path):
+        files = sorted(folder.glob("*_tasks.jsonl")) + sorted(folder.glob("*_tasks.sample.jsonl"))
+        if files:
+            return files
+    raise TaskFileError(f"no task files for {source!r} under {path} (expected {path}/{source}/*_tasks.jsonl)")
+
+
+def get_task(task_id: str, *, source: str | None = None, path: str | Path | None = None) -> Task:
+    """Find one task by id; without ``source``, built-in suites are searched (their ids start with it)."""
+    prefix = task_id.split(".", 1)[0]
+    sources = [source] if source else [prefix] if prefix in _SUITES else list_sources()
+    for src in sources:
+        for task in load_tasks(src, path=path):
+            if task.id == task_id:
+                return task
+    raise UnknownTaskError(f"no task with id {task_id!r}; list them with `medgym tasks list`")
