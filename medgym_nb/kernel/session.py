@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -89,7 +87,6 @@ class KernelSession:
         self.km: AsyncKernelManager | None = None
         self.kc: Any = None
         self.last_error: ExecutionError | None = None
-        self._runtime_dir: str | None = None
 
     async def __aenter__(self) -> KernelSession:
         await self.start()
@@ -113,12 +110,6 @@ class KernelSession:
         """Launch the kernel and wait until it answers and its iopub stream is live."""
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         km.shutdown_wait_time = 2.0
-        # ZMQ over ipc sockets in a private directory: no TCP ports to race for or expose, and the same
-        # directory is what a sandboxing provisioner binds into the sandbox.
-        self._runtime_dir = tempfile.mkdtemp(prefix="medgym-kernel-")
-        km.transport = "ipc"
-        km.ip = os.path.join(self._runtime_dir, "kernel")
-        km.connection_file = os.path.join(self._runtime_dir, "connection.json")
         try:
             kw: dict[str, Any] = dict(self.launch_kwargs)
             if self.cwd:
@@ -127,13 +118,11 @@ class KernelSession:
                 kw["env"] = self.env
             await km.start_kernel(**kw)
         except NoSuchKernel as exc:
-            shutil.rmtree(self._runtime_dir, ignore_errors=True)
             raise KernelStartError(
                 f"no kernelspec named {self.kernel_name!r}; install medgym-nb into this environment "
                 "(pip install -e .) so its kernelspecs land in share/jupyter/kernels"
             ) from exc
         except Exception as exc:
-            shutil.rmtree(self._runtime_dir, ignore_errors=True)
             raise KernelStartError(f"kernel {self.kernel_name!r} failed to start: {exc}") from exc
         self.km = km
         self.kc = km.client()
@@ -273,10 +262,6 @@ class KernelSession:
         except Exception:
             with contextlib.suppress(Exception):
                 await km.shutdown_kernel(now=True)
-        finally:
-            if self._runtime_dir:
-                shutil.rmtree(self._runtime_dir, ignore_errors=True)
-                self._runtime_dir = None
 
 
 def _first_error(outputs: list[NotebookNode]) -> ExecutionError | None:

@@ -1,0 +1,7 @@
+"""Typed comparators and papermill-run grader notebooks; the only layer that runs papermill."""
+
+from .answers import Answer, parse_printed
+from .comparators import GRADE_MIME, Grade, compare
+from .notebook import grade_with_papermill, read_grade
+
+__all__ = ["GRADE_MIME", "Answer", "Grade", "compare", "grade_with_papermill", "parse_printed", "read_grade"]
