@@ -1,0 +1,275 @@
+"""The environment: Gymnasium's ``reset``/``step``/``close`` over one fresh kernel per episode.
+
+``AsyncEnv`` is the core (the kernel boundary is async); ``Env`` is its sync façade. ``step`` never raises for
+agent mistakes: a malformed action, an exception in the agent's code, a timeout or a dead kernel all come
+back as observations. It raises only for caller bugs (stepping a finished episode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ._loop import run_sync
+from .actions import Action, ActionError, parse_action
+from .errors import EpisodeFinishedError, GraderError, MedgymError
+from .grading.answers import Answer
+from .grading.comparators import Grade
+from .grading.notebook import grade_with_papermill
+from .kernel.outputs import OutputLimits, truncate
+from .kernel.session import CellResult, KernelSession
+from .requested_info import InfoRequestError, request_info
+from .tasks.model import Task
+from .trajectory import Recorder, Turn
+
+__all__ = ["SANDBOXES", "AsyncEnv", "Env", "Observation"]
+
+Observation = dict[str, Any]
+Grader = Callable[[Task, Answer], Grade]
+
+SANDBOXES: dict[str, str] = {"local": "medgym-local"}
+"""Sandbox name → kernelspec name. ``auto`` picks the strongest one available."""
+
+
+def _kernel_for(sandbox: str) -> tuple[str, str]:
+    chosen = "local" if sandbox == "auto" else sandbox
+    if chosen not in SANDBOXES:
+        raise MedgymError(f"unknown sandbox {sandbox!r}; choose one of auto, {', '.join(SANDBOXES)}")
+    return chosen, SANDBOXES[chosen]
+
+
+def _obs(kind: str, message: str, **extra: Any) -> Observation:
+    return {"type": kind, "env_message": message, **extra}
+
+
+class AsyncEnv:
+    """One episode at a time, each in its own kernel and work directory, recorded as a notebook.
+
+    ``out_dir`` set: every finished episode's notebook is written to ``out_dir/<source>/<task_id>.ipynb``.
+    """
+
+    def __init__(
+        self,
+        *,
+        sandbox: str = "auto",
+        max_turns: int = 15,
+        cell_timeout: float = 120.0,
+        out_dir: str | os.PathLike[str] | None = None,
+        agent: str = "unknown",
+        model: str | None = None,
+        output_limits: OutputLimits | None = None,
+        grader: Grader = grade_with_papermill,
+    ) -> None:
+        self.sandbox, self.kernel_name = _kernel_for(sandbox)
+        self.max_turns = max_turns
+        self.cell_timeout = cell_timeout
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.agent, self.model = agent, model
+        self.output_limits = output_limits or OutputLimits()
+        self.grader = grader
+        self.task: Task | None = None
+        self.kernel: KernelSession | None = None
+        self.recorder: Recorder | None = None
+        self.workdir: Path | None = None
+        self.turn = 0
+        self.done = True
+        self.termination = "not_started"
+        self.answer: Answer | None = None
+        self.grade: Grade | None = None
+        self.notebook_path: Path | None = None
+
+    async def __aenter__(self) -> AsyncEnv:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def notebook(self) -> Any:
+        """The current (or last) episode's trajectory notebook."""
+        return self.recorder.nb if self.recorder else None
+
+    async def reset(
+        self, task: Task | None = None, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        """Start an episode on ``task`` (or ``options["task"]``) in a fresh kernel; ends any running one."""
+        task = task or (options or {}).get("task")
+        if not isinstance(task, Task):
+            raise MedgymError("reset needs a Task: env.reset(task)")
+        await self._end_episode("reset")
+        self.task, self.turn, self.done = task, 0, False
+        self.termination, self.answer, self.grade, self.notebook_path = "running", None, None, None
+        self.agent = (options or {}).get("agent", self.agent)
+        self.model = (options or {}).get("model", self.model)
+        self.workdir = Path(tempfile.mkdtemp(prefix="medgym-episode-"))
+        if task.data_dir:
+            os.symlink(Path(task.data_dir).resolve(), self.workdir / "data")
+        self.recorder = Recorder(task, agent=self.agent, model=self.model, sandbox=self.sandbox,
+                                 kernel_name=self.kernel_name)
+        self.kernel = KernelSession(self.kernel_name, cwd=self.workdir, limits=self.output_limits)
+        t0 = time.monotonic()
+        try:
+            await self.kernel.start()
+        except BaseException:
+            await self._release()
+            raise
+        obs = _obs("task", task.prompt(), task_id=task.id, actions=list(task.actions))
+        return obs, {"task_id": task.id, "kernel_start_s": time.monotonic() - t0, "sandbox": self.sandbox}
+
+    async def step(self, action: Any) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
+        if self.done or self.task is None:
+            raise EpisodeFinishedError("the episode has ended (or never started); call reset(task) first")
+        self.turn += 1
+        t0 = time.monotonic()
+        if isinstance(action, dict):  # an agent may attach its reasoning as "message"; it is recorded, not run
+            action = dict(action)
+            message = action.pop("message", "")
+        else:
+            message = ""
+        try:
+            parsed = parse_action(action, self.task.actions)
+        except ActionError as exc:
+            parsed, obs, cell = None, _obs("error", f"Invalid action: {exc}"), None
+            reward, terminated = 0.0, False
+        else:
+            obs, cell, reward, terminated = await self._dispatch(parsed)
+        truncated = not terminated and self.turn >= self.max_turns
+        if truncated:
+            self.termination = "max_turns"
+            obs["env_message"] += f"\n[medgym: the turn limit ({self.max_turns}) is reached; the episode ends]"
+        turn = Turn(
+            index=self.turn, action=parsed.action if parsed else str(_raw_name(action)),
+            params=parsed.params if parsed else {"raw": _raw_repr(action)}, message=str(message),
+            observation_type=obs["type"], observation=obs["env_message"],
+            code=cell.code if cell else None, status=cell.status if cell else None,
+            execution_count=cell.execution_count if cell else None, duration=time.monotonic() - t0,
+        )
+        assert self.recorder is not None
+        self.recorder.record(turn, cell)
+        info: dict[str, Any] = {"turn": self.turn}
+        if self.grade is not None:
+            info["grade"] = self.grade.model_dump()
+        if terminated or truncated:
+            await self._end_episode(self.termination)
+            info["termination"] = self.termination
+            if self.notebook_path:
+                info["notebook"] = str(self.notebook_path)
+        return obs, reward, terminated, truncated, info
+
+    async def _dispatch(self, action: Action) -> tuple[Observation, CellResult | None, float, bool]:
+        name, params = action.action, action.params
+        assert self.task is not None and self.kernel is not None
+        if name == "request_info":
+            try:
+                return _obs("requested_info", request_info(self.task, params)), None, 0.0, False
+            except (InfoRequestError, OSError) as exc:
+                return _obs("error", f"request_info failed: {exc}"), None, 0.0, False
+        if name == "debug":
+            err = self.kernel.last_error
+            text = truncate(err.text(), self.output_limits.agent_chars) if err else "No error has occurred yet."
+            return _obs("debugging_info", text), None, 0.0, False
+        if name == "submit":
+            return await self._grade(Answer(kind="value", value=params["answer"]), None)
+        code = f"%%bash\n{params['cmd']}" if name == "terminal" else params["code"]
+        cell = await self.kernel.execute(code, timeout=float(params.get("timeout", self.cell_timeout)))
+        if cell.status == "dead" or not cell.kernel_alive:
+            self.termination = "kernel_died"
+            kind = "timeout" if cell.status == "timeout" else "kernel_died"
+            return _obs(kind, cell.text, status=cell.status), cell, 0.0, True
+        if cell.status == "timeout":
+            return _obs("timeout", cell.text, status=cell.status), cell, 0.0, False
+        if name == "terminal":
+            return _obs("cmd_result", cell.text, status=cell.status), cell, 0.0, False
+        if cell.status == "error":
+            return _obs("error", cell.text, status=cell.status), cell, 0.0, False
+        if name == "execute":
+            return _obs("code_execution", cell.text, status=cell.status), cell, 0.0, False
+        return await self._grade(Answer(kind="printed", value=cell.stdout), cell)
+
+    async def _grade(self, answer: Answer, cell: CellResult | None) -> tuple[Observation, CellResult | None, float, bool]:
+        assert self.task is not None
+        submit = cell is None
+        try:
+            grade = await asyncio.to_thread(self.grader, self.task, answer)
+        except GraderError as exc:
+            self.termination = "grader_error"
+            return _obs("error", f"[medgym: grading failed, not your fault: {exc}]"), cell, 0.0, True
+        self.answer, self.grade = answer, grade
+        shown = (cell.text if cell else "") + f"\n[grader] {grade.message}"
+        obs = _obs("grade", shown.strip(), score=grade.score, passed=grade.passed)
+        if grade.passed or submit:
+            self.termination = "passed" if grade.passed else "submitted"
+            return obs, cell, grade.score, True
+        return obs, cell, 0.0, False
+
+    async def _end_episode(self, termination: str) -> None:
+        """Finish and write the running episode's notebook, then release its kernel and work dir."""
+        if self.recorder is not None and not self.done:
+            self.termination = termination
+        if self.recorder is not None and self.notebook_path is None and self.task is not None:
+            passed = bool(self.grade and self.grade.passed)
+            self.recorder.finish(
+                termination=self.termination, reward=self.grade.score if passed and self.grade else 0.0,
+                passed=passed, grade=self.grade, answer=self.answer,
+            )
+            if self.out_dir is not None:
+                path = self.out_dir / self.task.source / f"{self.task.id}.ipynb"
+                self.notebook_path = self.recorder.write(path)
+        self.done = True
+        await self._release()
+
+    async def _release(self) -> None:
+        kernel, self.kernel = self.kernel, None
+        if kernel is not None:
+            await kernel.shutdown()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    async def close(self) -> None:
+        """End the running episode (recorded as ``closed``) and free everything; safe to call twice."""
+        if self.task is not None and not self.done:
+            await self._end_episode("closed")
+        else:
+            await self._release()
+
+
+def _raw_name(action: Any) -> str:
+    return action.get("action", "invalid") if isinstance(action, dict) else "invalid"
+
+
+def _raw_repr(action: Any) -> str:
+    return truncate(repr(action), 2_000)
+
+
+class Env:
+    """Sync façade over ``AsyncEnv`` for scripts, tests and notebooks; same arguments, same contract."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._env = AsyncEnv(**kwargs)
+
+    def __enter__(self) -> Env:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._env, name)
+
+    def reset(
+        self, task: Task | None = None, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        return run_sync(self._env.reset(task, seed=seed, options=options))
+
+    def step(self, action: Any) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
+        return run_sync(self._env.step(action))
+
+    def close(self) -> None:
+        run_sync(self._env.close())
