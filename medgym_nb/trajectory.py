@@ -100,6 +100,7 @@ class Recorder:
             "task": task.model_dump(mode="json"),
         }
         self.nb.metadata["medgym"] = self.meta
+        self.meta = self.nb.metadata["medgym"]  # NotebookNode stores a converted copy: keep the live one
         header = f"# Task `{task.id}`\n\n**source** {task.source} · **category** {task.category} · "
         header += f"**split** {task.split}\n\n{task.prompt()}"
         self.nb.cells.append(new_markdown_cell(header, metadata={"medgym": {"role": "task"}}))

@@ -1,0 +1,40 @@
+"""The agent contract the runner drives."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from ..tasks.model import Task
+
+__all__ = ["Agent", "ScriptedAgent"]
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """Chooses actions. ``act`` returns ``{"action", "params", "message"?}``, or None to stop."""
+
+    name: str
+    model: str | None
+
+    async def start(self, task: Task, observation: dict[str, Any]) -> None: ...
+
+    async def act(self, observation: dict[str, Any]) -> dict[str, Any] | None: ...
+
+
+class ScriptedAgent:
+    """Plays a fixed list of actions: the base of the oracle and replay agents."""
+
+    name = "scripted"
+    model: str | None = None
+
+    def __init__(self) -> None:
+        self._plan: list[dict[str, Any]] = []
+
+    def plan(self, task: Task) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    async def start(self, task: Task, observation: dict[str, Any]) -> None:
+        self._plan = list(self.plan(task))
+
+    async def act(self, observation: dict[str, Any]) -> dict[str, Any] | None:
+        return self._plan.pop(0) if self._plan else None

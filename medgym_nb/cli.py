@@ -1,0 +1,183 @@
+"""The ``medgym`` command: parses, calls the library, prints. No logic of its own."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .agents import OracleAgent, ReplayAgent
+from .errors import MedgymError
+from .grading.batch import grade_directory, trajectory_notebooks
+from .runner import run_episodes
+from .tasks import get_task, load_tasks
+from .trajectory import read_episode
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Biomedical coding tasks in Jupyter kernels.")
+tasks_app = typer.Typer(no_args_is_help=True, help="Browse task sources.")
+app.add_typer(tasks_app, name="tasks")
+console = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SourceOpt = Annotated[str, typer.Option("--source", "-s", help="Task source, e.g. mimic_iii.")]
+PathOpt = Annotated[
+    Path | None, typer.Option("--path", help="Official MedAgentGym data folder or task file (default: built-in suite).")
+]
+
+
+def _clean_errors(fn: F) -> F:
+    """Our errors become one line on stderr and exit code 2."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except MedgymError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[status]}"), console=err, transient=False)
+
+
+@tasks_app.command("list")
+@_clean_errors
+def tasks_list(
+    source: SourceOpt = "mimic_iii",
+    split: Annotated[str | None, typer.Option(help="train or test")] = None,
+    path: PathOpt = None,
+    limit: Annotated[int, typer.Option(help="Rows to show (0: all).")] = 20,
+) -> None:
+    """List the tasks of a source, and a count per category."""
+    tasks = load_tasks(source, split, path=path)
+    table = Table(title=f"{source}: {len(tasks)} task(s)")
+    for col in ("id", "category", "split", "question"):
+        table.add_column(col, overflow="fold")
+    for t in tasks[: limit or None]:
+        table.add_row(t.id, t.category, t.split, t.question)
+    console.print(table)
+    counts: dict[str, int] = defaultdict(int)
+    for t in tasks:
+        counts[t.category] += 1
+    console.print(", ".join(f"{c}: {n}" for c, n in sorted(counts.items())), highlight=False)
+
+
+@tasks_app.command("show")
+@_clean_errors
+def tasks_show(
+    task_id: str,
+    source: Annotated[str | None, typer.Option("--source", "-s")] = None,
+    path: PathOpt = None,
+) -> None:
+    """Show one task in full (as JSON)."""
+    console.print_json(get_task(task_id, source=source, path=path).model_dump_json())
+
+
+def _summary(rows: Iterable[tuple[str, bool, float]], title: str) -> Table:
+    stats: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    for key, passed, reward in rows:
+        for k in (key, "all"):
+            stats[k][0] += 1
+            stats[k][1] += passed
+            stats[k][2] += reward
+    table = Table(title=title)
+    for col, just in (("category", "left"), ("episodes", "right"), ("passed", "right"), ("success", "right"),
+                      ("mean reward", "right")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for key in sorted(stats, key=lambda k: (k == "all", k)):
+        n, ok, reward = stats[key]
+        table.add_row(key, str(int(n)), str(int(ok)), f"{ok / n:.0%}", f"{reward / n:.3f}",
+                      style="bold" if key == "all" else None)
+    return table
+
+
+@app.command()
+@_clean_errors
+def run(
+    source: SourceOpt = "mimic_iii",
+    agent: Annotated[str, typer.Option(help="oracle or replay")] = "oracle",
+    out: Annotated[Path, typer.Option(help="Run directory (notebooks + results.jsonl).")] = Path("runs/latest"),
+    limit: Annotated[int, typer.Option(help="At most this many tasks (0: all).")] = 0,
+    split: Annotated[str | None, typer.Option(help="train or test")] = "test",
+    path: PathOpt = None,
+    replay_from: Annotated[
+        Path | None, typer.Option("--from", help="With --agent replay: a run directory whose notebooks to replay.")
+    ] = None,
+    sandbox: Annotated[str, typer.Option(help="auto or local")] = "auto",
+    max_turns: Annotated[int, typer.Option(help="Turn limit per episode.")] = 15,
+    timeout: Annotated[float, typer.Option(help="Per-cell time limit, seconds.")] = 120.0,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Re-run episodes that already have a notebook.")] = False,
+) -> None:
+    """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
+    if agent == "oracle":
+        tasks = load_tasks(source, split, path=path)
+        make_agent: Callable[[Any], Any] = lambda _task: OracleAgent()  # noqa: E731
+    elif agent == "replay":
+        if replay_from is None:
+            raise MedgymError("--agent replay needs --from DIR (a run directory to replay)")
+        episodes = {ep.task.id: ep for ep in map(read_episode, trajectory_notebooks(replay_from))}
+        tasks = [ep.task for ep in episodes.values()]
+        make_agent = lambda task: ReplayAgent(episodes[task.id])  # noqa: E731
+    else:
+        raise MedgymError(f"unknown agent {agent!r}; choose oracle or replay")
+    tasks = tasks[: limit or None]
+    if not tasks:
+        raise MedgymError("no tasks to run (check --source, --split, --path)")
+    with _progress() as bar:
+        job = bar.add_task(f"{agent} on {source}", total=len(tasks), status="")
+        passed = 0
+
+        def tick(result: Any) -> None:
+            nonlocal passed
+            passed += result.passed
+            bar.update(job, advance=1, status=f"passed {passed}")
+
+        results = run_episodes(tasks, make_agent, out, resume=not fresh, progress=tick, sandbox=sandbox,
+                               max_turns=max_turns, cell_timeout=timeout)
+    console.print(_summary(((r.category, r.passed, r.reward) for r in results), f"{agent} run → {out}"))
+    errors = [r for r in results if r.error]
+    for r in errors:
+        err.print(f"[yellow]{r.task_id}[/yellow]: {r.error}", highlight=False)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_clean_errors
+def grade(
+    directory: Annotated[Path, typer.Argument(help="A run directory of trajectory notebooks.")],
+    force: Annotated[bool, typer.Option("--force", help="Re-grade notebooks that already have a grade.")] = False,
+) -> None:
+    """Grade every trajectory notebook under DIRECTORY with papermill (writes *.grade.ipynb, grades.jsonl)."""
+    total = sum(1 for _ in trajectory_notebooks(directory)) if directory.is_dir() else 0
+    with _progress() as bar:
+        job = bar.add_task("grading", total=total, status="")
+        records = grade_directory(directory, force=force, progress=lambda r: bar.update(job, advance=1, status=r.status))
+    rows = []
+    for r in records:
+        category = read_episode(r.notebook).task.category if r.status != "error" else "(unreadable)"
+        rows.append((category, bool(r.passed), r.score or 0.0))
+    console.print(_summary(rows, f"papermill grades → {directory / 'grades.jsonl'}"))
+    bad = [r for r in records if r.status == "error"]
+    for r in bad:
+        err.print(f"[yellow]{r.notebook}[/yellow]: {r.message}", highlight=False)
+    if bad:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    sys.exit(app())

@@ -1,0 +1,86 @@
+"""Re-grade a directory of trajectory notebooks through papermill; resumable.
+
+Each trajectory ``X.ipynb`` gets its executed grader notebook beside it as ``X.grade.ipynb`` and one line in
+``grades.jsonl``. A notebook that cannot be read, or a grader that crashes, is reported as an error for that
+notebook and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Literal
+
+import nbformat
+from pydantic import BaseModel
+
+from .._atomic import write_text_atomic
+from ..errors import GraderError, TrajectoryError
+from ..trajectory import read_episode
+from .notebook import grade_with_papermill, read_grade
+
+__all__ = ["GradeRecord", "grade_directory", "trajectory_notebooks"]
+
+GRADES = "grades.jsonl"
+_GRADED_SUFFIX = ".grade.ipynb"
+
+
+class GradeRecord(BaseModel):
+    notebook: str
+    task_id: str | None = None
+    status: Literal["graded", "skipped", "no_answer", "error"]
+    score: float | None = None
+    passed: bool | None = None
+    message: str = ""
+
+
+def trajectory_notebooks(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*.ipynb")):
+        if not path.name.endswith(_GRADED_SUFFIX) and ".ipynb_checkpoints" not in path.parts:
+            yield path
+
+
+def graded_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".ipynb") + _GRADED_SUFFIX)
+
+
+def _grade_one(path: Path, force: bool) -> GradeRecord:
+    out = graded_path(path)
+    try:
+        episode = read_episode(path)
+    except TrajectoryError as exc:
+        return GradeRecord(notebook=str(path), status="error", message=str(exc))
+    base = {"notebook": str(path), "task_id": episode.task.id}
+    if out.is_file() and not force:
+        try:
+            grade = read_grade(nbformat.read(out, as_version=4))
+            return GradeRecord(**base, status="skipped", score=grade.score, passed=grade.passed,
+                               message=grade.message)
+        except Exception:  # an unreadable earlier output is simply graded again
+            pass
+    if episode.final_answer is None:
+        return GradeRecord(**base, status="no_answer", score=0.0, passed=False,
+                           message=f"the episode gave no answer ({episode.termination})")
+    try:
+        grade = grade_with_papermill(episode.task, episode.final_answer, output_path=out)
+    except GraderError as exc:
+        return GradeRecord(**base, status="error", message=str(exc))
+    return GradeRecord(**base, status="graded", score=grade.score, passed=grade.passed, message=grade.message)
+
+
+def grade_directory(
+    root: str | Path, *, force: bool = False, progress: Callable[[GradeRecord], None] | None = None
+) -> list[GradeRecord]:
+    """Grade every trajectory under ``root``; already graded ones are read back unless ``force``."""
+    root = Path(root)
+    if not root.is_dir():
+        raise TrajectoryError(f"not a directory: {root}")
+    records: list[GradeRecord] = []
+    for path in trajectory_notebooks(root):
+        record = _grade_one(path, force)
+        records.append(record)
+        if progress is not None:
+            progress(record)
+    write_text_atomic(root / GRADES, "".join(json.dumps(r.model_dump()) + "\n" for r in records))
+    return records

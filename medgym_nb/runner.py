@@ -1,0 +1,130 @@
+"""Run many episodes: one notebook per episode, an index, resumable.
+
+One bad episode never kills a batch: an infrastructure failure (a kernel that will not start, a grader
+that crashes) becomes a result with ``termination="error"`` and no notebook, and is retried on resume.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._atomic import write_text_atomic
+from ._loop import run_sync
+from .agents.base import Agent
+from .env import AsyncEnv
+from .errors import MedgymError, TrajectoryError
+from .tasks.model import Task
+from .trajectory import Episode, read_episode
+
+__all__ = ["EpisodeResult", "notebook_path", "run_episodes", "run_episodes_async"]
+
+INDEX = "results.jsonl"
+
+
+class EpisodeResult(BaseModel):
+    task_id: str
+    source: str
+    category: str
+    agent: str
+    model: str | None = None
+    reward: float
+    passed: bool
+    termination: str
+    turns: int
+    duration: float
+    notebook: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def from_episode(cls, ep: Episode, notebook: Path) -> EpisodeResult:
+        return cls(
+            task_id=ep.task.id, source=ep.task.source, category=ep.task.category, agent=ep.agent, model=ep.model,
+            reward=ep.reward, passed=ep.passed, termination=ep.termination, turns=len(ep.turns),
+            duration=ep.duration, notebook=str(notebook),
+        )
+
+
+def notebook_path(out_dir: Path, task: Task) -> Path:
+    return out_dir / task.source / f"{task.id}.ipynb"
+
+
+def _finished(path: Path) -> Episode | None:
+    if not path.is_file():
+        return None
+    try:
+        episode = read_episode(path)
+    except TrajectoryError:
+        return None
+    return episode if episode.termination != "running" else None
+
+
+async def _play(env: AsyncEnv, agent: Agent, task: Task) -> None:
+    obs, _info = await env.reset(task, options={"agent": agent.name, "model": agent.model})
+    await agent.start(task, obs)
+    while not env.done:
+        action = await agent.act(obs)
+        if action is None:
+            await env.close()  # the agent gave up: recorded as "closed"
+            return
+        obs, _reward, _terminated, _truncated, _info = await env.step(action)
+
+
+async def run_episodes_async(
+    tasks: list[Task],
+    make_agent: Callable[[Task], Agent],
+    out_dir: str | Path,
+    *,
+    resume: bool = True,
+    progress: Callable[[EpisodeResult], None] | None = None,
+    **env_options: Any,
+) -> list[EpisodeResult]:
+    """Play every task once with a fresh agent from ``make_agent``; returns results in task order."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results: list[EpisodeResult] = []
+    env = AsyncEnv(out_dir=out, **env_options)
+    try:
+        for task in tasks:
+            path = notebook_path(out, task)
+            done = _finished(path) if resume else None
+            if done is not None:
+                result = EpisodeResult.from_episode(done, path)
+            else:
+                result = await _run_one(env, make_agent, task, path)
+            results.append(result)
+            _write_index(out, results)
+            if progress is not None:
+                progress(result)
+    finally:
+        await env.close()
+    return results
+
+
+async def _run_one(env: AsyncEnv, make_agent: Callable[[Task], Agent], task: Task, path: Path) -> EpisodeResult:
+    agent: Agent | None = None
+    try:
+        agent = make_agent(task)
+        await _play(env, agent, task)
+        return EpisodeResult.from_episode(read_episode(path), path)
+    except MedgymError as exc:
+        await env.close()
+        return EpisodeResult(
+            task_id=task.id, source=task.source, category=task.category, agent=getattr(agent, "name", "?"),
+            reward=0.0, passed=False, termination="error", turns=env.turn, duration=0.0, error=str(exc),
+        )
+
+
+def _write_index(out: Path, results: list[EpisodeResult]) -> None:
+    write_text_atomic(out / INDEX, "".join(json.dumps(r.model_dump()) + "\n" for r in results))
+
+
+def run_episodes(
+    tasks: list[Task], make_agent: Callable[[Task], Agent], out_dir: str | Path, **kwargs: Any
+) -> list[EpisodeResult]:
+    """Sync façade of ``run_episodes_async``."""
+    return run_sync(run_episodes_async(tasks, make_agent, out_dir, **kwargs))
