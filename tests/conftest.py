@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "medagentgym"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def medgym_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private cache for the whole session, so tests build the synthetic suite from scratch like CI."""
+    home = tmp_path_factory.mktemp("medgym-home")
+    old = os.environ.get("MEDGYM_HOME")
+    os.environ["MEDGYM_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("MEDGYM_HOME", None)
+    else:
+        os.environ["MEDGYM_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"the official MedAgentGym sample is not beside this checkout ({SHARED}); it is in ../shared")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def test_tasks(medgym_home: Path):
+    import medgym_nb as mg
+
+    return mg.load_tasks("mimic_iii", split="test")
+
+
+def kernel_processes() -> list[tuple[int, str]]:
+    """Live processes that run one of our kernels (their connection file sits in a medgym-kernel- dir)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "medgym-kernel-" in cmd and "ipykernel" in cmd:
+            found.append((int(proc.name), cmd))
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_kernel_left_behind():
+    before = {pid for pid, _ in kernel_processes()}
+    yield
+    import time
+
+    deadline = time.monotonic() + 10
+    while (left := [p for p in kernel_processes() if p[0] not in before]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"kernel processes left after the suite: {left}"

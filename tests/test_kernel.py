@@ -1,0 +1,108 @@
+"""KernelSession on real kernels: state, timeouts, interrupts, deaths, outputs and caps."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from medgym_nb.errors import DeadKernelError
+from medgym_nb.kernel import KernelSession, OutputLimits
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_state_persists_and_outputs_are_nbformat():
+    async def main():
+        async with KernelSession() as ks:
+            first = await ks.execute("import math\nx = 41\nprint('set')")
+            second = await ks.execute("x + 1")
+            err = await ks.execute("1/0")
+            return first, second, err
+
+    first, second, err = run(main())
+    assert first.status == "ok" and first.stdout == "set\n" and first.execution_count == 1
+    assert second.outputs[0]["output_type"] == "execute_result"
+    assert second.outputs[0]["data"]["text/plain"] == "42"
+    assert second.execution_count == 2
+    assert err.status == "error" and err.error.ename == "ZeroDivisionError"
+    assert "ZeroDivisionError" in err.text and "\x1b[" not in err.text
+
+
+def test_rich_outputs_keep_all_mime_types():
+    code = (
+        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+        "from IPython.display import display, HTML\n"
+        "display(HTML('<b>hi</b>'))\nplt.plot([1, 2]); plt.gcf().savefig('/dev/null'); "
+        "from IPython.display import Image\nimport io\nbuf = io.BytesIO(); plt.gcf().savefig(buf, format='png')\n"
+        "display(Image(buf.getvalue()))"
+    )
+
+    async def main():
+        async with KernelSession() as ks:
+            return await ks.execute(code)
+
+    cell = run(main())
+    mimes = {m for o in cell.outputs for m in o.get("data", {})}
+    assert {"text/html", "image/png"} <= mimes
+    assert "[display_data: image/png]" in cell.text
+
+
+def test_infinite_loop_times_out_and_state_survives():
+    async def main():
+        async with KernelSession() as ks:
+            await ks.execute("y = 'kept'")
+            t0 = time.monotonic()
+            loop = await ks.execute("while True:\n    pass", timeout=2)
+            elapsed = time.monotonic() - t0
+            after = await ks.execute("print(y)")
+            return loop, elapsed, after
+
+    loop, elapsed, after = run(main())
+    assert loop.status == "timeout" and loop.kernel_alive
+    assert elapsed < 2 + 5
+    assert "time limit" in loop.text
+    assert after.stdout == "kept\n"
+
+
+def test_loop_ignoring_sigint_gets_the_kernel_killed():
+    async def main():
+        async with KernelSession() as ks:
+            cell = await ks.execute(
+                "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass", timeout=1
+            )
+            alive = await ks.is_alive()
+            with pytest.raises(DeadKernelError):
+                await ks.execute("1")
+            return cell, alive
+
+    cell, alive = run(main())
+    assert cell.status == "timeout" and not cell.kernel_alive and not alive
+    assert "kernel was killed" in cell.text
+
+
+def test_os_exit_is_reported_as_dead_kernel():
+    async def main():
+        async with KernelSession() as ks:
+            return await ks.execute("import os\nos._exit(1)")
+
+    cell = run(main())
+    assert cell.status == "dead" and not cell.kernel_alive
+    assert "kernel died" in cell.text
+
+
+def test_huge_output_is_capped_for_notebook_and_agent():
+    limits = OutputLimits(agent_chars=1000, notebook_bytes=100_000)
+
+    async def main():
+        async with KernelSession(limits=limits) as ks:
+            return await ks.execute("for i in range(50):\n    print('x' * 100_000)")
+
+    cell = run(main())
+    kept = sum(len(o.get("text", "")) for o in cell.outputs)
+    assert kept < 100_000 + 1000
+    assert "bytes dropped from the notebook" in cell.outputs[-1]["text"]
+    assert len(cell.text) < 1200 and "characters truncated" in cell.text
