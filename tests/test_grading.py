@@ -1,0 +1,70 @@
+"""Typed comparators and the papermill grader notebook."""
+
+from __future__ import annotations
+
+import pytest
+
+import medgym_nb as mg
+from medgym_nb.grading import Answer, compare, parse_printed
+from medgym_nb.tasks import AnswerSpec
+
+
+@pytest.mark.parametrize(
+    ("expected", "printed", "spec", "passed"),
+    [
+        (["po", "po/ng"], "['PO/NG', ' po']", AnswerSpec(), True),  # order ignored, case/space normalised
+        (["a", "b"], "['b', 'a']", AnswerSpec(ordered=True), False),  # order required
+        ([143], "143.0", AnswerSpec(), True),
+        ([4], "42", AnswerSpec(), False),  # no substring matching
+        ([4], "[4, 42]", AnswerSpec(), False),  # candidates do not pass because one is right
+        ([1], "True", AnswerSpec(), True),
+        ([None], "None", AnswerSpec(), True),
+        ([21.2612], "[(21.26120000001,)]", AnswerSpec(), True),  # fetchall() rows, float noise
+        ([21.2612], "21.27", AnswerSpec(rel_tol=1e-4), False),
+        (["2104-08-23 17:59:00"], "2104-08-23 17:59:00", AnswerSpec(), True),  # plain text line
+        ([1, 2], "working...\n[2, 1]", AnswerSpec(), True),  # last line is the answer
+        ([], "[]", AnswerSpec(), True),
+        ([], "", AnswerSpec(), False),
+    ],
+)
+def test_compare(expected, printed, spec, passed):
+    grade = compare(spec, expected, parse_printed(printed))
+    assert grade.passed is passed
+    assert grade.score == (1.0 if passed else 0.0)
+    assert ("correct" if passed else "incorrect") in grade.message
+
+
+def test_message_does_not_reveal_expected_values():
+    grade = compare(AnswerSpec(), ["secret drug"], ["other"])
+    assert "secret" not in grade.message
+
+
+def test_papermill_grader_right_answer_in_other_order_passes(test_tasks):
+    task = next(t for t in test_tasks if len(t.answer) > 1 and not t.answer_spec.ordered)
+    grade = mg.grade_with_papermill(task, Answer(kind="printed", value=repr(list(reversed(task.answer)))))
+    assert grade.passed and grade.score == 1.0
+
+
+def test_papermill_grader_wrong_answer_scores_zero_with_message(test_tasks, tmp_path):
+    task = test_tasks[0]
+    out = tmp_path / "graded.ipynb"
+    grade = mg.grade_with_papermill(task, Answer(kind="value", value=["definitely wrong"]), output_path=out)
+    assert not grade.passed and grade.score == 0.0 and grade.message.startswith("incorrect")
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["medgym"]["grade"]["passed"] is False
+
+
+def test_hostile_answer_text_is_data_not_code(test_tasks):
+    task = test_tasks[0]
+    hostile = '"); import os; os._exit(1); ("\\\'\n'
+    grade = mg.grade_with_papermill(task, Answer(kind="printed", value=hostile))
+    assert not grade.passed
+
+
+def test_missing_grader_is_a_grader_error(test_tasks):
+    task = test_tasks[0].model_copy(update={"grader": "no_such_family"})
+    with pytest.raises(mg.GraderError, match="no grader notebook"):
+        mg.grade_with_papermill(task, Answer(kind="value", value=[]))
