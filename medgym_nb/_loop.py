@@ -34,5 +34,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` on the shared background loop and wait for its result (exceptions propagate)."""
     loop = _background_loop()
     if threading.get_ident() == getattr(loop, "_thread_id", None):
-        raise RuntimeError("run_sync would deadlock: it was called from the medgym loop thread; await instead")
+        raise RuntimeError(
+            "run_sync would deadlock: it was called from the medgym loop thread; await instead"
+        )
     return asyncio.run_coroutine_threadsafe(coro, loop).result()

@@ -21,7 +21,9 @@ from .runner import run_episodes
 from .tasks import get_task, load_tasks
 from .trajectory import read_episode
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Biomedical coding tasks in Jupyter kernels.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Biomedical coding tasks in Jupyter kernels."
+)
 tasks_app = typer.Typer(no_args_is_help=True, help="Browse task sources.")
 app.add_typer(tasks_app, name="tasks")
 console = Console()
@@ -31,7 +33,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SourceOpt = Annotated[str, typer.Option("--source", "-s", help="Task source, e.g. mimic_iii.")]
 PathOpt = Annotated[
-    Path | None, typer.Option("--path", help="Official MedAgentGym data folder or task file (default: built-in suite).")
+    Path | None,
+    typer.Option("--path", help="Official MedAgentGym data folder or task file (default: built-in suite)."),
 ]
 
 
@@ -50,8 +53,15 @@ def _clean_errors(fn: F) -> F:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("{task.fields[status]}"), console=err, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}"),
+        console=err,
+        transient=False,
+    )
 
 
 @tasks_app.command("list")
@@ -95,13 +105,24 @@ def _summary(rows: Iterable[tuple[str, bool, float]], title: str) -> Table:
             stats[k][1] += passed
             stats[k][2] += reward
     table = Table(title=title)
-    for col, just in (("category", "left"), ("episodes", "right"), ("passed", "right"), ("success", "right"),
-                      ("mean reward", "right")):
+    for col, just in (
+        ("category", "left"),
+        ("episodes", "right"),
+        ("passed", "right"),
+        ("success", "right"),
+        ("mean reward", "right"),
+    ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for key in sorted(stats, key=lambda k: (k == "all", k)):
         n, ok, reward = stats[key]
-        table.add_row(key, str(int(n)), str(int(ok)), f"{ok / n:.0%}", f"{reward / n:.3f}",
-                      style="bold" if key == "all" else None)
+        table.add_row(
+            key,
+            str(int(n)),
+            str(int(ok)),
+            f"{ok / n:.0%}",
+            f"{reward / n:.3f}",
+            style="bold" if key == "all" else None,
+        )
     return table
 
 
@@ -110,17 +131,22 @@ def _summary(rows: Iterable[tuple[str, bool, float]], title: str) -> Table:
 def run(
     source: SourceOpt = "mimic_iii",
     agent: Annotated[str, typer.Option(help="oracle or replay")] = "oracle",
-    out: Annotated[Path, typer.Option(help="Run directory (notebooks + results.jsonl).")] = Path("runs/latest"),
+    out: Annotated[Path, typer.Option(help="Run directory (notebooks + results.jsonl).")] = Path(
+        "runs/latest"
+    ),
     limit: Annotated[int, typer.Option(help="At most this many tasks (0: all).")] = 0,
     split: Annotated[str | None, typer.Option(help="train or test")] = "test",
     path: PathOpt = None,
     replay_from: Annotated[
-        Path | None, typer.Option("--from", help="With --agent replay: a run directory whose notebooks to replay.")
+        Path | None,
+        typer.Option("--from", help="With --agent replay: a run directory whose notebooks to replay."),
     ] = None,
     sandbox: Annotated[str, typer.Option(help="auto or local")] = "auto",
     max_turns: Annotated[int, typer.Option(help="Turn limit per episode.")] = 15,
     timeout: Annotated[float, typer.Option(help="Per-cell time limit, seconds.")] = 120.0,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Re-run episodes that already have a notebook.")] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Re-run episodes that already have a notebook.")
+    ] = False,
 ) -> None:
     """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
     if agent == "oracle":
@@ -146,8 +172,16 @@ def run(
             passed += result.passed
             bar.update(job, advance=1, status=f"passed {passed}")
 
-        results = run_episodes(tasks, make_agent, out, resume=not fresh, progress=tick, sandbox=sandbox,
-                               max_turns=max_turns, cell_timeout=timeout)
+        results = run_episodes(
+            tasks,
+            make_agent,
+            out,
+            resume=not fresh,
+            progress=tick,
+            sandbox=sandbox,
+            max_turns=max_turns,
+            cell_timeout=timeout,
+        )
     console.print(_summary(((r.category, r.passed, r.reward) for r in results), f"{agent} run → {out}"))
     errors = [r for r in results if r.error]
     for r in errors:
@@ -160,13 +194,17 @@ def run(
 @_clean_errors
 def grade(
     directory: Annotated[Path, typer.Argument(help="A run directory of trajectory notebooks.")],
-    force: Annotated[bool, typer.Option("--force", help="Re-grade notebooks that already have a grade.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-grade notebooks that already have a grade.")
+    ] = False,
 ) -> None:
     """Grade every trajectory notebook under DIRECTORY with papermill (writes *.grade.ipynb, grades.jsonl)."""
-    total = sum(1 for _ in trajectory_notebooks(directory)) if directory.is_dir() else 0
+    total = len(trajectory_notebooks(directory))
     with _progress() as bar:
         job = bar.add_task("grading", total=total, status="")
-        records = grade_directory(directory, force=force, progress=lambda r: bar.update(job, advance=1, status=r.status))
+        records = grade_directory(
+            directory, force=force, progress=lambda r: bar.update(job, advance=1, status=r.status)
+        )
     rows = []
     for r in records:
         category = read_episode(r.notebook).task.category if r.status != "error" else "(unreadable)"

@@ -110,8 +110,9 @@ class AsyncEnv:
         self.workdir = Path(tempfile.mkdtemp(prefix="medgym-episode-"))
         if task.data_dir:
             os.symlink(Path(task.data_dir).resolve(), self.workdir / "data")
-        self.recorder = Recorder(task, agent=self.agent, model=self.model, sandbox=self.sandbox,
-                                 kernel_name=self.kernel_name)
+        self.recorder = Recorder(
+            task, agent=self.agent, model=self.model, sandbox=self.sandbox, kernel_name=self.kernel_name
+        )
         self.kernel = KernelSession(self.kernel_name, cwd=self.workdir, limits=self.output_limits)
         t0 = time.monotonic()
         try:
@@ -127,28 +128,37 @@ class AsyncEnv:
             raise EpisodeFinishedError("the episode has ended (or never started); call reset(task) first")
         self.turn += 1
         t0 = time.monotonic()
-        if isinstance(action, dict):  # an agent may attach its reasoning as "message"; it is recorded, not run
+        # an agent may attach its reasoning as "message": it is recorded, not run
+        if isinstance(action, dict):
             action = dict(action)
             message = action.pop("message", "")
         else:
             message = ""
+        parsed: Action | None = None
         try:
             parsed = parse_action(action, self.task.actions)
         except ActionError as exc:
-            parsed, obs, cell = None, _obs("error", f"Invalid action: {exc}"), None
+            obs, cell = _obs("error", f"Invalid action: {exc}"), None
             reward, terminated = 0.0, False
-        else:
+        if parsed is not None:
             obs, cell, reward, terminated = await self._dispatch(parsed)
         truncated = not terminated and self.turn >= self.max_turns
         if truncated:
             self.termination = "max_turns"
-            obs["env_message"] += f"\n[medgym: the turn limit ({self.max_turns}) is reached; the episode ends]"
+            obs["env_message"] += (
+                f"\n[medgym: the turn limit ({self.max_turns}) is reached; the episode ends]"
+            )
         turn = Turn(
-            index=self.turn, action=parsed.action if parsed else str(_raw_name(action)),
-            params=parsed.params if parsed else {"raw": _raw_repr(action)}, message=str(message),
-            observation_type=obs["type"], observation=obs["env_message"],
-            code=cell.code if cell else None, status=cell.status if cell else None,
-            execution_count=cell.execution_count if cell else None, duration=time.monotonic() - t0,
+            index=self.turn,
+            action=parsed.action if parsed else str(_raw_name(action)),
+            params=parsed.params if parsed else {"raw": _raw_repr(action)},
+            message=str(message),
+            observation_type=obs["type"],
+            observation=obs["env_message"],
+            code=cell.code if cell else None,
+            status=cell.status if cell else None,
+            execution_count=cell.execution_count if cell else None,
+            duration=time.monotonic() - t0,
         )
         assert self.recorder is not None
         self.recorder.record(turn, cell)
@@ -172,7 +182,9 @@ class AsyncEnv:
                 return _obs("error", f"request_info failed: {exc}"), None, 0.0, False
         if name == "debug":
             err = self.kernel.last_error
-            text = truncate(err.text(), self.output_limits.agent_chars) if err else "No error has occurred yet."
+            text = (
+                truncate(err.text(), self.output_limits.agent_chars) if err else "No error has occurred yet."
+            )
             return _obs("debugging_info", text), None, 0.0, False
         if name == "submit":
             return await self._grade(Answer(kind="value", value=params["answer"]), None)
@@ -192,7 +204,9 @@ class AsyncEnv:
             return _obs("code_execution", cell.text, status=cell.status), cell, 0.0, False
         return await self._grade(Answer(kind="printed", value=cell.stdout), cell)
 
-    async def _grade(self, answer: Answer, cell: CellResult | None) -> tuple[Observation, CellResult | None, float, bool]:
+    async def _grade(
+        self, answer: Answer, cell: CellResult | None
+    ) -> tuple[Observation, CellResult | None, float, bool]:
         assert self.task is not None
         submit = cell is None
         try:
@@ -215,8 +229,11 @@ class AsyncEnv:
         if self.recorder is not None and self.notebook_path is None and self.task is not None:
             passed = bool(self.grade and self.grade.passed)
             self.recorder.finish(
-                termination=self.termination, reward=self.grade.score if passed and self.grade else 0.0,
-                passed=passed, grade=self.grade, answer=self.answer,
+                termination=self.termination,
+                reward=self.grade.score if passed and self.grade else 0.0,
+                passed=passed,
+                grade=self.grade,
+                answer=self.answer,
             )
             if self.out_dir is not None:
                 path = self.out_dir / self.task.source / f"{self.task.id}.ipynb"

@@ -53,7 +53,9 @@ def request_info(task: Task, params: dict[str, Any]) -> str:
         table = params.get("table") or params.get("table_name")
         if table is not None and table not in tables:
             near = difflib.get_close_matches(str(table), tables, n=3)
-            raise InfoRequestError(f"no table {table!r}" + (f"; did you mean {', '.join(near)}?" if near else ""))
+            raise InfoRequestError(
+                f"no table {table!r}" + (f"; did you mean {', '.join(near)}?" if near else "")
+            )
         if kind == "column_names":
             names = [table] if table else tables
             return "\n".join(f"{t}: {', '.join(_columns(con, t))}" for t in names)

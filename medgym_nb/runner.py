@@ -43,9 +43,17 @@ class EpisodeResult(BaseModel):
     @classmethod
     def from_episode(cls, ep: Episode, notebook: Path) -> EpisodeResult:
         return cls(
-            task_id=ep.task.id, source=ep.task.source, category=ep.task.category, agent=ep.agent, model=ep.model,
-            reward=ep.reward, passed=ep.passed, termination=ep.termination, turns=len(ep.turns),
-            duration=ep.duration, notebook=str(notebook),
+            task_id=ep.task.id,
+            source=ep.task.source,
+            category=ep.task.category,
+            agent=ep.agent,
+            model=ep.model,
+            reward=ep.reward,
+            passed=ep.passed,
+            termination=ep.termination,
+            turns=len(ep.turns),
+            duration=ep.duration,
+            notebook=str(notebook),
         )
 
 
@@ -105,7 +113,9 @@ async def run_episodes_async(
     return results
 
 
-async def _run_one(env: AsyncEnv, make_agent: Callable[[Task], Agent], task: Task, path: Path) -> EpisodeResult:
+async def _run_one(
+    env: AsyncEnv, make_agent: Callable[[Task], Agent], task: Task, path: Path
+) -> EpisodeResult:
     agent: Agent | None = None
     try:
         agent = make_agent(task)
@@ -114,8 +124,16 @@ async def _run_one(env: AsyncEnv, make_agent: Callable[[Task], Agent], task: Tas
     except MedgymError as exc:
         await env.close()
         return EpisodeResult(
-            task_id=task.id, source=task.source, category=task.category, agent=getattr(agent, "name", "?"),
-            reward=0.0, passed=False, termination="error", turns=env.turn, duration=0.0, error=str(exc),
+            task_id=task.id,
+            source=task.source,
+            category=task.category,
+            agent=getattr(agent, "name", "?"),
+            reward=0.0,
+            passed=False,
+            termination="error",
+            turns=env.turn,
+            duration=0.0,
+            error=str(exc),
         )
 
 

@@ -89,14 +89,32 @@ class Recorder:
     def __init__(self, task: Task, *, agent: str, model: str | None, sandbox: str, kernel_name: str) -> None:
         self.task = task
         self.nb = new_notebook()
-        self.nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": kernel_name, "language": "python"}
+        self.nb.metadata["kernelspec"] = {
+            "name": kernel_name,
+            "display_name": kernel_name,
+            "language": "python",
+        }
         self.nb.metadata["language_info"] = {"name": "python", "version": platform.python_version()}
         self._t0 = time.monotonic()
         self.meta: dict[str, Any] = {
-            "task_id": task.id, "source": task.source, "category": task.category, "split": task.split,
-            "agent": agent, "model": model, "sandbox": sandbox, "started_at": datetime.now(UTC).isoformat(),
-            "turns": 0, "reward": 0.0, "passed": False, "termination": "running", "final_answer": None,
-            "grade": None, "cell_timings": [], "duration": 0.0, "versions": package_versions(), "usage": {},
+            "task_id": task.id,
+            "source": task.source,
+            "category": task.category,
+            "split": task.split,
+            "agent": agent,
+            "model": model,
+            "sandbox": sandbox,
+            "started_at": datetime.now(UTC).isoformat(),
+            "turns": 0,
+            "reward": 0.0,
+            "passed": False,
+            "termination": "running",
+            "final_answer": None,
+            "grade": None,
+            "cell_timings": [],
+            "duration": 0.0,
+            "versions": package_versions(),
+            "usage": {},
             "task": task.model_dump(mode="json"),
         }
         self.nb.metadata["medgym"] = self.meta
@@ -111,10 +129,12 @@ class Recorder:
         info = turn.model_dump(mode="json")
         info["observation"] = info["observation"][:_OBS_NOTE_CHARS]
         if turn.message:
-            self.nb.cells.append(new_markdown_cell(
-                f"**Agent, turn {turn.index}:**\n\n{turn.message}",
-                metadata={"medgym": {"role": "agent_message", "turn": turn.index}},
-            ))
+            self.nb.cells.append(
+                new_markdown_cell(
+                    f"**Agent, turn {turn.index}:**\n\n{turn.message}",
+                    metadata={"medgym": {"role": "agent_message", "turn": turn.index}},
+                )
+            )
         if cell is not None:
             self.meta["cell_timings"].append({"turn": turn.index, "duration": cell.duration})
             code_cell = new_code_cell(
@@ -126,23 +146,38 @@ class Recorder:
             self.nb.cells.append(code_cell)
         else:
             params = json.dumps(turn.params, ensure_ascii=False)
-            text = (f"**Action `{turn.action}`** `{params}` → *{turn.observation_type}*\n\n"
-                    f"{_fence(turn.observation[:_OBS_NOTE_CHARS])}")
+            text = (
+                f"**Action `{turn.action}`** `{params}` → *{turn.observation_type}*\n\n"
+                f"{_fence(turn.observation[:_OBS_NOTE_CHARS])}"
+            )
             self.nb.cells.append(new_markdown_cell(text, metadata={"medgym": {"role": "action", **info}}))
 
     def finish(
-        self, *, termination: str, reward: float, passed: bool, grade: Grade | None, answer: Answer | None,
+        self,
+        *,
+        termination: str,
+        reward: float,
+        passed: bool,
+        grade: Grade | None,
+        answer: Answer | None,
         usage: dict[str, int] | None = None,
     ) -> NotebookNode:
         self.meta.update(
-            termination=termination, reward=reward, passed=passed, duration=time.monotonic() - self._t0,
+            termination=termination,
+            reward=reward,
+            passed=passed,
+            duration=time.monotonic() - self._t0,
             grade=grade.model_dump() if grade else None,
             final_answer=answer.model_dump(mode="json") if answer else None,
             usage=dict(usage or {}),
         )
         verdict = "passed" if passed else "failed"
-        lines = [f"## Result: {verdict}", "", f"reward **{reward:g}** · termination **{termination}** · "
-                 f"{self.meta['turns']} turn(s) · {self.meta['duration']:.2f} s"]
+        lines = [
+            f"## Result: {verdict}",
+            "",
+            f"reward **{reward:g}** · termination **{termination}** · "
+            f"{self.meta['turns']} turn(s) · {self.meta['duration']:.2f} s",
+        ]
         if grade is not None:
             lines += ["", f"Grader: {grade.message}"]
         self.nb.cells.append(new_markdown_cell("\n".join(lines), metadata={"medgym": {"role": "result"}}))
@@ -177,11 +212,20 @@ def episode_from_notebook(nb: NotebookNode, *, where: str = "<notebook>") -> Epi
             turns.append(Turn.model_validate(fields))
     try:
         return Episode(
-            task=Task.model_validate(meta["task"]), agent=meta.get("agent", "unknown"), model=meta.get("model"),
-            sandbox=meta.get("sandbox", "unknown"), turns=turns, final_answer=meta.get("final_answer"),
-            grade=meta.get("grade"), reward=meta.get("reward", 0.0), passed=meta.get("passed", False),
-            termination=meta.get("termination", "unknown"), duration=meta.get("duration", 0.0),
-            started_at=meta.get("started_at", ""), versions=meta.get("versions", {}), usage=meta.get("usage", {}),
+            task=Task.model_validate(meta["task"]),
+            agent=meta.get("agent", "unknown"),
+            model=meta.get("model"),
+            sandbox=meta.get("sandbox", "unknown"),
+            turns=turns,
+            final_answer=meta.get("final_answer"),
+            grade=meta.get("grade"),
+            reward=meta.get("reward", 0.0),
+            passed=meta.get("passed", False),
+            termination=meta.get("termination", "unknown"),
+            duration=meta.get("duration", 0.0),
+            started_at=meta.get("started_at", ""),
+            versions=meta.get("versions", {}),
+            usage=meta.get("usage", {}),
         )
     except ValidationError as exc:
         raise TrajectoryError(f"{where} has malformed medgym metadata: {exc.errors()[0]['msg']}") from None

@@ -24,7 +24,9 @@ def medgym_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
-        pytest.skip(f"the official MedAgentGym sample is not beside this checkout ({SHARED}); it is in ../shared")
+        pytest.skip(
+            f"the official MedAgentGym sample is not beside this checkout ({SHARED}); it is in ../shared"
+        )
     return SHARED
 
 

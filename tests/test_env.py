@@ -13,9 +13,11 @@ from medgym_nb.grading import GRADE_MIME
 
 def test_public_api_example(test_tasks):
     with mg.Env() as env:
-        obs, info = env.reset(test_tasks[0])
+        obs, _info = env.reset(test_tasks[0])
         assert obs["type"] == "task" and test_tasks[0].question in obs["env_message"]
-        obs, reward, terminated, truncated, info = env.step({"action": "execute", "params": {"code": "x = 41"}})
+        obs, reward, terminated, truncated, _info = env.step(
+            {"action": "execute", "params": {"code": "x = 41"}}
+        )
         assert (reward, terminated, truncated) == (0.0, False, False)
         obs, *_ = env.step({"action": "execute", "params": {"code": "print(x + 1)"}})
         assert "42" in obs["env_message"] and obs["type"] == "code_execution"
@@ -25,7 +27,9 @@ def test_oracle_episode_passes_and_notebook_records_it(test_tasks, tmp_path: Pat
     task = test_tasks[1]
     with mg.Env(out_dir=tmp_path, agent="manual") as env:
         env.reset(task)
-        obs, *_ = env.step({"action": "request_info", "params": {"info_type": "column_names", "table": "admissions"}})
+        obs, *_ = env.step(
+            {"action": "request_info", "params": {"info_type": "column_names", "table": "admissions"}}
+        )
         assert obs["type"] == "requested_info" and "subject_id" in obs["env_message"]
         env.step({"action": "execute", "params": {"code": task.solution[0]}, "message": "connect"})
         obs, reward, terminated, truncated, info = env.step(
@@ -52,9 +56,15 @@ def test_oracle_episode_passes_and_notebook_records_it(test_tasks, tmp_path: Pat
 def test_agent_mistakes_never_raise(test_tasks):
     with mg.Env(max_turns=20) as env:
         env.reset(test_tasks[0])
-        for bad in ["not json", {"action": "fly"}, {"action": "execute"}, {"action": "execute", "params": []},
-                    {"action": "execute", "params": {"code": 3}}, 42]:
-            obs, reward, terminated, truncated, _ = env.step(bad)
+        for bad in [
+            "not json",
+            {"action": "fly"},
+            {"action": "execute"},
+            {"action": "execute", "params": []},
+            {"action": "execute", "params": {"code": 3}},
+            42,
+        ]:
+            obs, reward, terminated, _truncated, _ = env.step(bad)
             assert obs["type"] == "error" and not terminated and reward == 0.0
         obs, *_ = env.step({"action": "execute", "params": {"code": "undefined_name"}})
         assert obs["type"] == "error" and "NameError" in obs["env_message"]
@@ -63,9 +73,13 @@ def test_agent_mistakes_never_raise(test_tasks):
         obs, *_ = env.step({"action": "terminal", "params": {"cmd": "echo hello from bash; ls data"}})
         assert obs["type"] == "cmd_result" and "hello from bash" in obs["env_message"]
         assert "mimic_iii.db" in obs["env_message"]
-        obs, *_ = env.step({"action": "request_info", "params": {"info_type": "term", "keyterm": "emergency room"}})
+        obs, *_ = env.step(
+            {"action": "request_info", "params": {"info_type": "term", "keyterm": "emergency room"}}
+        )
         assert "emergency room admit" in obs["env_message"]
-        obs, *_ = env.step({"action": "request_info", "params": {"info_type": "column_names", "table": "nope"}})
+        obs, *_ = env.step(
+            {"action": "request_info", "params": {"info_type": "column_names", "table": "nope"}}
+        )
         assert obs["type"] == "error"
 
 

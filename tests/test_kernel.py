@@ -72,7 +72,8 @@ def test_loop_ignoring_sigint_gets_the_kernel_killed():
     async def main():
         async with KernelSession() as ks:
             cell = await ks.execute(
-                "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass", timeout=1
+                "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+                timeout=1,
             )
             alive = await ks.is_alive()
             with pytest.raises(DeadKernelError):

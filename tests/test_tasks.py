@@ -52,7 +52,9 @@ def test_current_time_is_pinned():
 @pytest.mark.parametrize("source", EHRSQL_SOURCES)
 def test_official_samples_load(shared_dir: Path, source: str):
     tasks = mg.load_tasks(source, path=shared_dir)
-    rows = [json.loads(line) for f in (shared_dir / source).glob("*.jsonl") for line in f.open() if line.strip()]
+    rows = [
+        json.loads(line) for f in (shared_dir / source).glob("*.jsonl") for line in f.open() if line.strip()
+    ]
     assert len(tasks) == len(rows)
     assert [t.id for t in tasks] == [r["id"] for r in rows]
     assert all(t.source == source and t.solution for t in tasks)
@@ -76,5 +78,5 @@ def test_malformed_task_file_names_file_and_line(tmp_path: Path):
     missing.write_text(json.dumps({"db_id": "mimic_iii", "question": "q"}) + "\n")
     with pytest.raises(mg.TaskFileError, match="missing field"):
         mg.load_tasks("mimic_iii", path=missing)
-    with pytest.raises(mg.TaskFileError, match="not found|no task files"):
+    with pytest.raises(mg.TaskFileError, match=r"not found|no task files"):
         mg.load_tasks("mimic_iii", path=tmp_path / "nowhere")

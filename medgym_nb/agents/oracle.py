@@ -24,10 +24,20 @@ class OracleAgent(ScriptedAgent):
             raise MedgymError(f"task {task.id} has no reference solution, so the oracle cannot play it")
         steps: list[dict[str, Any]] = []
         if "request_info" in task.actions and any(f.endswith(".db") for f in task.data_files):
-            steps.append({"action": "request_info", "params": {"info_type": "column_names"},
-                          "message": "Look at the tables and their columns first."})
+            steps.append(
+                {
+                    "action": "request_info",
+                    "params": {"info_type": "column_names"},
+                    "message": "Look at the tables and their columns first.",
+                }
+            )
         *setup, final = task.solution
         steps += [{"action": "execute", "params": {"code": code}, "message": "Prepare."} for code in setup]
-        steps.append({"action": "validate_code", "params": {"code": final},
-                      "message": "Run the reference solution and print the answer."})
+        steps.append(
+            {
+                "action": "validate_code",
+                "params": {"code": final},
+                "message": "Run the reference solution and print the answer.",
+            }
+        )
         return steps

@@ -21,8 +21,19 @@ _FMT = "%Y-%m-%d %H:%M:%S"
 SCHEMA: dict[str, list[str]] = {
     "patients": ["row_id", "subject_id", "gender", "dob", "dod"],
     "admissions": [
-        "row_id", "subject_id", "hadm_id", "admittime", "dischtime", "admission_type", "admission_location",
-        "discharge_location", "insurance", "language", "marital_status", "ethnicity", "age",
+        "row_id",
+        "subject_id",
+        "hadm_id",
+        "admittime",
+        "dischtime",
+        "admission_type",
+        "admission_location",
+        "discharge_location",
+        "insurance",
+        "language",
+        "marital_status",
+        "ethnicity",
+        "age",
     ],
     "d_icd_diagnoses": ["row_id", "icd9_code", "short_title", "long_title"],
     "d_icd_procedures": ["row_id", "icd9_code", "short_title", "long_title"],
@@ -32,19 +43,52 @@ SCHEMA: dict[str, list[str]] = {
     "procedures_icd": ["row_id", "subject_id", "hadm_id", "icd9_code", "charttime"],
     "labevents": ["row_id", "subject_id", "hadm_id", "itemid", "charttime", "valuenum", "valueuom"],
     "prescriptions": [
-        "row_id", "subject_id", "hadm_id", "startdate", "enddate", "drug", "dose_val_rx", "dose_unit_rx", "route",
+        "row_id",
+        "subject_id",
+        "hadm_id",
+        "startdate",
+        "enddate",
+        "drug",
+        "dose_val_rx",
+        "dose_unit_rx",
+        "route",
     ],
     "cost": ["row_id", "subject_id", "hadm_id", "event_type", "event_id", "chargetime", "cost"],
-    "chartevents": ["row_id", "subject_id", "hadm_id", "icustay_id", "itemid", "charttime", "valuenum", "valueuom"],
+    "chartevents": [
+        "row_id",
+        "subject_id",
+        "hadm_id",
+        "icustay_id",
+        "itemid",
+        "charttime",
+        "valuenum",
+        "valueuom",
+    ],
     "inputevents_cv": ["row_id", "subject_id", "hadm_id", "icustay_id", "charttime", "itemid", "amount"],
     "outputevents": ["row_id", "subject_id", "hadm_id", "icustay_id", "charttime", "itemid", "value"],
     "microbiologyevents": ["row_id", "subject_id", "hadm_id", "charttime", "spec_type_desc", "org_name"],
     "icustays": [
-        "row_id", "subject_id", "hadm_id", "icustay_id", "first_careunit", "last_careunit", "first_wardid",
-        "last_wardid", "intime", "outtime",
+        "row_id",
+        "subject_id",
+        "hadm_id",
+        "icustay_id",
+        "first_careunit",
+        "last_careunit",
+        "first_wardid",
+        "last_wardid",
+        "intime",
+        "outtime",
     ],
     "transfers": [
-        "row_id", "subject_id", "hadm_id", "icustay_id", "eventtype", "careunit", "wardid", "intime", "outtime",
+        "row_id",
+        "subject_id",
+        "hadm_id",
+        "icustay_id",
+        "eventtype",
+        "careunit",
+        "wardid",
+        "intime",
+        "outtime",
     ],
 }
 
@@ -85,32 +129,73 @@ PROCEDURES = [
     ("8605", "free skin graft nec", "free skin graft, not elsewhere classified"),
 ]
 DRUGS = [
-    ("potassium chloride", ("po", "iv"), "meq"), ("furosemide", ("iv", "po"), "mg"), ("insulin", ("sc",), "unit"),
-    ("metoprolol tartrate", ("po",), "mg"), ("heparin", ("sc", "iv"), "unit"), ("acetaminophen", ("po", "pr"), "mg"),
-    ("pantoprazole sodium", ("iv",), "mg"), ("methimazole", ("po", "po/ng"), "mg"), ("docusate sodium", ("po",), "mg"),
-    ("sodium chloride 0.9%", ("iv",), "ml"), ("magnesium sulfate", ("iv",), "gm"), ("vancomycin", ("iv",), "mg"),
-    ("aspirin", ("po",), "mg"), ("morphine sulfate", ("iv",), "mg"), ("lorazepam", ("iv", "po"), "mg"),
-    ("senna", ("po",), "tab"), ("atorvastatin", ("po",), "mg"), ("warfarin", ("po",), "mg"),
+    ("potassium chloride", ("po", "iv"), "meq"),
+    ("furosemide", ("iv", "po"), "mg"),
+    ("insulin", ("sc",), "unit"),
+    ("metoprolol tartrate", ("po",), "mg"),
+    ("heparin", ("sc", "iv"), "unit"),
+    ("acetaminophen", ("po", "pr"), "mg"),
+    ("pantoprazole sodium", ("iv",), "mg"),
+    ("methimazole", ("po", "po/ng"), "mg"),
+    ("docusate sodium", ("po",), "mg"),
+    ("sodium chloride 0.9%", ("iv",), "ml"),
+    ("magnesium sulfate", ("iv",), "gm"),
+    ("vancomycin", ("iv",), "mg"),
+    ("aspirin", ("po",), "mg"),
+    ("morphine sulfate", ("iv",), "mg"),
+    ("lorazepam", ("iv", "po"), "mg"),
+    ("senna", ("po",), "tab"),
+    ("atorvastatin", ("po",), "mg"),
+    ("warfarin", ("po",), "mg"),
 ]
 LABS = [
-    ("glucose", 70, 220, "mg/dl"), ("potassium", 3.0, 5.6, "meq/l"), ("sodium", 128, 150, "meq/l"),
-    ("creatinine", 0.5, 3.5, "mg/dl"), ("hemoglobin", 7.5, 16.0, "g/dl"), ("white blood cells", 3, 20, "k/ul"),
-    ("platelet count", 90, 420, "k/ul"), ("pco2", 28, 62, "mm hg"), ("ph", 7.20, 7.52, "units"),
-    ("lactate", 0.5, 5.0, "mmol/l"), ("bicarbonate", 17, 31, "meq/l"), ("chloride", 94, 112, "meq/l"),
+    ("glucose", 70, 220, "mg/dl"),
+    ("potassium", 3.0, 5.6, "meq/l"),
+    ("sodium", 128, 150, "meq/l"),
+    ("creatinine", 0.5, 3.5, "mg/dl"),
+    ("hemoglobin", 7.5, 16.0, "g/dl"),
+    ("white blood cells", 3, 20, "k/ul"),
+    ("platelet count", 90, 420, "k/ul"),
+    ("pco2", 28, 62, "mm hg"),
+    ("ph", 7.20, 7.52, "units"),
+    ("lactate", 0.5, 5.0, "mmol/l"),
+    ("bicarbonate", 17, 31, "meq/l"),
+    ("chloride", 94, 112, "meq/l"),
 ]
 VITALS = [
-    ("heart rate", 55, 135, "bpm"), ("arterial bp [systolic]", 85, 170, "mmhg"),
-    ("arterial bp [diastolic]", 40, 95, "mmhg"), ("arterial bp mean", 55, 115, "mmhg"),
-    ("respiratory rate", 10, 32, "bpm"), ("temperature c (calc)", 35.8, 39.6, "deg. c"),
-    ("sao2", 86, 100, "%"), ("admit wt", 45, 130, "kg"),
+    ("heart rate", 55, 135, "bpm"),
+    ("arterial bp [systolic]", 85, 170, "mmhg"),
+    ("arterial bp [diastolic]", 40, 95, "mmhg"),
+    ("arterial bp mean", 55, 115, "mmhg"),
+    ("respiratory rate", 10, 32, "bpm"),
+    ("temperature c (calc)", 35.8, 39.6, "deg. c"),
+    ("sao2", 86, 100, "%"),
+    ("admit wt", 45, 130, "kg"),
 ]
-INPUTS = ["d5w", ".9% normal saline", "lactated ringers", "propofol", "tpn", "free water bolus", "packed red blood cells"]
+INPUTS = [
+    "d5w",
+    ".9% normal saline",
+    "lactated ringers",
+    "propofol",
+    "tpn",
+    "free water bolus",
+    "packed red blood cells",
+]
 OUTPUTS = ["foley", "urine out void", "chest tubes left pleural 1", "stool out stool", "ostomy (output)"]
 SPECIMENS = ["blood culture", "urine", "sputum", "mrsa screen", "staph aureus screen", "catheter tip-iv"]
-ORGANISMS = ["escherichia coli", "staph aureus coag +", "klebsiella pneumoniae", "pseudomonas aeruginosa", None]
+ORGANISMS = [
+    "escherichia coli",
+    "staph aureus coag +",
+    "klebsiella pneumoniae",
+    "pseudomonas aeruginosa",
+    None,
+]
 ADMISSION_TYPES = ["emergency", "elective", "urgent"]
 ADMISSION_LOCATIONS = [
-    "emergency room admit", "phys referral/normal deli", "transfer from hosp/extram", "clinic referral/premature",
+    "emergency room admit",
+    "phys referral/normal deli",
+    "transfer from hosp/extram",
+    "clinic referral/premature",
 ]
 DISCHARGE_LOCATIONS = ["home", "home health care", "snf", "rehab/distinct part hosp", "dead/expired"]
 INSURANCE = ["medicare", "private", "medicaid", "government", "self pay"]
@@ -175,11 +260,14 @@ class _Builder:
             if times[-1] > now - timedelta(days=40) or current:
                 times[-1] = now - timedelta(days=rng.randrange(1, 25), minutes=rng.randrange(0, 1440))
             dead = not current and rng.random() < 0.1
-            self.add("patients", subject_id, rng.choice(["m", "f"]), _t(dob.replace(hour=0, minute=0)),
-                     None)
+            self.add("patients", subject_id, rng.choice(["m", "f"]), _t(dob.replace(hour=0, minute=0)), None)
             for k, admit in enumerate(times):
                 is_current = current and k == len(times) - 1
-                disch = None if is_current else admit + timedelta(days=rng.randrange(1, 20), hours=rng.randrange(24))
+                disch = (
+                    None
+                    if is_current
+                    else admit + timedelta(days=rng.randrange(1, 20), hours=rng.randrange(24))
+                )
                 self.admission(subject_id, dob, admit, disch)
             if dead and times:
                 last = self.rows["admissions"][-1]
@@ -191,10 +279,19 @@ class _Builder:
         end = disch or datetime.strptime(NOW, _FMT)
         age = (admit - dob).days // 365
         self.add(
-            "admissions", subject_id, hadm_id, _t(admit), _t(disch) if disch else None,
-            rng.choice(ADMISSION_TYPES), rng.choice(ADMISSION_LOCATIONS),
-            rng.choice(DISCHARGE_LOCATIONS) if disch else None, rng.choice(INSURANCE), "engl",
-            rng.choice(MARITAL), rng.choice(ETHNICITY), age,
+            "admissions",
+            subject_id,
+            hadm_id,
+            _t(admit),
+            _t(disch) if disch else None,
+            rng.choice(ADMISSION_TYPES),
+            rng.choice(ADMISSION_LOCATIONS),
+            rng.choice(DISCHARGE_LOCATIONS) if disch else None,
+            rng.choice(INSURANCE),
+            "engl",
+            rng.choice(MARITAL),
+            rng.choice(ETHNICITY),
+            age,
         )
         span = max((end - admit).total_seconds() / 60, 60)
 
@@ -202,7 +299,9 @@ class _Builder:
             return admit + timedelta(minutes=rng.randrange(0, int(span)))
 
         def charge(event_type: str, event_id: int, key: str, when: datetime) -> None:
-            self.add("cost", subject_id, hadm_id, event_type, event_id, _t(when), self.unit_cost[event_type][key])
+            self.add(
+                "cost", subject_id, hadm_id, event_type, event_id, _t(when), self.unit_cost[event_type][key]
+            )
 
         for code, *_ in rng.sample(DIAGNOSES, rng.randrange(2, 8)):
             row = self.add("diagnoses_icd", subject_id, hadm_id, code, _t(admit))
@@ -215,34 +314,74 @@ class _Builder:
             i = rng.randrange(len(LABS))
             label, lo, hi, unit = LABS[i]
             when = moment()
-            row = self.add("labevents", subject_id, hadm_id, 50800 + i, _t(when), round(rng.uniform(lo, hi), 2), unit)
+            row = self.add(
+                "labevents", subject_id, hadm_id, 50800 + i, _t(when), round(rng.uniform(lo, hi), 2), unit
+            )
             charge("labevents", row, label, when)
         # distinct start minutes, so "first/last prescribed" questions have one answer
         starts = sorted(rng.sample(range(int(span)), min(int(span), rng.randrange(3, 20))))
         for minute in starts:
             drug, routes, unit = rng.choice(DRUGS)
             start = admit + timedelta(minutes=minute)
-            row = self.add("prescriptions", subject_id, hadm_id, _t(start), _t(start + timedelta(days=rng.randrange(1, 5))),
-                           drug, str(rng.choice([1, 2, 5, 10, 20, 40, 100])), unit, rng.choice(routes))
+            row = self.add(
+                "prescriptions",
+                subject_id,
+                hadm_id,
+                _t(start),
+                _t(start + timedelta(days=rng.randrange(1, 5))),
+                drug,
+                str(rng.choice([1, 2, 5, 10, 20, 40, 100])),
+                unit,
+                rng.choice(routes),
+            )
             charge("prescriptions", row, drug, start)
         for _ in range(rng.choice([0, 1, 1, 2])):
             self.icustay(subject_id, hadm_id, admit, end, disch is None)
         for _ in range(rng.randrange(0, 3)):
-            self.add("microbiologyevents", subject_id, hadm_id, _t(moment()), rng.choice(SPECIMENS),
-                     rng.choice(ORGANISMS))
+            self.add(
+                "microbiologyevents",
+                subject_id,
+                hadm_id,
+                _t(moment()),
+                rng.choice(SPECIMENS),
+                rng.choice(ORGANISMS),
+            )
 
     def icustay(self, subject_id: int, hadm_id: int, admit: datetime, end: datetime, ongoing: bool) -> None:
         rng = self.rng
         icustay_id = self.next_id("icustay", 200001)
         span = max(int((end - admit).total_seconds() / 60), 120)
         intime = admit + timedelta(minutes=rng.randrange(0, span // 2))
-        outtime = None if ongoing and rng.random() < 0.5 else min(end, intime + timedelta(hours=rng.randrange(12, 200)))
+        outtime = (
+            None
+            if ongoing and rng.random() < 0.5
+            else min(end, intime + timedelta(hours=rng.randrange(12, 200)))
+        )
         stop = outtime or end
         unit, ward = rng.choice(CAREUNITS), rng.randrange(7, 60)
-        self.add("icustays", subject_id, hadm_id, icustay_id, unit, unit, ward, ward, _t(intime),
-                 _t(outtime) if outtime else None)
-        self.add("transfers", subject_id, hadm_id, icustay_id, "admit", unit, ward, _t(intime),
-                 _t(outtime) if outtime else None)
+        self.add(
+            "icustays",
+            subject_id,
+            hadm_id,
+            icustay_id,
+            unit,
+            unit,
+            ward,
+            ward,
+            _t(intime),
+            _t(outtime) if outtime else None,
+        )
+        self.add(
+            "transfers",
+            subject_id,
+            hadm_id,
+            icustay_id,
+            "admit",
+            unit,
+            ward,
+            _t(intime),
+            _t(outtime) if outtime else None,
+        )
         minutes = max(int((stop - intime).total_seconds() / 60), 10)
 
         def when() -> str:
@@ -250,14 +389,36 @@ class _Builder:
 
         for i, (_label, lo, hi, unit_name) in enumerate(VITALS):
             for _ in range(rng.randrange(1, 3) if i == len(VITALS) - 1 else rng.randrange(2, 9)):
-                self.add("chartevents", subject_id, hadm_id, icustay_id, 211 + i, when(),
-                         round(rng.uniform(lo, hi), 1), unit_name)
+                self.add(
+                    "chartevents",
+                    subject_id,
+                    hadm_id,
+                    icustay_id,
+                    211 + i,
+                    when(),
+                    round(rng.uniform(lo, hi), 1),
+                    unit_name,
+                )
         for _ in range(rng.randrange(1, 8)):
-            self.add("inputevents_cv", subject_id, hadm_id, icustay_id, when(), 30001 + rng.randrange(len(INPUTS)),
-                     round(rng.uniform(5, 500), 2))
+            self.add(
+                "inputevents_cv",
+                subject_id,
+                hadm_id,
+                icustay_id,
+                when(),
+                30001 + rng.randrange(len(INPUTS)),
+                round(rng.uniform(5, 500), 2),
+            )
         for _ in range(rng.randrange(1, 8)):
-            self.add("outputevents", subject_id, hadm_id, icustay_id, when(), 40055 + rng.randrange(len(OUTPUTS)),
-                     round(rng.uniform(10, 900), 1))
+            self.add(
+                "outputevents",
+                subject_id,
+                hadm_id,
+                icustay_id,
+                when(),
+                40055 + rng.randrange(len(OUTPUTS)),
+                round(rng.uniform(10, 900), 1),
+            )
 
 
 def build_database(path: Path, *, seed: int = 0, patients: int = 120) -> Path:

@@ -8,9 +8,9 @@ notebook and the batch goes on.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import nbformat
 from pydantic import BaseModel
@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from .._atomic import write_text_atomic
 from ..errors import GraderError, TrajectoryError
 from ..trajectory import read_episode
+from .comparators import Grade
 from .notebook import grade_with_papermill, read_grade
 
 __all__ = ["GradeRecord", "grade_directory", "trajectory_notebooks"]
@@ -35,14 +36,27 @@ class GradeRecord(BaseModel):
     message: str = ""
 
 
-def trajectory_notebooks(root: Path) -> Iterator[Path]:
-    for path in sorted(root.rglob("*.ipynb")):
-        if not path.name.endswith(_GRADED_SUFFIX) and ".ipynb_checkpoints" not in path.parts:
-            yield path
+def trajectory_notebooks(root: Path) -> list[Path]:
+    """The trajectory notebooks under ``root`` (graded outputs and checkpoints left out)."""
+    if not root.is_dir():
+        raise TrajectoryError(f"not a directory: {root}")
+    return [
+        path
+        for path in sorted(root.rglob("*.ipynb"))
+        if not path.name.endswith(_GRADED_SUFFIX) and ".ipynb_checkpoints" not in path.parts
+    ]
 
 
 def graded_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".ipynb") + _GRADED_SUFFIX)
+
+
+def _earlier_grade(out: Path) -> Grade | None:
+    """The verdict already written beside a trajectory; an unreadable one counts as none (graded again)."""
+    try:
+        return read_grade(nbformat.read(out, as_version=4))
+    except (OSError, ValueError, GraderError):
+        return None
 
 
 def _grade_one(path: Path, force: bool) -> GradeRecord:
@@ -51,17 +65,20 @@ def _grade_one(path: Path, force: bool) -> GradeRecord:
         episode = read_episode(path)
     except TrajectoryError as exc:
         return GradeRecord(notebook=str(path), status="error", message=str(exc))
-    base = {"notebook": str(path), "task_id": episode.task.id}
-    if out.is_file() and not force:
-        try:
-            grade = read_grade(nbformat.read(out, as_version=4))
-            return GradeRecord(**base, status="skipped", score=grade.score, passed=grade.passed,
-                               message=grade.message)
-        except Exception:  # an unreadable earlier output is simply graded again
-            pass
+    base: dict[str, Any] = {"notebook": str(path), "task_id": episode.task.id}
+    earlier = None if force else _earlier_grade(out)
+    if earlier is not None:
+        return GradeRecord(
+            **base, status="skipped", score=earlier.score, passed=earlier.passed, message=earlier.message
+        )
     if episode.final_answer is None:
-        return GradeRecord(**base, status="no_answer", score=0.0, passed=False,
-                           message=f"the episode gave no answer ({episode.termination})")
+        return GradeRecord(
+            **base,
+            status="no_answer",
+            score=0.0,
+            passed=False,
+            message=f"the episode gave no answer ({episode.termination})",
+        )
     try:
         grade = grade_with_papermill(episode.task, episode.final_answer, output_path=out)
     except GraderError as exc:
@@ -74,10 +91,9 @@ def grade_directory(
 ) -> list[GradeRecord]:
     """Grade every trajectory under ``root``; already graded ones are read back unless ``force``."""
     root = Path(root)
-    if not root.is_dir():
-        raise TrajectoryError(f"not a directory: {root}")
+    notebooks = trajectory_notebooks(root)
     records: list[GradeRecord] = []
-    for path in trajectory_notebooks(root):
+    for path in notebooks:
         record = _grade_one(path, force)
         records.append(record)
         if progress is not None:

@@ -70,7 +70,9 @@ def compare(spec: AnswerSpec, expected: Any, submitted: Any) -> Grade:
     """Compare ``submitted`` with ``expected`` under ``spec``; the message never reveals expected values."""
     want, got = _as_list(expected), _as_list(submitted)
     if spec.kind != "list" and len(got) != 1:
-        return Grade(score=0.0, passed=False, message=f"incorrect: expected one {spec.kind}, got {len(got)} values")
+        return Grade(
+            score=0.0, passed=False, message=f"incorrect: expected one {spec.kind}, got {len(got)} values"
+        )
     if spec.ordered:
         matched = sum(_same(w, g, spec) for w, g in zip(want, got, strict=False))
     else:
@@ -91,7 +93,9 @@ def compare(spec: AnswerSpec, expected: Any, submitted: Any) -> Grade:
         message = f"incorrect: {len(want) - matched} of {len(want)} value(s) differ or are out of order"
     else:
         message = f"incorrect: {len(want) - matched} of {len(want)} expected value(s) not found in the answer"
-    return Grade(score=1.0 if passed else 0.0, passed=passed, message=message, subscores={"value_recall": recall})
+    return Grade(
+        score=1.0 if passed else 0.0, passed=passed, message=message, subscores={"value_recall": recall}
+    )
 
 
 def publish(grade: Grade) -> None:

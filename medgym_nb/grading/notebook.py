@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
@@ -82,7 +81,9 @@ def grade_with_papermill(task: Task, answer: Answer, *, output_path: Path | None
             log_output=False,
         )
     except PapermillExecutionError as exc:
-        raise GraderError(f"grader {task.grader!r} failed on task {task.id}: {exc.ename}: {exc.evalue}") from exc
+        raise GraderError(
+            f"grader {task.grader!r} failed on task {task.id}: {exc.ename}: {exc.evalue}"
+        ) from exc
     except Exception as exc:
         raise GraderError(f"grader {task.grader!r} could not run for task {task.id}: {exc}") from exc
     grade = read_grade(nb)

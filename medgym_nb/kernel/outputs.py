@@ -87,7 +87,9 @@ def _payload_size(msg: dict[str, Any]) -> int:
 
 def stdout_of(outputs: list[NotebookNode]) -> str:
     """What the cell printed to stdout: the text graded when an agent validates code."""
-    return "".join(o["text"] for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    return "".join(
+        o["text"] for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stdout"
+    )
 
 
 def render_text(outputs: list[NotebookNode]) -> str:

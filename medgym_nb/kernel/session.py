@@ -190,7 +190,8 @@ class KernelSession:
         if status == "ok" and reply is not None and reply["content"].get("status") == "error":
             status = "error"
             error = error or ExecutionError(
-                reply["content"].get("ename", ""), reply["content"].get("evalue", ""),
+                reply["content"].get("ename", ""),
+                reply["content"].get("evalue", ""),
                 reply["content"].get("traceback", []),
             )
         elif status == "ok" and error is not None:
@@ -201,8 +202,11 @@ class KernelSession:
         text = render_text(outputs)
         if status == "timeout":
             text += f"\n[medgym: the cell exceeded its {timeout:g} s time limit and was interrupted"
-            text += "; the variables defined so far are kept]" if alive else (
-                "; it ignored the interrupt, so the kernel was killed and its state is lost]")
+            text += (
+                "; the variables defined so far are kept]"
+                if alive
+                else ("; it ignored the interrupt, so the kernel was killed and its state is lost]")
+            )
         elif status == "dead":
             text += "\n[medgym: the kernel died while running this cell; its state is lost]"
         return CellResult(

@@ -1,0 +1,93 @@
+"""Runs: the oracle over a suite slice, resuming, replaying a run, re-grading, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+import medgym_nb as mg
+from medgym_nb.grading.batch import grade_directory
+
+
+def _one_per_category(tasks):
+    seen = {}
+    for t in tasks:
+        seen.setdefault(t.category, t)
+    return list(seen.values())
+
+
+def test_oracle_solves_every_category_and_replay_reproduces(test_tasks, tmp_path):
+    tasks = _one_per_category(test_tasks)
+    assert len(tasks) >= 5
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path / "run")
+    assert [r.passed for r in results] == [True] * len(tasks), [r for r in results if not r.passed]
+    index = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    assert [r["task_id"] for r in index] == [t.id for t in tasks]
+    for r in results:
+        nbformat.validate(nbformat.read(r.notebook, as_version=4))
+
+    episodes = {t.id: mg.read_episode(r.notebook) for t, r in zip(tasks, results, strict=True)}
+    replayed = mg.run_episodes(tasks, lambda t: mg.ReplayAgent(episodes[t.id]), tmp_path / "replay")
+    assert all(r.passed for r in replayed)
+    for first, second in zip(results, replayed, strict=True):
+        original = nbformat.read(first.notebook, as_version=4)
+        again = nbformat.read(second.notebook, as_version=4)
+        outs = [[o.get("text") for o in c.outputs] for c in original.cells if c.cell_type == "code"]
+        assert outs == [[o.get("text") for o in c.outputs] for c in again.cells if c.cell_type == "code"]
+
+
+def test_run_resumes_and_regrading_agrees(test_tasks, tmp_path):
+    tasks = test_tasks[:2]
+    out = tmp_path / "run"
+    first = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), out)
+    stamp = [Path(r.notebook).stat().st_mtime_ns for r in first]
+    again = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), out)
+    assert [Path(r.notebook).stat().st_mtime_ns for r in again] == stamp  # skipped, not re-run
+    (out / "mimic_iii" / "junk.ipynb").write_text("{ not a notebook")
+    records = grade_directory(out)
+    by_status = {r.status for r in records}
+    assert by_status == {"graded", "error"}
+    assert all(r.passed for r in records if r.status == "graded")
+    assert sum(r.status == "graded" for r in records) == 2
+    assert all(Path(r.notebook.replace(".ipynb", ".grade.ipynb")).is_file() for r in records if r.passed)
+    assert {r.status for r in grade_directory(out) if r.task_id} == {"skipped"}
+
+
+def _medgym(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("medgym")
+    return subprocess.run(
+        [str(exe), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+
+
+def test_cli_run_grade_and_errors(tmp_path):
+    run = _medgym(
+        "run", "--source", "mimic_iii", "--agent", "oracle", "--limit", "3", "--out", "r", cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    assert "100%" in run.stdout and "all" in run.stdout
+    graded = _medgym("grade", "r", cwd=tmp_path)
+    assert graded.returncode == 0, graded.stderr
+    assert (tmp_path / "r" / "grades.jsonl").is_file()
+    shown = _medgym("tasks", "show", "mimic_iii.syn.drug_route.001", cwd=tmp_path)
+    assert shown.returncode == 0 and '"category": "drug_route"' in shown.stdout
+
+    for args in (
+        ("tasks", "list", "--source", "mimic"),
+        ("run", "--path", "missing.jsonl"),
+        ("run", "--agent", "nobody"),
+        ("grade", "no-such-dir"),
+    ):
+        bad = _medgym(*args, cwd=tmp_path)
+        assert bad.returncode == 2, (args, bad.stdout, bad.stderr)
+        assert bad.stderr.startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
