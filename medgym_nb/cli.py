@@ -18,7 +18,7 @@ from .agents import OracleAgent, ReplayAgent
 from .errors import MedgymError
 from .grading.batch import grade_directory, trajectory_notebooks
 from .runner import run_episodes
-from .tasks import get_task, load_tasks
+from .tasks import get_task, load_tasks, spread_over_categories
 from .trajectory import read_episode
 
 app = typer.Typer(
@@ -134,7 +134,7 @@ def run(
     out: Annotated[Path, typer.Option(help="Run directory (notebooks + results.jsonl).")] = Path(
         "runs/latest"
     ),
-    limit: Annotated[int, typer.Option(help="At most this many tasks (0: all).")] = 0,
+    limit: Annotated[int, typer.Option(help="At most this many tasks, spread over categories (0: all).")] = 0,
     split: Annotated[str | None, typer.Option(help="train or test")] = "test",
     path: PathOpt = None,
     replay_from: Annotated[
@@ -160,7 +160,8 @@ def run(
         make_agent = lambda task: ReplayAgent(episodes[task.id])  # noqa: E731
     else:
         raise MedgymError(f"unknown agent {agent!r}; choose oracle or replay")
-    tasks = tasks[: limit or None]
+    if limit:
+        tasks = spread_over_categories(tasks, limit)
     if not tasks:
         raise MedgymError("no tasks to run (check --source, --split, --path)")
     with _progress() as bar:

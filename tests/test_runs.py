@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 import medgym_nb as mg
 from medgym_nb.grading.batch import grade_directory
@@ -91,3 +92,9 @@ def test_cli_run_grade_and_errors(tmp_path):
         bad = _medgym(*args, cwd=tmp_path)
         assert bad.returncode == 2, (args, bad.stdout, bad.stderr)
         assert bad.stderr.startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_oracle_scores_100_percent_on_the_test_split(test_tasks, tmp_path):
+    results = mg.run_episodes(test_tasks, lambda _t: mg.OracleAgent(), tmp_path / "run")
+    assert len(results) == len(test_tasks) and all(r.passed for r in results)

@@ -80,3 +80,26 @@ def test_malformed_task_file_names_file_and_line(tmp_path: Path):
         mg.load_tasks("mimic_iii", path=missing)
     with pytest.raises(mg.TaskFileError, match=r"not found|no task files"):
         mg.load_tasks("mimic_iii", path=tmp_path / "nowhere")
+
+
+def test_every_reference_solution_passes_its_grader(monkeypatch):
+    """All instances, quickly: run each task's solution cells in-process and grade what they print."""
+    import contextlib
+    import io
+
+    from medgym_nb.grading import compare, parse_printed
+
+    tasks = mg.load_tasks("mimic_iii")
+    monkeypatch.chdir(Path(tasks[0].data_dir).parent)
+    failures = []
+    for task in tasks:
+        namespace: dict = {}
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            for cell in task.solution:
+                exec(cell, namespace)
+        namespace["con"].close()
+        grade = compare(task.answer_spec, task.answer, parse_printed(out.getvalue()))
+        if not grade.passed:
+            failures.append((task.id, grade.message))
+    assert not failures

@@ -13,7 +13,7 @@ from ..families import ehrsql
 from .model import Task
 from .official import read_task_file
 
-__all__ = ["get_task", "list_sources", "load_tasks"]
+__all__ = ["get_task", "list_sources", "load_tasks", "spread_over_categories"]
 
 SUITE_VERSION = "v1"
 _SuiteBuilder = Callable[[Path, int], list[Task]]
@@ -88,3 +88,16 @@ def get_task(task_id: str, *, source: str | None = None, path: str | Path | None
             if task.id == task_id:
                 return task
     raise UnknownTaskError(f"no task with id {task_id!r}; list them with `medgym tasks list`")
+
+
+def spread_over_categories(tasks: list[Task], limit: int) -> list[Task]:
+    """The first ``limit`` tasks taken round-robin over categories, so a small sample covers them all."""
+    by_category: dict[str, list[Task]] = {}
+    for task in tasks:
+        by_category.setdefault(task.category, []).append(task)
+    queues = list(by_category.values())
+    picked: list[Task] = []
+    while len(picked) < limit and queues:
+        picked += [q.pop(0) for q in queues][: limit - len(picked)]
+        queues = [q for q in queues if q]
+    return picked
