@@ -21,7 +21,7 @@ system-deps:
 	  fi; \
 	fi
 
-$(STAMP): pyproject.toml kernels/medgym-local/kernel.json | system-deps
+$(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[dev]'

@@ -12,36 +12,57 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ._loop import run_sync
 from .actions import Action, ActionError, parse_action
-from .errors import EpisodeFinishedError, GraderError, MedgymError
+from .errors import EpisodeFinishedError, GraderError, MedgymError, SandboxUnavailableError
 from .grading.answers import Answer
 from .grading.comparators import Grade
 from .grading.notebook import grade_with_papermill
+from .kernel.bwrap import bwrap_status
+from .kernel.limits import SandboxLimits
 from .kernel.outputs import OutputLimits, truncate
 from .kernel.session import CellResult, KernelSession
 from .requested_info import InfoRequestError, request_info
 from .tasks.model import Task
 from .trajectory import Recorder, Turn
 
-__all__ = ["SANDBOXES", "AsyncEnv", "Env", "Observation"]
+__all__ = ["SANDBOXES", "AsyncEnv", "Env", "NoSandboxWarning", "Observation", "choose_sandbox"]
 
 Observation = dict[str, Any]
 Grader = Callable[[Task, Answer], Grade]
 
-SANDBOXES: dict[str, str] = {"local": "medgym-local"}
-"""Sandbox name → kernelspec name. ``auto`` picks the strongest one available."""
+SANDBOXES: dict[str, str] = {"bwrap": "medgym-bwrap", "local": "medgym-local"}
+"""Sandbox name → kernelspec name. ``auto`` picks bubblewrap when it works here, else local."""
 
 
-def _kernel_for(sandbox: str) -> tuple[str, str]:
-    chosen = "local" if sandbox == "auto" else sandbox
-    if chosen not in SANDBOXES:
+class NoSandboxWarning(UserWarning):
+    """Agent code is about to run without isolation."""
+
+
+def choose_sandbox(sandbox: str) -> tuple[str, str]:
+    """Resolve ``auto`` and validate the name; returns (sandbox, kernelspec name)."""
+    if sandbox not in {"auto", *SANDBOXES}:
         raise MedgymError(f"unknown sandbox {sandbox!r}; choose one of auto, {', '.join(SANDBOXES)}")
-    return chosen, SANDBOXES[chosen]
+    if sandbox in {"auto", "bwrap"}:
+        ok, why = bwrap_status()
+        if ok:
+            return "bwrap", SANDBOXES["bwrap"]
+        if sandbox == "bwrap":
+            raise SandboxUnavailableError(f"the bubblewrap sandbox is unavailable: {why}")
+        warnings.warn(
+            f"bubblewrap is unavailable ({why}); agent code will run WITHOUT isolation in a local kernel. "
+            "Install it with `apt-get install bubblewrap`.",
+            NoSandboxWarning,
+            stacklevel=3,
+        )
+    else:
+        warnings.warn("sandbox='local': agent code runs without isolation", NoSandboxWarning, stacklevel=3)
+    return "local", SANDBOXES["local"]
 
 
 def _obs(kind: str, message: str, **extra: Any) -> Observation:
@@ -64,9 +85,11 @@ class AsyncEnv:
         agent: str = "unknown",
         model: str | None = None,
         output_limits: OutputLimits | None = None,
+        limits: SandboxLimits | None = None,
         grader: Grader = grade_with_papermill,
     ) -> None:
-        self.sandbox, self.kernel_name = _kernel_for(sandbox)
+        self.sandbox, self.kernel_name = choose_sandbox(sandbox)
+        self.limits = limits or SandboxLimits()
         self.max_turns = max_turns
         self.cell_timeout = cell_timeout
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -108,12 +131,20 @@ class AsyncEnv:
         self.agent = (options or {}).get("agent", self.agent)
         self.model = (options or {}).get("model", self.model)
         self.workdir = Path(tempfile.mkdtemp(prefix="medgym-episode-"))
-        if task.data_dir:
-            os.symlink(Path(task.data_dir).resolve(), self.workdir / "data")
         self.recorder = Recorder(
-            task, agent=self.agent, model=self.model, sandbox=self.sandbox, kernel_name=self.kernel_name
+            task,
+            agent=self.agent,
+            model=self.model,
+            sandbox=self.sandbox,
+            kernel_name=self.kernel_name,
+            limits=self.limits.model_dump() if self.sandbox != "local" else None,
         )
-        self.kernel = KernelSession(self.kernel_name, cwd=self.workdir, limits=self.output_limits)
+        self.kernel = KernelSession(
+            self.kernel_name,
+            cwd=self.workdir,
+            limits=self.output_limits,
+            launch_kwargs={"medgym_data_dir": task.data_dir, "medgym_limits": self.limits},
+        )
         t0 = time.monotonic()
         try:
             await self.kernel.start()

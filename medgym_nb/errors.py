@@ -11,6 +11,7 @@ __all__ = [
     "GraderError",
     "KernelStartError",
     "MedgymError",
+    "SandboxUnavailableError",
     "TaskFileError",
     "TrajectoryError",
     "UnknownSourceError",
@@ -55,3 +56,7 @@ class TrajectoryError(MedgymError):
 
 class EpisodeFinishedError(MedgymError):
     """``step`` was called on an episode that has already terminated or been truncated; call ``reset``."""
+
+
+class SandboxUnavailableError(MedgymError):
+    """The sandbox that was asked for cannot run on this machine; the message says how to get it."""

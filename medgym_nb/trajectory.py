@@ -86,7 +86,16 @@ def _fence(text: str) -> str:
 class Recorder:
     """Builds the trajectory notebook of one episode as it happens."""
 
-    def __init__(self, task: Task, *, agent: str, model: str | None, sandbox: str, kernel_name: str) -> None:
+    def __init__(
+        self,
+        task: Task,
+        *,
+        agent: str,
+        model: str | None,
+        sandbox: str,
+        kernel_name: str,
+        limits: dict[str, Any] | None = None,
+    ) -> None:
         self.task = task
         self.nb = new_notebook()
         self.nb.metadata["kernelspec"] = {
@@ -104,6 +113,7 @@ class Recorder:
             "agent": agent,
             "model": model,
             "sandbox": sandbox,
+            "limits": limits,
             "started_at": datetime.now(UTC).isoformat(),
             "turns": 0,
             "reward": 0.0,

@@ -1,7 +1,9 @@
 """Kernel provisioners (jupyter_client plugins): they decide where and how an episode's kernel runs.
 
 Registered under the ``jupyter_client.kernel_provisioners`` entry point and named by the kernelspecs in
-``kernels/``, so papermill, nbclient and JupyterLab start the same kernels our environment does.
+``kernels/``, so papermill, nbclient and JupyterLab start the same kernels our environment does. Our own
+launch keywords (``medgym_data_dir``, ``medgym_limits``) reach ``pre_launch`` through
+``KernelManager.start_kernel(**kw)``; every provisioner pops them before the process is started.
 """
 
 from __future__ import annotations
@@ -9,25 +11,33 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
-__all__ = ["IpcLocalProvisioner"]
+from .limits import SandboxLimits
+
+__all__ = ["DATA_MOUNT", "IpcLocalProvisioner"]
+
+DATA_MOUNT = "data"
+"""Where the task's data directory appears, relative to the kernel's working directory."""
 
 
 class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
-    """A local kernel that talks over ZMQ ``ipc`` sockets in a private runtime directory.
+    """A local kernel (no isolation) that talks over ZMQ ``ipc`` sockets in a private runtime directory.
 
     No TCP ports: nothing to race for when many kernels start at once, nothing exposed on the network, and
     the directory is exactly what a sandboxing subclass binds into its sandbox. Kernel managers call
     ``pre_launch`` before every (re)start and ``cleanup`` after every stop; the directory lives until the
-    final, non-restart cleanup.
+    final, non-restart cleanup. The task's data directory is linked as ``data/`` in the working directory.
     """
 
     runtime_dir: str | None = None
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        data_dir = kwargs.pop("medgym_data_dir", None)
+        self.limits = kwargs.pop("medgym_limits", None) or SandboxLimits()
         km = self.parent
         if km is not None:
             if self.runtime_dir is None:
@@ -35,7 +45,16 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
             km.transport = "ipc"
             km.ip = os.path.join(self.runtime_dir, "kernel")
             km.connection_file = os.path.join(self.runtime_dir, "connection.json")
-        return await super().pre_launch(**kwargs)
+        kwargs = await super().pre_launch(**kwargs)
+        self.expose_data(data_dir, kwargs.get("cwd"))
+        return kwargs
+
+    def expose_data(self, data_dir: str | None, cwd: str | None) -> None:
+        """Make ``data_dir`` visible as ``<cwd>/data`` (a symlink; sandboxes bind it read-only instead)."""
+        if data_dir and cwd:
+            link = Path(cwd) / DATA_MOUNT
+            if not link.exists():
+                link.symlink_to(Path(data_dir).resolve())
 
     async def cleanup(self, restart: bool = False) -> None:
         await super().cleanup(restart=restart)

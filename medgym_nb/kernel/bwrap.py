@@ -1,0 +1,181 @@
+"""The bubblewrap sandbox: a kernel provisioner that runs each kernel in its own namespaces.
+
+Inside: no network (only a private ``lo``), its own pid/ipc/uts namespaces, the system and the Python
+environment read-only, the task's data read-only at ``<workdir>/data``, a private writable work directory,
+a size-capped tmpfs ``/tmp``, a scrubbed environment, rlimits via ``prlimit``. When we are root the kernel
+also drops to an unprivileged uid of its own (``setpriv``), so the process limit is real (Linux does not
+enforce RLIMIT_NPROC for root) and a kernel cannot touch another kernel's files.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from .limits import SandboxLimits
+from .provisioners import DATA_MOUNT, IpcLocalProvisioner
+
+__all__ = ["BubblewrapProvisioner", "bwrap_status", "sandbox_command"]
+
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+UID_BASE, UID_SPAN = 200_000, 60_000
+_uids = itertools.count()
+
+
+def _next_uid() -> int:
+    return UID_BASE + (os.getpid() * 131 + next(_uids)) % UID_SPAN
+
+
+def _python_dirs() -> list[str]:
+    """Where this Python lives (venv and base installation), unless the system binds cover it."""
+    seen: list[str] = []
+    for p in (
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.dirname(os.path.realpath(sys.executable)),
+    ):
+        real = os.path.realpath(p)
+        if not any(real == d or real.startswith(d + "/") for d in (*SYSTEM_DIRS, *seen)):
+            seen.append(real)
+    return seen
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + "/")
+
+
+class _Args:
+    """bwrap arguments, creating missing parent directories world-readable (bwrap makes them 0700)."""
+
+    def __init__(self) -> None:
+        self.args: list[str] = []
+        self.made: set[str] = {"/", "/tmp", *SYSTEM_DIRS}
+
+    def add(self, *args: str) -> None:
+        self.args += args
+
+    def parents(self, path: str) -> None:
+        parts = Path(path).parents
+        for parent in reversed([str(p) for p in parts]):
+            if parent not in self.made:
+                self.made.add(parent)
+                self.add("--perms", "0755", "--dir", parent)
+        self.made.add(path)
+
+    def bind(self, flag: str, src: str, dest: str) -> None:
+        self.parents(dest)
+        self.add(flag, src, dest)
+
+
+def sandbox_command(
+    cmd: list[str],
+    *,
+    workdir: str,
+    runtime_dir: str,
+    data_dir: str | None,
+    limits: SandboxLimits,
+    uid: int | None,
+) -> list[str]:
+    """The full command line: bwrap's set-up, then (as root) setpriv, then prlimit, then ``cmd``."""
+    a = _Args()
+    a.add("bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
+    if uid is None:
+        a.add("--unshare-user")
+    a.add("--die-with-parent", "--new-session", "--hostname", "sandbox")
+    for d in SYSTEM_DIRS:
+        a.add("--ro-bind-try", d, d)
+    a.add("--proc", "/proc", "--dev", "/dev")
+    # /tmp first: a bind under /tmp made before it would be hidden by the tmpfs
+    a.add("--perms", "1777", "--size", str(limits.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp")
+    for d in _python_dirs():
+        a.bind("--ro-bind", d, d)
+    a.bind("--bind", runtime_dir, runtime_dir)
+    a.bind("--bind", workdir, workdir)
+    if data_dir:
+        a.add("--ro-bind", os.path.realpath(data_dir), os.path.join(workdir, DATA_MOUNT))
+    path = f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin"
+    a.add("--chdir", workdir, "--clearenv")
+    for key, value in (
+        ("PATH", path),
+        ("HOME", workdir),
+        ("TMPDIR", "/tmp"),
+        ("LANG", "C.UTF-8"),
+        ("MPLBACKEND", "Agg"),
+        ("PYTHONDONTWRITEBYTECODE", "1"),
+        ("PIP_NO_INPUT", "1"),
+    ):
+        a.add("--setenv", key, value)
+    a.add("--")
+    if uid is not None:
+        a.add(
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+        )
+    a.add("prlimit", *limits.prlimit_args(), "--")
+    return a.args + list(cmd)
+
+
+@functools.cache
+def bwrap_status() -> tuple[bool, str]:
+    """Whether the bubblewrap sandbox works here, and if not, what to do about it."""
+    missing = [tool for tool in ("bwrap", "prlimit", "setpriv") if shutil.which(tool) is None]
+    if missing:
+        return False, (
+            f"{', '.join(missing)} not found: install Debian's bubblewrap and util-linux "
+            "(apt-get install bubblewrap util-linux; `make setup` does this as root)"
+        )
+    probe = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    if os.geteuid() != 0:
+        probe.insert(1, "--unshare-user")
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"bwrap could not run: {exc}"
+    if done.returncode != 0:
+        return (
+            False,
+            f"bwrap cannot create namespaces here ({done.stderr.strip()}); user namespaces may be disabled",
+        )
+    return True, "ok"
+
+
+class BubblewrapProvisioner(IpcLocalProvisioner):
+    """Runs the kernel inside bubblewrap. Use a kernelspec with ``interrupt_mode: message``: signals sent to
+    the launcher's process group do not reach a kernel in its own session."""
+
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs = await super().pre_launch(**kwargs)
+        assert self.runtime_dir is not None
+        workdir = os.path.realpath(kwargs.get("cwd") or os.getcwd())
+        uid = _next_uid() if os.geteuid() == 0 else None
+        if uid is not None:
+            for path in (self.runtime_dir, workdir, *Path(self.runtime_dir).iterdir()):
+                os.chown(path, uid, uid)
+        kwargs["cmd"] = sandbox_command(
+            kwargs["cmd"],
+            workdir=workdir,
+            runtime_dir=self.runtime_dir,
+            data_dir=self._data_dir,
+            limits=self.limits,
+            uid=uid,
+        )
+        kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        # ipykernel prints a connection banner on stdout when it has no JPY_PARENT_PID (which must stay unset:
+        # in a pid namespace its parent is pid 1 and it would think the parent died)
+        kwargs["stdout"] = subprocess.DEVNULL
+        return kwargs
+
+    def expose_data(self, data_dir: str | None, cwd: str | None) -> None:
+        self._data_dir = data_dir  # bound read-only by bwrap instead of linked

@@ -1,0 +1,38 @@
+"""Resource limits of a sandboxed kernel, set per episode and recorded in its notebook."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["SandboxLimits"]
+
+_MIB = 1024 * 1024
+
+
+class SandboxLimits(BaseModel):
+    """Hard limits (rlimits, plus the size of the sandbox's ``/tmp``).
+
+    Defaults leave room for pandas/numpy/matplotlib work on MIMIC-sized tables while stopping runaway code:
+    ``memory_mb`` is the address-space limit per process (numpy reserves address space generously, so keep it
+    well above the data actually used); ``processes`` bounds fork storms; ``cpu_seconds`` is CPU time per
+    process over the kernel's whole life (a per-cell wall-clock timeout is separate).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    memory_mb: int = Field(default=4096, ge=256)
+    cpu_seconds: int = Field(default=3600, ge=10)
+    processes: int = Field(default=256, ge=16)
+    file_size_mb: int = Field(default=1024, ge=1)
+    open_files: int = Field(default=1024, ge=64)
+    tmp_size_mb: int = Field(default=256, ge=16)
+
+    def prlimit_args(self) -> list[str]:
+        """Arguments for util-linux ``prlimit`` (soft = hard)."""
+        return [
+            f"--as={self.memory_mb * _MIB}",
+            f"--cpu={self.cpu_seconds}",
+            f"--nproc={self.processes}",
+            f"--fsize={self.file_size_mb * _MIB}",
+            f"--nofile={self.open_files}",
+        ]
