@@ -24,6 +24,7 @@ from .provisioners import DATA_MOUNT, IpcLocalProvisioner
 __all__ = ["BubblewrapProvisioner", "bwrap_status", "sandbox_command"]
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+SANDBOX_TMP = "/tmp"  # noqa: S108 - the sandbox's own private tmpfs, not the host's /tmp
 UID_BASE, UID_SPAN = 200_000, 60_000
 _uids = itertools.count()
 
@@ -56,7 +57,7 @@ class _Args:
 
     def __init__(self) -> None:
         self.args: list[str] = []
-        self.made: set[str] = {"/", "/tmp", *SYSTEM_DIRS}
+        self.made: set[str] = {"/", SANDBOX_TMP, *SYSTEM_DIRS}
 
     def add(self, *args: str) -> None:
         self.args += args
@@ -93,7 +94,7 @@ def sandbox_command(
         a.add("--ro-bind-try", d, d)
     a.add("--proc", "/proc", "--dev", "/dev")
     # /tmp first: a bind under /tmp made before it would be hidden by the tmpfs
-    a.add("--perms", "1777", "--size", str(limits.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp")
+    a.add("--perms", "1777", "--size", str(limits.tmp_size_mb * 1024 * 1024), "--tmpfs", SANDBOX_TMP)
     for d in _python_dirs():
         a.bind("--ro-bind", d, d)
     a.bind("--bind", runtime_dir, runtime_dir)
@@ -105,7 +106,7 @@ def sandbox_command(
     for key, value in (
         ("PATH", path),
         ("HOME", workdir),
-        ("TMPDIR", "/tmp"),
+        ("TMPDIR", SANDBOX_TMP),
         ("LANG", "C.UTF-8"),
         ("MPLBACKEND", "Agg"),
         ("PYTHONDONTWRITEBYTECODE", "1"),
@@ -161,7 +162,7 @@ class BubblewrapProvisioner(IpcLocalProvisioner):
         workdir = os.path.realpath(kwargs.get("cwd") or os.getcwd())
         uid = _next_uid() if os.geteuid() == 0 else None
         if uid is not None:
-            for path in (self.runtime_dir, workdir, *Path(self.runtime_dir).iterdir()):
+            for path in [self.runtime_dir, workdir, *map(str, Path(self.runtime_dir).iterdir())]:
                 os.chown(path, uid, uid)
         kwargs["cmd"] = sandbox_command(
             kwargs["cmd"],
