@@ -173,9 +173,6 @@ class BubblewrapProvisioner(IpcLocalProvisioner):
             uid=uid,
         )
         kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        # ipykernel prints a connection banner on stdout when it has no JPY_PARENT_PID (which must stay unset:
-        # in a pid namespace its parent is pid 1 and it would think the parent died)
-        kwargs["stdout"] = subprocess.DEVNULL
         return kwargs
 
     def expose_data(self, data_dir: str | None, cwd: str | None) -> None:

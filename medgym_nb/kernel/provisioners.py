@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,10 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
             km.connection_file = os.path.join(self.runtime_dir, "connection.json")
         kwargs = await super().pre_launch(**kwargs)
         self.expose_data(data_dir, kwargs.get("cwd"))
+        # Agent code can write to the kernel's own stdout/stderr file descriptors (os.write(2, ...)); that
+        # must not reach the host's terminal. What the agent should see travels over iopub.
+        kwargs.setdefault("stdout", subprocess.DEVNULL)
+        kwargs.setdefault("stderr", subprocess.DEVNULL)
         return kwargs
 
     def expose_data(self, data_dir: str | None, cwd: str | None) -> None:

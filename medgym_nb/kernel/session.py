@@ -231,6 +231,8 @@ class KernelSession:
                 if not await self.is_alive():
                     return None
                 continue
+            except ValueError:  # a message with a bad signature or framing: never trusted, dropped
+                continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             if msg["header"]["msg_type"] == "status":
