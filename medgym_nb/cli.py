@@ -141,7 +141,11 @@ def run(
         Path | None,
         typer.Option("--from", help="With --agent replay: a run directory whose notebooks to replay."),
     ] = None,
-    sandbox: Annotated[str, typer.Option(help="auto or local")] = "auto",
+    sandbox: Annotated[str, typer.Option(help="auto (bubblewrap when it works), bwrap or local")] = "auto",
+    pool: Annotated[int, typer.Option(help="Kernels kept pre-started in the background.")] = 1,
+    preimport: Annotated[
+        bool, typer.Option(help="Pre-import numpy/pandas/matplotlib in pooled kernels.")
+    ] = False,
     max_turns: Annotated[int, typer.Option(help="Turn limit per episode.")] = 15,
     timeout: Annotated[float, typer.Option(help="Per-cell time limit, seconds.")] = 120.0,
     fresh: Annotated[
@@ -182,6 +186,8 @@ def run(
             sandbox=sandbox,
             max_turns=max_turns,
             cell_timeout=timeout,
+            pool_size=pool,
+            preimport=preimport,
         )
     console.print(_summary(((r.category, r.passed, r.reward) for r in results), f"{agent} run → {out}"))
     errors = [r for r in results if r.error]

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -26,6 +24,7 @@ from .grading.notebook import grade_with_papermill
 from .kernel.bwrap import bwrap_status
 from .kernel.limits import SandboxLimits
 from .kernel.outputs import OutputLimits, truncate
+from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
 from .requested_info import InfoRequestError, request_info
 from .tasks.model import Task
@@ -86,6 +85,8 @@ class AsyncEnv:
         model: str | None = None,
         output_limits: OutputLimits | None = None,
         limits: SandboxLimits | None = None,
+        pool_size: int = 0,
+        preimport: bool = False,
         grader: Grader = grade_with_papermill,
     ) -> None:
         self.sandbox, self.kernel_name = choose_sandbox(sandbox)
@@ -96,10 +97,11 @@ class AsyncEnv:
         self.agent, self.model = agent, model
         self.output_limits = output_limits or OutputLimits()
         self.grader = grader
+        self.pool_size, self.preimport = pool_size, preimport
+        self._pool: KernelPool | None = None
+        self._lease: KernelLease | None = None
         self.task: Task | None = None
-        self.kernel: KernelSession | None = None
         self.recorder: Recorder | None = None
-        self.workdir: Path | None = None
         self.turn = 0
         self.done = True
         self.termination = "not_started"
@@ -112,6 +114,29 @@ class AsyncEnv:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @property
+    def kernel(self) -> KernelSession | None:
+        """The running episode's kernel."""
+        return self._lease.kernel if self._lease else None
+
+    @property
+    def workdir(self) -> Path | None:
+        """The running episode's private work directory (the kernel's cwd)."""
+        return self._lease.workdir if self._lease else None
+
+    @property
+    def pool(self) -> KernelPool:
+        """The kernel pool (created on first use, or again after ``close``)."""
+        if self._pool is None:
+            self._pool = KernelPool(
+                self.kernel_name,
+                size=self.pool_size,
+                limits=self.limits,
+                output_limits=self.output_limits,
+                preimport=self.preimport,
+            )
+        return self._pool
 
     @property
     def notebook(self) -> Any:
@@ -130,7 +155,6 @@ class AsyncEnv:
         self.termination, self.answer, self.grade, self.notebook_path = "running", None, None, None
         self.agent = (options or {}).get("agent", self.agent)
         self.model = (options or {}).get("model", self.model)
-        self.workdir = Path(tempfile.mkdtemp(prefix="medgym-episode-"))
         self.recorder = Recorder(
             task,
             agent=self.agent,
@@ -139,18 +163,8 @@ class AsyncEnv:
             kernel_name=self.kernel_name,
             limits=self.limits.model_dump() if self.sandbox != "local" else None,
         )
-        self.kernel = KernelSession(
-            self.kernel_name,
-            cwd=self.workdir,
-            limits=self.output_limits,
-            launch_kwargs={"medgym_data_dir": task.data_dir, "medgym_limits": self.limits},
-        )
         t0 = time.monotonic()
-        try:
-            await self.kernel.start()
-        except BaseException:
-            await self._release()
-            raise
+        self._lease = await self.pool.acquire(task.data_dir)
         obs = _obs("task", task.prompt(), task_id=task.id, actions=list(task.actions))
         return obs, {"task_id": task.id, "kernel_start_s": time.monotonic() - t0, "sandbox": self.sandbox}
 
@@ -273,19 +287,23 @@ class AsyncEnv:
         await self._release()
 
     async def _release(self) -> None:
-        kernel, self.kernel = self.kernel, None
-        if kernel is not None:
-            await kernel.shutdown()
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+        lease, self._lease = self._lease, None
+        if lease is not None:
+            await lease.release()
 
-    async def close(self) -> None:
-        """End the running episode (recorded as ``closed``) and free everything; safe to call twice."""
+    async def end_episode(self, termination: str = "closed") -> None:
+        """End the running episode now (e.g. the agent gave up), keeping the pool for the next one."""
         if self.task is not None and not self.done:
-            await self._end_episode("closed")
+            await self._end_episode(termination)
         else:
             await self._release()
+
+    async def close(self) -> None:
+        """End the running episode (recorded as ``closed``) and shut the pool down; safe to call twice."""
+        await self.end_episode("closed")
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
 
 
 def _raw_name(action: Any) -> str:
@@ -318,6 +336,9 @@ class Env:
 
     def step(self, action: Any) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         return run_sync(self._env.step(action))
+
+    def end_episode(self, termination: str = "closed") -> None:
+        run_sync(self._env.end_episode(termination))
 
     def close(self) -> None:
         run_sync(self._env.close())

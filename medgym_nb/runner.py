@@ -77,7 +77,7 @@ async def _play(env: AsyncEnv, agent: Agent, task: Task) -> None:
     while not env.done:
         action = await agent.act(obs)
         if action is None:
-            await env.close()  # the agent gave up: recorded as "closed"
+            await env.end_episode("closed")  # the agent gave up
             return
         obs, _reward, _terminated, _truncated, _info = await env.step(action)
 
@@ -122,7 +122,7 @@ async def _run_one(
         await _play(env, agent, task)
         return EpisodeResult.from_episode(read_episode(path), path)
     except MedgymError as exc:
-        await env.close()
+        await env.end_episode("error")
         return EpisodeResult(
             task_id=task.id,
             source=task.source,

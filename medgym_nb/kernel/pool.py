@@ -1,0 +1,147 @@
+"""A pool of pre-started kernels: ``reset()`` takes a ready one, and the pool refills in the background.
+
+Each kernel serves exactly one episode and is then destroyed (no state leaks between episodes); speed comes
+from starting the next ones while the current episode runs. A kernel is started for a task's data
+directory (a sandbox binds it at launch), so warm kernels are kept for the data directory asked for last;
+others are shut down when the demand moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import tempfile
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import KernelStartError
+from .limits import SandboxLimits
+from .outputs import OutputLimits
+from .session import KernelSession
+
+__all__ = ["KernelLease", "KernelPool", "PoolStats"]
+
+PREIMPORT = "__import__('numpy'); __import__('pandas'); __import__('matplotlib.pyplot')"
+
+
+@dataclass
+class KernelLease:
+    """A started kernel and its private work directory; ``release`` destroys both."""
+
+    kernel: KernelSession
+    workdir: Path
+
+    async def release(self) -> None:
+        try:
+            await self.kernel.shutdown()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@dataclass
+class PoolStats:
+    warm: int = 0
+    cold: int = 0
+    failed: int = 0
+    start_seconds: list[float] = field(default_factory=list)
+
+
+class KernelPool:
+    """Keeps ``size`` kernels ready (0: start each one on demand). Use from one event loop."""
+
+    def __init__(
+        self,
+        kernel_name: str,
+        *,
+        size: int = 0,
+        limits: SandboxLimits | None = None,
+        output_limits: OutputLimits | None = None,
+        preimport: bool = False,
+    ) -> None:
+        self.kernel_name = kernel_name
+        self.size = size
+        self.limits = limits or SandboxLimits()
+        self.output_limits = output_limits or OutputLimits()
+        self.preimport = preimport
+        self.stats = PoolStats()
+        self._key: str | None = None
+        self._ready: deque[KernelLease] = deque()
+        self._starting: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    async def _start(self, data_dir: str | None) -> KernelLease:
+        workdir = Path(tempfile.mkdtemp(prefix="medgym-episode-"))
+        kernel = KernelSession(
+            self.kernel_name,
+            cwd=workdir,
+            limits=self.output_limits,
+            launch_kwargs={"medgym_data_dir": data_dir, "medgym_limits": self.limits},
+        )
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        lease = KernelLease(kernel, workdir)
+        try:
+            await kernel.start()
+            if self.preimport:
+                await kernel.execute(PREIMPORT, store_history=False, timeout=120)
+        except BaseException:
+            await lease.release()
+            raise
+        self.stats.start_seconds.append(loop.time() - t0)
+        return lease
+
+    async def acquire(self, data_dir: str | None) -> KernelLease:
+        """A ready kernel for ``data_dir``: a warm one if the pool has it, else one started now."""
+        if self._closed:
+            raise KernelStartError("the kernel pool is closed")
+        key = data_dir or ""
+        if key != self._key:
+            self._key = key
+            await self._drain()
+        lease = None
+        while self._ready and lease is None:
+            candidate = self._ready.popleft()
+            if await candidate.kernel.is_alive():
+                lease = candidate
+            else:
+                await candidate.release()
+        if lease is not None:
+            self.stats.warm += 1
+        else:
+            self.stats.cold += 1
+            lease = await self._start(data_dir)
+        self._refill(data_dir)
+        return lease
+
+    def _refill(self, data_dir: str | None) -> None:
+        while not self._closed and len(self._ready) + len(self._starting) < self.size:
+            task = asyncio.ensure_future(self._warm_one(data_dir, data_dir or ""))
+            self._starting.add(task)
+            task.add_done_callback(self._starting.discard)
+
+    async def _warm_one(self, data_dir: str | None, key: str) -> None:
+        try:
+            lease = await self._start(data_dir)
+        except Exception:
+            self.stats.failed += 1
+            return
+        if self._closed or key != self._key:
+            await lease.release()
+        else:
+            self._ready.append(lease)
+
+    async def _drain(self) -> None:
+        ready, self._ready = list(self._ready), deque()
+        await asyncio.gather(*(lease.release() for lease in ready), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Shut down every warm kernel and stop refilling; idempotent."""
+        self._closed = True
+        for task in list(self._starting):
+            task.cancel()
+        for task in list(self._starting):
+            with contextlib.suppress(BaseException):
+                await task
+        await self._drain()
