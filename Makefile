@@ -11,13 +11,14 @@ DEMO_OUT ?= runs/demo
 setup: $(STAMP)
 
 # Debian packages the sandbox needs; installed only when we are root and they are missing.
+# bwrap from bubblewrap; prlimit and setpriv from util-linux.
 system-deps:
-	@if ! command -v bwrap >/dev/null 2>&1; then \
+	@if ! command -v bwrap >/dev/null 2>&1 || ! command -v prlimit >/dev/null 2>&1 || ! command -v setpriv >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing bubblewrap (apt-get)"; \
-	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	    echo "installing bubblewrap and util-linux (apt-get)"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux >/dev/null; \
 	  else \
-	    echo "note: bubblewrap (bwrap) is not installed and we are not root; sandboxed kernels will be unavailable"; \
+	    echo "note: bwrap/prlimit/setpriv missing and we are not root; sandboxed kernels will be unavailable"; \
 	  fi; \
 	fi
 
@@ -43,6 +44,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/episode.py
+	$(BIN)/python benchmarks/sandbox.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

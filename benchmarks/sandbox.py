@@ -1,0 +1,156 @@
+"""Sandbox costs, local vs bubblewrap: cold start, warm-pool reset, pool throughput, round trip, memory,
+and how many sandboxed kernels this machine held at once.
+
+Run: .venv/bin/python benchmarks/sandbox.py [--runs N] [--max-kernels N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import medgym_nb as mg
+from medgym_nb.env import SANDBOXES
+from medgym_nb.kernel import KernelSession
+from medgym_nb.kernel.bwrap import bwrap_status
+from medgym_nb.kernel.pool import KernelPool
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def p95(xs: list[float]) -> float:
+    return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (bwrap, its init, the kernel)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        p = int(proc.name)
+        children.setdefault(int(fields["PPid"]), []).append(p)
+        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack += children.get(p, [])
+    return total
+
+
+async def cold_start(kernel: str, n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        with tempfile.TemporaryDirectory() as wd:
+            ks = KernelSession(kernel, cwd=wd)
+            t0 = time.perf_counter()
+            await ks.start()
+            times.append(time.perf_counter() - t0)
+            await ks.shutdown()
+    return times
+
+
+async def warm_reset(kernel: str, n: int) -> tuple[list[float], float]:
+    """Acquire latency from a pool of 2 with time to refill between episodes, and the rate a pool of 2 sustains
+    when episodes take no time at all (kernels per second, limited by start cost on this machine)."""
+    pool = KernelPool(kernel, size=2)
+    lease = await pool.acquire(None)
+    await lease.release()
+    latencies = []
+    for _ in range(n):
+        await asyncio.sleep(1.0)
+        t0 = time.perf_counter()
+        lease = await pool.acquire(None)
+        latencies.append(time.perf_counter() - t0)
+        await lease.release()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        lease = await pool.acquire(None)
+        await lease.release()
+    rate = n / (time.perf_counter() - t0)
+    await pool.close()
+    return latencies, rate
+
+
+async def round_trip_and_memory(kernel: str, n: int) -> tuple[list[float], int]:
+    with tempfile.TemporaryDirectory() as wd:
+        async with KernelSession(kernel, cwd=wd) as ks:
+            await ks.execute("pass")
+            times = []
+            for i in range(n):
+                t0 = time.perf_counter()
+                await ks.execute(f"x = {i}")
+                times.append(time.perf_counter() - t0)
+            await asyncio.sleep(0.5)
+            return times, tree_rss_kb(ks.pid or 0)
+
+
+async def concurrent_kernels(kernel: str, limit: int) -> int:
+    """Start kernels in batches of 8 up to ``limit``, checking all of them answer; the count that did."""
+    sessions: list[KernelSession] = []
+    dirs: list[tempfile.TemporaryDirectory[str]] = []
+    try:
+        while len(sessions) < limit:
+            batch = []
+            for _ in range(min(8, limit - len(sessions))):
+                d = tempfile.TemporaryDirectory()
+                dirs.append(d)
+                batch.append(KernelSession(kernel, cwd=d.name))
+            await asyncio.gather(*(ks.start(timeout=120) for ks in batch))
+            sessions += batch
+            results = await asyncio.gather(*(ks.execute("print(1)", timeout=60) for ks in sessions))
+            if not all(r.stdout == "1\n" for r in results):
+                break
+        return len(sessions)
+    finally:
+        await asyncio.gather(*(ks.shutdown() for ks in sessions), return_exceptions=True)
+        for d in dirs:
+            d.cleanup()
+
+
+async def main(runs: int, max_kernels: int) -> None:
+    mg.load_tasks("mimic_iii")
+    sandboxes = ["local"] + (["bwrap"] if bwrap_status()[0] else [])
+    rows: dict[str, dict[str, str]] = {}
+    for name in sandboxes:
+        kernel = SANDBOXES[name]
+        cold = await cold_start(kernel, runs)
+        warm, rate = await warm_reset(kernel, runs)
+        rt, rss = await round_trip_and_memory(kernel, runs * 10)
+        held = await concurrent_kernels(kernel, max_kernels)
+        rows[name] = {
+            "cold start median / p95": f"{med(cold) * 1e3:.0f} / {p95(cold) * 1e3:.0f} ms",
+            "reset from warm pool median / p95": f"{med(warm) * 1e3:.1f} / {p95(warm) * 1e3:.1f} ms",
+            "fresh kernels/s a pool of 2 sustains": f"{rate:.1f}",
+            "cell round trip median / p95": f"{med(rt) * 1e3:.1f} / {p95(rt) * 1e3:.1f} ms",
+            "memory per idle kernel (RSS, process tree)": f"{rss / 1024:.0f} MiB",
+            f"concurrent kernels held (capped at {max_kernels})": str(held),
+        }
+    names = list(rows)
+    width = max(len(k) for k in rows[names[0]])
+    print(f"{'measure':{width}}  " + "  ".join(f"{n:>22}" for n in names))
+    for key in rows[names[0]]:
+        print(f"{key:{width}}  " + "  ".join(f"{rows[n][key]:>22}" for n in names))
+    if not bwrap_status()[0]:
+        print(f"bwrap column missing: {bwrap_status()[1]}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--max-kernels", type=int, default=48)
+    args = parser.parse_args()
+    asyncio.run(main(args.runs, args.max_kernels))
