@@ -40,6 +40,7 @@ test-all: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check medgym_nb tests benchmarks
+	$(BIN)/ruff format --check medgym_nb tests benchmarks
 	$(BIN)/mypy medgym_nb
 
 bench: $(STAMP)

@@ -82,10 +82,9 @@ def oracle_episodes(n: int) -> list[float]:
         for task in tasks:
             agent = mg.OracleAgent()
             t0 = time.perf_counter()
-            obs, _ = env.reset(task)
-            plan = agent.plan(task)
-            for action in plan:
-                obs, _r, terminated, truncated, _i = env.step(action)
+            env.reset(task)
+            for action in agent.plan(task):
+                _obs, _r, terminated, truncated, _i = env.step(action)
                 if terminated or truncated:
                     break
             times.append(time.perf_counter() - t0)
