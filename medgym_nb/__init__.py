@@ -12,13 +12,14 @@ from .errors import (
     GraderError,
     KernelStartError,
     MedgymError,
+    SandboxUnavailableError,
     TaskFileError,
     TrajectoryError,
     UnknownSourceError,
     UnknownTaskError,
 )
 from .grading import Answer, Grade, compare, grade_with_papermill
-from .kernel import CellResult, KernelSession, OutputLimits
+from .kernel import CellResult, KernelPool, KernelSession, OutputLimits, SandboxLimits
 from .runner import EpisodeResult, run_episodes, run_episodes_async
 from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
 from .trajectory import Episode, read_episode
@@ -38,12 +39,15 @@ __all__ = [
     "EpisodeResult",
     "Grade",
     "GraderError",
+    "KernelPool",
     "KernelSession",
     "KernelStartError",
     "MedgymError",
     "OracleAgent",
     "OutputLimits",
     "ReplayAgent",
+    "SandboxLimits",
+    "SandboxUnavailableError",
     "Task",
     "TaskFileError",
     "TrajectoryError",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .limits import SandboxLimits
-from .provisioners import DATA_MOUNT, IpcLocalProvisioner
+from .provisioners import DATA_MOUNT, PRIVATE_WORKDIR_PREFIX, IpcLocalProvisioner
 
 __all__ = ["BubblewrapProvisioner", "bwrap_status", "sandbox_command"]
 
@@ -79,6 +79,7 @@ def sandbox_command(
     cmd: list[str],
     *,
     workdir: str,
+    private_workdir: bool = True,
     runtime_dir: str,
     data_dir: str | None,
     limits: SandboxLimits,
@@ -98,14 +99,17 @@ def sandbox_command(
     for d in _python_dirs():
         a.bind("--ro-bind", d, d)
     a.bind("--bind", runtime_dir, runtime_dir)
-    a.bind("--bind", workdir, workdir)
+    # An episode's work dir is private and writable; a directory someone else chose (papermill's or
+    # JupyterLab's cwd) is only read, and HOME is a private directory in the runtime dir instead.
+    a.bind("--bind" if private_workdir else "--ro-bind", workdir, workdir)
+    home = workdir if private_workdir else os.path.join(runtime_dir, "home")
     if data_dir:
         a.add("--ro-bind", os.path.realpath(data_dir), os.path.join(workdir, DATA_MOUNT))
     path = f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin"
     a.add("--chdir", workdir, "--clearenv")
     for key, value in (
         ("PATH", path),
-        ("HOME", workdir),
+        ("HOME", home),
         ("TMPDIR", SANDBOX_TMP),
         ("LANG", "C.UTF-8"),
         ("MPLBACKEND", "Agg"),
@@ -160,13 +164,18 @@ class BubblewrapProvisioner(IpcLocalProvisioner):
         kwargs = await super().pre_launch(**kwargs)
         assert self.runtime_dir is not None
         workdir = os.path.realpath(kwargs.get("cwd") or os.getcwd())
+        private = Path(workdir).name.startswith(PRIVATE_WORKDIR_PREFIX)
+        if not private:
+            os.makedirs(os.path.join(self.runtime_dir, "home"), exist_ok=True)
         uid = _next_uid() if os.geteuid() == 0 else None
         if uid is not None:
-            for path in [self.runtime_dir, workdir, *map(str, Path(self.runtime_dir).iterdir())]:
+            owned = [self.runtime_dir, *map(str, Path(self.runtime_dir).iterdir())]
+            for path in [*owned, workdir] if private else owned:
                 os.chown(path, uid, uid)
         kwargs["cmd"] = sandbox_command(
             kwargs["cmd"],
             workdir=workdir,
+            private_workdir=private,
             runtime_dir=self.runtime_dir,
             data_dir=self._data_dir,
             limits=self.limits,

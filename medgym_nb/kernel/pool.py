@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import KernelStartError
 from .limits import SandboxLimits
 from .outputs import OutputLimits
+from .provisioners import PRIVATE_WORKDIR_PREFIX
 from .session import KernelSession
 
 __all__ = ["KernelLease", "KernelPool", "PoolStats"]
@@ -72,7 +73,7 @@ class KernelPool:
         self._closed = False
 
     async def _start(self, data_dir: str | None) -> KernelLease:
-        workdir = Path(tempfile.mkdtemp(prefix="medgym-episode-"))
+        workdir = Path(tempfile.mkdtemp(prefix=PRIVATE_WORKDIR_PREFIX))
         kernel = KernelSession(
             self.kernel_name,
             cwd=workdir,

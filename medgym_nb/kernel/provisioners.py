@@ -19,7 +19,10 @@ from jupyter_client.provisioning import LocalProvisioner
 
 from .limits import SandboxLimits
 
-__all__ = ["DATA_MOUNT", "IpcLocalProvisioner"]
+__all__ = ["DATA_MOUNT", "PRIVATE_WORKDIR_PREFIX", "IpcLocalProvisioner"]
+
+PRIVATE_WORKDIR_PREFIX = "medgym-episode-"
+"""Work directories named so were made by medgym for one kernel: a sandbox may take them over (chown)."""
 
 DATA_MOUNT = "data"
 """Where the task's data directory appears, relative to the kernel's working directory."""
