@@ -19,8 +19,9 @@ import nbformat
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.kernel.bwrap import UID_BASE, UID_SPAN, bwrap_status
+from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.kernel.limits import SandboxLimits
+from medgym_nb.kernel.provisioners import UID_BASE, UID_SPAN
 
 OK, WHY = bwrap_status()
 pytestmark = pytest.mark.skipif(not OK, reason=f"bubblewrap sandbox unavailable here: {WHY}")

@@ -10,7 +10,6 @@ enforce RLIMIT_NPROC for root) and a kernel cannot touch another kernel's files.
 from __future__ import annotations
 
 import functools
-import itertools
 import os
 import shutil
 import subprocess
@@ -19,18 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from .limits import SandboxLimits
-from .provisioners import DATA_MOUNT, PRIVATE_WORKDIR_PREFIX, IpcLocalProvisioner
+from .provisioners import DATA_MOUNT, SandboxedProvisioner
 
 __all__ = ["BubblewrapProvisioner", "bwrap_status", "sandbox_command"]
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 SANDBOX_TMP = "/tmp"  # noqa: S108 - the sandbox's own private tmpfs, not the host's /tmp
-UID_BASE, UID_SPAN = 200_000, 60_000
-_uids = itertools.count()
-
-
-def _next_uid() -> int:
-    return UID_BASE + (os.getpid() * 131 + next(_uids)) % UID_SPAN
 
 
 def _python_dirs() -> list[str]:
@@ -79,6 +72,7 @@ def sandbox_command(
     cmd: list[str],
     *,
     workdir: str,
+    home: str,
     private_workdir: bool = True,
     runtime_dir: str,
     data_dir: str | None,
@@ -102,7 +96,6 @@ def sandbox_command(
     # An episode's work dir is private and writable; a directory someone else chose (papermill's or
     # JupyterLab's cwd) is only read, and HOME is a private directory in the runtime dir instead.
     a.bind("--bind" if private_workdir else "--ro-bind", workdir, workdir)
-    home = workdir if private_workdir else os.path.join(runtime_dir, "home")
     if data_dir:
         a.add("--ro-bind", os.path.realpath(data_dir), os.path.join(workdir, DATA_MOUNT))
     path = f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin"
@@ -156,33 +149,22 @@ def bwrap_status() -> tuple[bool, str]:
     return True, "ok"
 
 
-class BubblewrapProvisioner(IpcLocalProvisioner):
+class BubblewrapProvisioner(SandboxedProvisioner):
     """Runs the kernel inside bubblewrap. Use a kernelspec with ``interrupt_mode: message``: signals sent to
     the launcher's process group do not reach a kernel in its own session."""
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         kwargs = await super().pre_launch(**kwargs)
         assert self.runtime_dir is not None
-        workdir = os.path.realpath(kwargs.get("cwd") or os.getcwd())
-        private = Path(workdir).name.startswith(PRIVATE_WORKDIR_PREFIX)
-        if not private:
-            os.makedirs(os.path.join(self.runtime_dir, "home"), exist_ok=True)
-        uid = _next_uid() if os.geteuid() == 0 else None
-        if uid is not None:
-            owned = [self.runtime_dir, *map(str, Path(self.runtime_dir).iterdir())]
-            for path in [*owned, workdir] if private else owned:
-                os.chown(path, uid, uid)
         kwargs["cmd"] = sandbox_command(
             kwargs["cmd"],
-            workdir=workdir,
-            private_workdir=private,
+            workdir=self.workdir,
+            home=self.home,
+            private_workdir=self.private_workdir,
             runtime_dir=self.runtime_dir,
-            data_dir=self._data_dir,
+            data_dir=self.data_dir,
             limits=self.limits,
-            uid=uid,
+            uid=self.uid,
         )
         kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         return kwargs
-
-    def expose_data(self, data_dir: str | None, cwd: str | None) -> None:
-        self._data_dir = data_dir  # bound read-only by bwrap instead of linked

@@ -8,6 +8,7 @@ launch keywords (``medgym_data_dir``, ``medgym_limits``) reach ``pre_launch`` th
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -19,10 +20,21 @@ from jupyter_client.provisioning import LocalProvisioner
 
 from .limits import SandboxLimits
 
-__all__ = ["DATA_MOUNT", "PRIVATE_WORKDIR_PREFIX", "IpcLocalProvisioner"]
+__all__ = [
+    "DATA_MOUNT",
+    "PRIVATE_WORKDIR_PREFIX",
+    "UID_BASE",
+    "UID_SPAN",
+    "IpcLocalProvisioner",
+    "SandboxedProvisioner",
+]
 
 PRIVATE_WORKDIR_PREFIX = "medgym-episode-"
 """Work directories named so were made by medgym for one kernel: a sandbox may take them over (chown)."""
+
+UID_BASE, UID_SPAN = 200_000, 60_000
+"""Sandboxed kernels run under host uids in this range (one per kernel) when we are root."""
+_uids = itertools.count()
 
 DATA_MOUNT = "data"
 """Where the task's data directory appears, relative to the kernel's working directory."""
@@ -69,3 +81,44 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
         if not restart and self.runtime_dir is not None:
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
             self.runtime_dir = None
+
+
+def next_sandbox_uid() -> int:
+    return UID_BASE + (os.getpid() * 131 + next(_uids)) % UID_SPAN
+
+
+class SandboxedProvisioner(IpcLocalProvisioner):
+    """What every sandbox shares: a host uid of the kernel's own, the directories it may write, data by mount.
+
+    As root, the kernel runs under an unprivileged uid from ``UID_BASE`` (Linux never enforces RLIMIT_NPROC
+    for root, and a kernel must not touch another kernel's files); the runtime directory and a work directory
+    medgym made for this kernel are given to that uid. A directory someone else chose as cwd (papermill's,
+    JupyterLab's) is never chowned: sandboxes mount it read-only and give the kernel a private HOME instead.
+    """
+
+    workdir: str = ""
+    private_workdir: bool = True
+    uid: int | None = None
+    data_dir: str | None = None
+
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs = await super().pre_launch(**kwargs)
+        assert self.runtime_dir is not None
+        self.workdir = os.path.realpath(kwargs.get("cwd") or os.getcwd())
+        self.private_workdir = Path(self.workdir).name.startswith(PRIVATE_WORKDIR_PREFIX)
+        if not self.private_workdir:
+            os.makedirs(self.home, exist_ok=True)
+        self.uid = next_sandbox_uid() if os.geteuid() == 0 else None
+        if self.uid is not None:
+            owned = [self.runtime_dir, *map(str, Path(self.runtime_dir).iterdir())]
+            for path in [*owned, self.workdir] if self.private_workdir else owned:
+                os.chown(path, self.uid, self.uid)
+        return kwargs
+
+    @property
+    def home(self) -> str:
+        assert self.runtime_dir is not None
+        return self.workdir if self.private_workdir else os.path.join(self.runtime_dir, "home")
+
+    def expose_data(self, data_dir: str | None, cwd: str | None) -> None:
+        self.data_dir = data_dir  # mounted read-only by the sandbox instead of linked
