@@ -141,7 +141,9 @@ def run(
         Path | None,
         typer.Option("--from", help="With --agent replay: a run directory whose notebooks to replay."),
     ] = None,
-    sandbox: Annotated[str, typer.Option(help="auto (bubblewrap when it works), bwrap or local")] = "auto",
+    sandbox: Annotated[
+        str, typer.Option(help="auto (bubblewrap when it works), bwrap, docker or local")
+    ] = "auto",
     pool: Annotated[int, typer.Option(help="Kernels kept pre-started in the background.")] = 1,
     preimport: Annotated[
         bool, typer.Option(help="Pre-import numpy/pandas/matplotlib in pooled kernels.")

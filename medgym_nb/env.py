@@ -22,6 +22,7 @@ from .grading.answers import Answer
 from .grading.comparators import Grade
 from .grading.notebook import grade_with_papermill
 from .kernel.bwrap import bwrap_status
+from .kernel.docker import docker_status
 from .kernel.limits import SandboxLimits
 from .kernel.outputs import OutputLimits, truncate
 from .kernel.pool import KernelLease, KernelPool
@@ -35,7 +36,7 @@ __all__ = ["SANDBOXES", "AsyncEnv", "Env", "NoSandboxWarning", "Observation", "c
 Observation = dict[str, Any]
 Grader = Callable[[Task, Answer], Grade]
 
-SANDBOXES: dict[str, str] = {"bwrap": "medgym-bwrap", "local": "medgym-local"}
+SANDBOXES: dict[str, str] = {"bwrap": "medgym-bwrap", "docker": "medgym-docker", "local": "medgym-local"}
 """Sandbox name → kernelspec name. ``auto`` picks bubblewrap when it works here, else local."""
 
 
@@ -47,6 +48,11 @@ def choose_sandbox(sandbox: str) -> tuple[str, str]:
     """Resolve ``auto`` and validate the name; returns (sandbox, kernelspec name)."""
     if sandbox not in {"auto", *SANDBOXES}:
         raise MedgymError(f"unknown sandbox {sandbox!r}; choose one of auto, {', '.join(SANDBOXES)}")
+    if sandbox == "docker":
+        ok, why = docker_status()
+        if not ok:
+            raise SandboxUnavailableError(f"the docker sandbox is unavailable: {why}")
+        return "docker", SANDBOXES["docker"]
     if sandbox in {"auto", "bwrap"}:
         ok, why = bwrap_status()
         if ok:

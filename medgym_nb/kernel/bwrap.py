@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from .limits import SandboxLimits
-from .provisioners import DATA_MOUNT, SandboxedProvisioner
+from .provisioners import DATA_MOUNT, SANDBOX_TMP, SandboxedProvisioner
 
 __all__ = ["BubblewrapProvisioner", "bwrap_status", "sandbox_command"]
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
-SANDBOX_TMP = "/tmp"  # noqa: S108 - the sandbox's own private tmpfs, not the host's /tmp
 
 
 def _python_dirs() -> list[str]:

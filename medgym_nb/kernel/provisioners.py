@@ -36,6 +36,8 @@ UID_BASE, UID_SPAN = 200_000, 60_000
 """Sandboxed kernels run under host uids in this range (one per kernel) when we are root."""
 _uids = itertools.count()
 
+SANDBOX_TMP = "/tmp"  # noqa: S108 - a sandbox's own private tmpfs, not the host's /tmp
+
 DATA_MOUNT = "data"
 """Where the task's data directory appears, relative to the kernel's working directory."""
 
