@@ -62,3 +62,13 @@ def no_kernel_left_behind():
     while (left := [p for p in kernel_processes() if p[0] not in before]) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not left, f"kernel processes left after the suite: {left}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_container_left_behind():
+    yield
+    from medgym_nb.kernel.docker import LABEL, docker_client, docker_status
+
+    if docker_status()[0]:
+        left = docker_client().containers.list(all=True, filters={"label": LABEL})
+        assert not left, f"containers left after the suite: {[c.name for c in left]}"
