@@ -1,7 +1,8 @@
-"""Sandbox costs, local vs bubblewrap: cold start, warm-pool reset, pool throughput, round trip, memory,
+"""Sandbox costs, local vs bubblewrap vs docker (when DOCKER_HOST reaches an engine): cold start, warm-pool reset, pool throughput, round trip, memory,
 and how many sandboxed kernels this machine held at once.
 
 Run: .venv/bin/python benchmarks/sandbox.py [--runs N] [--max-kernels N]
+(with podman: DOCKER_HOST=$(kernels/podman-service.sh start) .venv/bin/python benchmarks/sandbox.py)
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import medgym_nb as mg
 from medgym_nb.env import SANDBOXES
 from medgym_nb.kernel import KernelSession
 from medgym_nb.kernel.bwrap import bwrap_status
+from medgym_nb.kernel.docker import docker_status
 from medgym_nb.kernel.pool import KernelPool
+from medgym_nb.kernel.provisioners import PRIVATE_WORKDIR_PREFIX
 
 
 def med(xs: list[float]) -> float:
@@ -51,10 +54,20 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
+def host_pid(ks: KernelSession) -> int:
+    """The host pid at the root of the kernel's processes (the container's init for docker)."""
+    container = getattr(ks.km.provisioner if ks.km else None, "container", None)
+    if container is not None:
+        container.reload()
+        return int(container.attrs["State"]["Pid"])
+    assert ks.pid is not None
+    return ks.pid
+
+
 async def cold_start(kernel: str, n: int) -> list[float]:
     times = []
     for _ in range(n):
-        with tempfile.TemporaryDirectory() as wd:
+        with tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX) as wd:
             ks = KernelSession(kernel, cwd=wd)
             t0 = time.perf_counter()
             await ks.start()
@@ -86,7 +99,7 @@ async def warm_reset(kernel: str, n: int) -> tuple[list[float], float]:
 
 
 async def round_trip_and_memory(kernel: str, n: int) -> tuple[list[float], int]:
-    with tempfile.TemporaryDirectory() as wd:
+    with tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX) as wd:
         async with KernelSession(kernel, cwd=wd) as ks:
             await ks.execute("pass")
             times = []
@@ -95,7 +108,7 @@ async def round_trip_and_memory(kernel: str, n: int) -> tuple[list[float], int]:
                 await ks.execute(f"x = {i}")
                 times.append(time.perf_counter() - t0)
             await asyncio.sleep(0.5)
-            return times, tree_rss_kb(ks.pid or 0)
+            return times, tree_rss_kb(host_pid(ks))
 
 
 async def concurrent_kernels(kernel: str, limit: int) -> int:
@@ -106,7 +119,7 @@ async def concurrent_kernels(kernel: str, limit: int) -> int:
         while len(sessions) < limit:
             batch = []
             for _ in range(min(8, limit - len(sessions))):
-                d = tempfile.TemporaryDirectory()
+                d = tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX)
                 dirs.append(d)
                 batch.append(KernelSession(kernel, cwd=d.name))
             await asyncio.gather(*(ks.start(timeout=120) for ks in batch))
@@ -123,7 +136,9 @@ async def concurrent_kernels(kernel: str, limit: int) -> int:
 
 async def main(runs: int, max_kernels: int) -> None:
     mg.load_tasks("mimic_iii")
-    sandboxes = ["local"] + (["bwrap"] if bwrap_status()[0] else [])
+    sandboxes = ["local"] + [
+        n for n, ok in (("bwrap", bwrap_status()[0]), ("docker", docker_status()[0])) if ok
+    ]
     rows: dict[str, dict[str, str]] = {}
     for name in sandboxes:
         kernel = SANDBOXES[name]
@@ -144,8 +159,9 @@ async def main(runs: int, max_kernels: int) -> None:
     print(f"{'measure':{width}}  " + "  ".join(f"{n:>22}" for n in names))
     for key in rows[names[0]]:
         print(f"{key:{width}}  " + "  ".join(f"{rows[n][key]:>22}" for n in names))
-    if not bwrap_status()[0]:
-        print(f"bwrap column missing: {bwrap_status()[1]}")
+    for name, (ok, why) in (("bwrap", bwrap_status()), ("docker", docker_status())):
+        if not ok:
+            print(f"{name} column missing: {why}")
 
 
 if __name__ == "__main__":
