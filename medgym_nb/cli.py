@@ -206,13 +206,21 @@ def grade(
     force: Annotated[
         bool, typer.Option("--force", help="Re-grade notebooks that already have a grade.")
     ] = False,
+    workers: Annotated[int, typer.Option(help="Parallel graders, each with its own warm kernel.")] = 2,
+    cold: Annotated[
+        bool, typer.Option("--cold", help="papermill's usual fresh kernel per notebook (slow).")
+    ] = False,
 ) -> None:
     """Grade every trajectory notebook under DIRECTORY with papermill (writes *.grade.ipynb, grades.jsonl)."""
     total = len(trajectory_notebooks(directory))
     with _progress() as bar:
         job = bar.add_task("grading", total=total, status="")
         records = grade_directory(
-            directory, force=force, progress=lambda r: bar.update(job, advance=1, status=r.status)
+            directory,
+            force=force,
+            workers=workers,
+            warm=not cold,
+            progress=lambda r: bar.update(job, advance=1, status=r.status),
         )
     rows = []
     for r in records:

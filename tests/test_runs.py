@@ -98,3 +98,20 @@ def test_cli_run_grade_and_errors(tmp_path):
 def test_oracle_scores_100_percent_on_the_test_split(test_tasks, tmp_path):
     results = mg.run_episodes(test_tasks, lambda _t: mg.OracleAgent(), tmp_path / "run")
     assert len(results) == len(test_tasks) and all(r.passed for r in results)
+
+
+def test_warm_and_cold_grading_agree(test_tasks, tmp_path):
+    """The warm-kernel batch grader and papermill's kernel-per-notebook path give identical verdicts."""
+    out = tmp_path / "run"
+    mg.run_episodes(test_tasks[:3], lambda _t: mg.OracleAgent(), out)
+    with mg.Env(out_dir=out) as env:  # a wrong answer and an episode without one
+        env.reset(test_tasks[3])
+        env.step({"action": "submit", "params": {"answer": ["wrong", 1, None]}})
+        env.reset(test_tasks[4])
+        env.step({"action": "execute", "params": {"code": "1"}})
+    warm = grade_directory(out, force=True, workers=2)
+    cold = grade_directory(out, force=True, warm=False, workers=1)
+    summary = [(r.notebook, r.status, r.score, r.passed, r.message) for r in warm]
+    assert summary == [(r.notebook, r.status, r.score, r.passed, r.message) for r in cold]
+    assert {r.status for r in warm} == {"graded", "no_answer"}
+    assert sorted(r.passed for r in warm) == [False, False, True, True, True]

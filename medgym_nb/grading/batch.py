@@ -8,7 +8,9 @@ notebook and the batch goes on.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,8 +20,8 @@ from pydantic import BaseModel
 from .._atomic import write_text_atomic
 from ..errors import GraderError, TrajectoryError
 from ..trajectory import read_episode
-from .comparators import Grade
-from .notebook import grade_with_papermill, read_grade
+from .comparators import Grade as GradeModel
+from .notebook import WarmGrader, grade_with_papermill, read_grade
 
 __all__ = ["GradeRecord", "grade_directory", "trajectory_notebooks"]
 
@@ -51,7 +53,7 @@ def graded_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".ipynb") + _GRADED_SUFFIX)
 
 
-def _earlier_grade(out: Path) -> Grade | None:
+def _earlier_grade(out: Path) -> GradeModel | None:
     """The verdict already written beside a trajectory; an unreadable one counts as none (graded again)."""
     try:
         return read_grade(nbformat.read(out, as_version=4))
@@ -59,7 +61,10 @@ def _earlier_grade(out: Path) -> Grade | None:
         return None
 
 
-def _grade_one(path: Path, force: bool) -> GradeRecord:
+GradeFn = Callable[..., GradeModel]
+
+
+def _grade_one(path: Path, force: bool, grade_fn: GradeFn) -> GradeRecord:
     out = graded_path(path)
     try:
         episode = read_episode(path)
@@ -80,23 +85,52 @@ def _grade_one(path: Path, force: bool) -> GradeRecord:
             message=f"the episode gave no answer ({episode.termination})",
         )
     try:
-        grade = grade_with_papermill(episode.task, episode.final_answer, output_path=out)
+        grade = grade_fn(episode.task, episode.final_answer, output_path=out)
     except GraderError as exc:
         return GradeRecord(**base, status="error", message=str(exc))
     return GradeRecord(**base, status="graded", score=grade.score, passed=grade.passed, message=grade.message)
 
 
 def grade_directory(
-    root: str | Path, *, force: bool = False, progress: Callable[[GradeRecord], None] | None = None
+    root: str | Path,
+    *,
+    force: bool = False,
+    workers: int = 2,
+    warm: bool = True,
+    progress: Callable[[GradeRecord], None] | None = None,
 ) -> list[GradeRecord]:
-    """Grade every trajectory under ``root``; already graded ones are read back unless ``force``."""
+    """Grade every trajectory under ``root`` in parallel; already graded ones are read back unless ``force``.
+
+    ``warm`` (the default) gives each worker one grader kernel, reset between notebooks; ``warm=False`` is
+    papermill's usual kernel per notebook. Both produce the same verdicts (a test checks it).
+    """
     root = Path(root)
     notebooks = trajectory_notebooks(root)
-    records: list[GradeRecord] = []
-    for path in notebooks:
-        record = _grade_one(path, force)
-        records.append(record)
+    local = threading.local()
+    graders: list[WarmGrader] = []
+    lock = threading.Lock()
+
+    def grade_fn(task: Any, answer: Any, output_path: Path) -> GradeModel:
+        if not warm:
+            return grade_with_papermill(task, answer, output_path=output_path)
+        if not hasattr(local, "grader"):
+            local.grader = WarmGrader()
+            with lock:
+                graders.append(local.grader)
+        return local.grader.grade(task, answer, output_path=output_path)
+
+    def one(path: Path) -> GradeRecord:
+        record = _grade_one(path, force, grade_fn)
         if progress is not None:
-            progress(record)
+            with lock:
+                progress(record)
+        return record
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            records = list(pool.map(one, notebooks))
+    finally:
+        for grader in graders:
+            grader.close()
     write_text_atomic(root / GRADES, "".join(json.dumps(r.model_dump()) + "\n" for r in records))
     return records

@@ -6,13 +6,16 @@ can reach it. A grader that fails is a ``GraderError`` (an infrastructure fault)
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import papermill
+from jupyter_client import KernelManager
 from papermill.exceptions import PapermillExecutionError
 
 from .._atomic import write_notebook_atomic
@@ -21,7 +24,14 @@ from ..tasks.model import Task
 from .answers import Answer
 from .comparators import GRADE_MIME, Grade
 
-__all__ = ["GRADER_KERNEL", "grade_with_papermill", "grader_notebook", "grader_parameters", "read_grade"]
+__all__ = [
+    "GRADER_KERNEL",
+    "WarmGrader",
+    "grade_with_papermill",
+    "grader_notebook",
+    "grader_parameters",
+    "read_grade",
+]
 
 GRADER_KERNEL = "medgym-local"
 """Graders are trusted code and run on the host, in this environment's Python (so they can import us)."""
@@ -66,19 +76,34 @@ def read_grade(nb: Any) -> Grade:
     return Grade.model_validate(found[-1])
 
 
-def grade_with_papermill(task: Task, answer: Answer, *, output_path: Path | None = None) -> Grade:
-    """Run the task family's grader notebook in a fresh kernel and return its verdict.
+RESET_CELL = '_ip = get_ipython()\nfor _k in [k for k in _ip.user_ns if k not in _ip.user_ns_hidden and not k.startswith("_")]:\n    del _ip.user_ns[_k]'
 
-    With ``output_path`` the executed notebook is written there (atomically), verdict in its metadata.
-    """
+
+@functools.lru_cache(maxsize=32)
+def _warm_grader_source(path: Path, mtime_ns: int) -> str:
+    """The grader notebook with a first cell that empties the namespace (for a reused kernel)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(RESET_CELL, metadata={"tags": ["medgym-reset"]}))
+    return nbformat.writes(nb)
+
+
+def _run_grader(
+    task: Task, answer: Answer, output_path: Path | None, *, warm: bool = False, **engine_kwargs: Any
+) -> Grade:
+    """The one papermill call both paths share; ``engine_kwargs`` may hand nbclient a running kernel."""
+    path = grader_notebook(task.grader)
+    source: Any = str(path)
+    if warm:
+        source = nbformat.reads(_warm_grader_source(path, path.stat().st_mtime_ns), as_version=4)
     try:
         nb = papermill.execute_notebook(
-            str(grader_notebook(task.grader)),
+            source,
             None,
             parameters=grader_parameters(task, answer),
             kernel_name=GRADER_KERNEL,
             progress_bar=False,
             log_output=False,
+            **engine_kwargs,
         )
     except PapermillExecutionError as exc:
         raise GraderError(
@@ -92,3 +117,54 @@ def grade_with_papermill(task: Task, answer: Answer, *, output_path: Path | None
         nb.metadata["medgym"]["task_id"] = task.id
         write_notebook_atomic(nb, output_path)
     return grade
+
+
+def grade_with_papermill(task: Task, answer: Answer, *, output_path: Path | None = None) -> Grade:
+    """Run the task family's grader notebook in a fresh kernel and return its verdict.
+
+    With ``output_path`` the executed notebook is written there (atomically), verdict in its metadata.
+    """
+    return _run_grader(task, answer, output_path)
+
+
+class WarmGrader:
+    """Grades through papermill on one kernel kept running between notebooks (for batch grading).
+
+    papermill's usual path starts a kernel per notebook (~0.6 s here); this hands nbclient an already started
+    kernel manager and client, and resets the kernel's namespace before each notebook, so verdicts are the
+    same as with a fresh kernel. A kernel that died (a crashing grader) is replaced. Use from one thread.
+    """
+
+    def __init__(self) -> None:
+        self.km: KernelManager | None = None
+        self.kc: Any = None
+
+    def _ensure_kernel(self) -> None:
+        if self.km is not None and self.km.is_alive():
+            return
+        self.close()
+        km = KernelManager(kernel_name=GRADER_KERNEL)
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        self.km, self.kc = km, kc
+
+    def grade(self, task: Task, answer: Answer, *, output_path: Path | None = None) -> Grade:
+        self._ensure_kernel()
+        return _run_grader(
+            task, answer, output_path, warm=True, engine_name="medgym-warm", km=self.km, kc=self.kc
+        )
+
+    def close(self) -> None:
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None:
+            km.shutdown_kernel(now=True)
+
+    def __enter__(self) -> WarmGrader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
