@@ -17,6 +17,7 @@ from rich.table import Table
 from .agents import OracleAgent, ReplayAgent
 from .errors import MedgymError
 from .grading.batch import grade_directory, trajectory_notebooks
+from .replay import replay_notebook
 from .runner import run_episodes
 from .tasks import get_task, load_tasks, spread_over_categories
 from .trajectory import read_episode
@@ -231,6 +232,38 @@ def grade(
     for r in bad:
         err.print(f"[yellow]{r.notebook}[/yellow]: {r.message}", highlight=False)
     if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_clean_errors
+def replay(
+    target: Annotated[Path, typer.Argument(help="A trajectory notebook, or a directory of them.")],
+    out: Annotated[Path, typer.Option(help="Where the replayed notebooks go.")] = Path("runs/replay"),
+    sandbox: Annotated[str, typer.Option(help="auto, bwrap, docker or local")] = "auto",
+    timeout: Annotated[float, typer.Option(help="Per-cell time limit, seconds.")] = 120.0,
+) -> None:
+    """Re-run notebooks in fresh kernels and compare outputs cell by cell; exit 1 if any diverges."""
+    paths = [target] if target.is_file() else trajectory_notebooks(target)
+    diverged = 0
+    for path in paths:
+        report = replay_notebook(path, out, sandbox=sandbox, cell_timeout=timeout)
+        table = Table(title=f"{path} → {report.replayed}")
+        for col in ("cell", "action", "result"):
+            table.add_column(col)
+        for cell in report.cells:
+            table.add_row(str(cell.index), cell.action, "same" if cell.same else "[red]differs[/red]")
+        console.print(table)
+        for cell in report.cells:
+            if cell.diff:
+                console.print(f"cell {cell.index}:\n{cell.diff}", highlight=False, markup=False)
+        verdict = "reproduced" if report.reproduced else "DIVERGED"
+        console.print(
+            f"{verdict}: passed {report.original_passed} → {report.replayed_passed}", highlight=False
+        )
+        diverged += not report.reproduced
+    if diverged:
+        err.print(f"{diverged} of {len(paths)} notebook(s) did not reproduce", highlight=False)
         raise typer.Exit(1)
 
 

@@ -21,7 +21,7 @@ from .errors import MedgymError, TrajectoryError
 from .tasks.model import Task
 from .trajectory import Episode, read_episode
 
-__all__ = ["EpisodeResult", "notebook_path", "run_episodes", "run_episodes_async"]
+__all__ = ["EpisodeResult", "notebook_path", "play_episode", "run_episodes", "run_episodes_async"]
 
 INDEX = "results.jsonl"
 
@@ -71,7 +71,8 @@ def _finished(path: Path) -> Episode | None:
     return episode if episode.termination != "running" else None
 
 
-async def _play(env: AsyncEnv, agent: Agent, task: Task) -> None:
+async def play_episode(env: AsyncEnv, agent: Agent, task: Task) -> None:
+    """Drive one episode of ``agent`` on ``task`` to its end."""
     obs, _info = await env.reset(task, options={"agent": agent.name, "model": agent.model})
     await agent.start(task, obs)
     while not env.done:
@@ -119,7 +120,7 @@ async def _run_one(
     agent: Agent | None = None
     try:
         agent = make_agent(task)
-        await _play(env, agent, task)
+        await play_episode(env, agent, task)
         return EpisodeResult.from_episode(read_episode(path), path)
     except MedgymError as exc:
         await env.end_episode("error")

@@ -115,3 +115,22 @@ def test_warm_and_cold_grading_agree(test_tasks, tmp_path):
     assert summary == [(r.notebook, r.status, r.score, r.passed, r.message) for r in cold]
     assert {r.status for r in warm} == {"graded", "no_answer"}
     assert sorted(r.passed for r in warm) == [False, False, True, True, True]
+
+
+def test_replay_reproduces_and_catches_an_edited_notebook(test_tasks, tmp_path):
+    from medgym_nb.replay import replay_notebook
+
+    [result] = mg.run_episodes([test_tasks[5]], lambda _t: mg.OracleAgent(), tmp_path / "run")
+    report = replay_notebook(result.notebook, tmp_path / "replay")
+    assert report.reproduced and report.replayed_passed and all(c.same for c in report.cells)
+    nbformat.validate(nbformat.read(report.replayed, as_version=4))
+
+    nb = nbformat.read(result.notebook, as_version=4)
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    last.outputs[0]["text"] = "['something else']\n"
+    edited = tmp_path / "edited" / "x.ipynb"
+    edited.parent.mkdir()
+    nbformat.write(nb, edited)
+    report = replay_notebook(edited, tmp_path / "replay2")
+    assert not report.reproduced
+    assert "something else" in report.cells[-1].diff and report.replayed_passed
