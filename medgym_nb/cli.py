@@ -14,10 +14,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ._atomic import write_text_atomic
 from .agents import OracleAgent, ReplayAgent
 from .errors import MedgymError
+from .export import export_run
 from .grading.batch import grade_directory, trajectory_notebooks
 from .replay import replay_notebook
+from .report import render_html, summarise_run
 from .runner import run_episodes
 from .tasks import get_task, load_tasks, spread_over_categories
 from .trajectory import read_episode
@@ -265,6 +268,60 @@ def replay(
     if diverged:
         err.print(f"{diverged} of {len(paths)} notebook(s) did not reproduce", highlight=False)
         raise typer.Exit(1)
+
+
+@app.command()
+@_clean_errors
+def report(
+    directory: Annotated[Path, typer.Argument(help="A run directory.")],
+    compare: Annotated[Path | None, typer.Option(help="A second run to show side by side.")] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="Write the HTML report here (default DIR/report.html).")
+    ] = None,
+) -> None:
+    """Success by source/category/agent, turns, failure taxonomy; a terminal table and an HTML report."""
+    runs = [summarise_run(directory)] + ([summarise_run(compare)] if compare else [])
+    categories = sorted({c for run in runs for c in run.success_by("category")})
+    table = Table(title="success by category")
+    table.add_column("category")
+    for run in runs:
+        table.add_column(run.root, justify="right")
+    for c in [*categories, "all"]:
+        cells = []
+        for run in runs:
+            ok, n = (
+                run.success_by("category").get(c, (0, 0))
+                if c != "all"
+                else (sum(r.passed for r in run.rows), len(run.rows))
+            )
+            cells.append(f"{ok}/{n} ({ok / n:.0%})" if n else "—")
+        table.add_row(c, *cells, style="bold" if c == "all" else None)
+    console.print(table)
+    failures = Table(title="failures")
+    failures.add_column("failure")
+    for run in runs:
+        failures.add_column(run.root, justify="right")
+    for label in sorted({k for run in runs for k in run.failures}):
+        failures.add_row(label, *(str(run.failures.get(label, 0)) for run in runs))
+    console.print(failures)
+    target = html or directory / "report.html"
+    write_text_atomic(target, render_html(runs[0], runs[1] if compare else None))
+    console.print(f"HTML report: {target}", highlight=False)
+
+
+@app.command()
+@_clean_errors
+def export(
+    directory: Annotated[Path, typer.Argument(help="A run directory.")],
+    fmt: Annotated[str, typer.Option("--format", help="sft, dpo or medagentgym")] = "sft",
+    out: Annotated[Path | None, typer.Option(help="Output file (sft, dpo) or folder (medagentgym).")] = None,
+) -> None:
+    """Export trajectories for training: SFT chat JSONL, DPO pairs, or MedAgentGym history_<idx>.json files."""
+    if fmt not in {"sft", "dpo", "medagentgym"}:
+        raise MedgymError(f"unknown format {fmt!r}; choose sft, dpo or medagentgym")
+    target = out or directory / ("medagentgym" if fmt == "medagentgym" else f"{fmt}.jsonl")
+    count = export_run(directory, target, fmt)  # type: ignore[arg-type]
+    console.print(f"{count} {fmt} record(s) → {target}", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console script entry

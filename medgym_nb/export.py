@@ -1,0 +1,97 @@
+"""Training data from trajectories: SFT chat JSONL, DPO preference pairs, MedAgentGym's history files.
+
+The conversation of an episode is rebuilt from its notebook: the system prompt lists the permitted actions,
+the task is the first user message, every agent turn is an assistant message holding the action as JSON
+(with the agent's own text as ``message``), and every observation is the next user message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Literal
+
+from ._atomic import write_text_atomic
+from .grading.batch import trajectory_notebooks
+from .trajectory import Episode, read_episode
+
+__all__ = ["episode_messages", "export_run"]
+
+Format = Literal["sft", "dpo", "medagentgym"]
+
+
+def system_prompt(ep: Episode) -> str:
+    return (
+        "You solve biomedical data-science tasks by writing Python that runs in a stateful Jupyter kernel. "
+        'Reply with one JSON action per turn: {"action": NAME, "params": {...}, "message": "your reasoning"}. '
+        f"Permitted actions: {', '.join(ep.task.actions)}."
+    )
+
+
+def episode_messages(ep: Episode) -> list[dict[str, str]]:
+    """The episode as OpenAI chat messages."""
+    messages = [
+        {"role": "system", "content": system_prompt(ep)},
+        {"role": "user", "content": ep.task.prompt()},
+    ]
+    for turn in ep.turns:
+        action: dict[str, Any] = {"action": turn.action, "params": turn.params}
+        if turn.message:
+            action["message"] = turn.message
+        messages.append({"role": "assistant", "content": json.dumps(action, ensure_ascii=False)})
+        messages.append({"role": "user", "content": turn.observation})
+    return messages
+
+
+def _episodes(root: Path) -> list[Episode]:
+    return [read_episode(p) for p in trajectory_notebooks(root)]
+
+
+def export_run(root: str | Path, out: str | Path, fmt: Format) -> int:
+    """Write the export of run ``root`` to ``out`` (a file for sft/dpo, a folder for medagentgym); returns records."""
+    root, out = Path(root), Path(out)
+    episodes = _episodes(root)
+    if fmt == "sft":
+        lines = [
+            json.dumps({"messages": episode_messages(ep), "task_id": ep.task.id, "reward": ep.reward})
+            for ep in episodes
+            if ep.passed
+        ]
+        write_text_atomic(out, "".join(line + "\n" for line in lines))
+        return len(lines)
+    if fmt == "dpo":
+        by_task: dict[str, list[Episode]] = defaultdict(list)
+        for ep in episodes:
+            by_task[ep.task.id].append(ep)
+        pairs = []
+        for task_id, group in sorted(by_task.items()):
+            good = [e for e in group if e.passed]
+            bad = [e for e in group if not e.passed]
+            for chosen, rejected in zip(good, bad, strict=False):
+                prompt = episode_messages(chosen)[:2]
+                pairs.append(
+                    json.dumps(
+                        {
+                            "task_id": task_id,
+                            "prompt": prompt,
+                            "chosen": episode_messages(chosen)[2:],
+                            "rejected": episode_messages(rejected)[2:],
+                        }
+                    )
+                )
+        write_text_atomic(out, "".join(line + "\n" for line in pairs))
+        return len(pairs)
+    if fmt == "medagentgym":
+        for idx, ep in enumerate(episodes):
+            record = {
+                "task_id": ep.task.id,
+                "source": ep.task.source,
+                "question": ep.task.question,
+                "messages": episode_messages(ep),
+                "reward": ep.reward,
+                "success": ep.passed,
+            }
+            write_text_atomic(out / f"history_{idx}.json", json.dumps(record, ensure_ascii=False, indent=1))
+        return len(episodes)
+    raise ValueError(f"unknown export format {fmt!r}")

@@ -1,0 +1,120 @@
+"""What a run's notebooks say: success by source, category and agent, turns, a failure taxonomy, tokens."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from ..grading.batch import trajectory_notebooks
+from ..trajectory import Episode, Turn, read_episode
+
+__all__ = ["EpisodeRow", "RunSummary", "classify_failure", "summarise_run"]
+
+LOOP_REPEATS = 3
+_ERROR_LINE = re.compile(r"^(\w+(?:Error|Exception|Interrupt|Exit))\b", re.MULTILINE)
+
+
+class EpisodeRow(BaseModel):
+    task_id: str
+    source: str
+    category: str
+    agent: str
+    passed: bool
+    reward: float
+    turns: int
+    termination: str
+    failure: str | None = None
+    tokens: int = 0
+
+
+class RunSummary(BaseModel):
+    """Everything the report shows, computed once from the notebooks (unreadable ones are counted apart)."""
+
+    root: str
+    rows: list[EpisodeRow]
+    unreadable: list[str] = Field(default_factory=list)
+
+    def success_by(self, key: str) -> dict[str, tuple[int, int]]:
+        """{group: (passed, episodes)} for ``key`` in source, category, agent."""
+        table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for row in self.rows:
+            group = table[getattr(row, key)]
+            group[0] += row.passed
+            group[1] += 1
+        return {k: (v[0], v[1]) for k, v in sorted(table.items())}
+
+    @property
+    def success_rate(self) -> float:
+        return sum(r.passed for r in self.rows) / len(self.rows) if self.rows else 0.0
+
+    @property
+    def failures(self) -> Counter[str]:
+        return Counter(r.failure for r in self.rows if r.failure)
+
+    @property
+    def tokens(self) -> int:
+        return sum(r.tokens for r in self.rows)
+
+
+def _repeated(turns: list[Turn]) -> bool:
+    """The same action with the same params at least LOOP_REPEATS times in a row."""
+    keys = [(t.action, json.dumps(t.params, sort_keys=True, default=str)) for t in turns]
+    run = 1
+    for a, b in itertools.pairwise(keys):
+        run = run + 1 if a == b else 1
+        if run >= LOOP_REPEATS:
+            return True
+    return False
+
+
+def classify_failure(ep: Episode) -> str | None:
+    """One label per failed episode, most specific first; None when it passed."""
+    if ep.passed:
+        return None
+    if ep.termination in {"grader_error", "error"}:
+        return "infrastructure"
+    if ep.termination == "kernel_died":
+        return "kernel_died"
+    if _repeated(ep.turns):
+        return "stuck_in_loop"
+    if any(t.observation_type == "timeout" for t in ep.turns):
+        return "timeout"
+    errors = [t for t in ep.turns if t.observation_type == "error" and t.status == "error"]
+    if errors:
+        found = _ERROR_LINE.findall(errors[-1].observation)
+        return f"exception:{found[-1] if found else 'unknown'}"
+    if ep.grade is not None:
+        return "wrong_answer"
+    if ep.termination == "max_turns":
+        return "max_turns"
+    return "no_answer"
+
+
+def summarise_run(root: str | Path) -> RunSummary:
+    rows, unreadable = [], []
+    for path in trajectory_notebooks(Path(root)):
+        try:
+            ep = read_episode(path)
+        except Exception:  # a corrupted notebook is reported, the rest still counts
+            unreadable.append(str(path))
+            continue
+        rows.append(
+            EpisodeRow(
+                task_id=ep.task.id,
+                source=ep.task.source,
+                category=ep.task.category,
+                agent=f"{ep.agent}/{ep.model}" if ep.model else ep.agent,
+                passed=ep.passed,
+                reward=ep.reward,
+                turns=len(ep.turns),
+                termination=ep.termination,
+                failure=classify_failure(ep),
+                tokens=int(ep.usage.get("total_tokens", 0)),
+            )
+        )
+    return RunSummary(root=str(root), rows=rows, unreadable=unreadable)
