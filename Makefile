@@ -30,7 +30,8 @@ $(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps
 
 demo: $(STAMP)
 	$(BIN)/medgym run --source mimic_iii --agent oracle --limit 22 --out $(DEMO_OUT)
-	$(BIN)/medgym grade $(DEMO_OUT)
+	$(BIN)/medgym grade $(DEMO_OUT) --force
+	$(BIN)/medgym report $(DEMO_OUT)
 
 # The docker sandbox's tests need a Docker-API engine: as root on Debian we serve one with podman for the
 # duration of the run (and build the kernel image once); elsewhere an existing DOCKER_HOST is used, or they skip.
@@ -68,6 +69,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/episode.py
 	$(BIN)/python benchmarks/sandbox.py
+	$(BIN)/python benchmarks/grading.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -296,6 +296,15 @@ def report(
             )
             cells.append(f"{ok}/{n} ({ok / n:.0%})" if n else "—")
         table.add_row(c, *cells, style="bold" if c == "all" else None)
+    for label, value in (
+        (
+            "turns per episode (mean)",
+            lambda run: f"{sum(r.turns for r in run.rows) / max(len(run.rows), 1):.1f}",
+        ),
+        ("tokens", lambda run: str(run.tokens)),
+        ("unreadable notebooks", lambda run: str(len(run.unreadable))),
+    ):
+        table.add_row(label, *(value(run) for run in runs))
     console.print(table)
     failures = Table(title="failures")
     failures.add_column("failure")
