@@ -114,6 +114,8 @@ class AsyncEnv:
         self.answer: Answer | None = None
         self.grade: Grade | None = None
         self.notebook_path: Path | None = None
+        self.rollout: int | None = None
+        self.usage: dict[str, int] = {}
 
     async def __aenter__(self) -> AsyncEnv:
         return self
@@ -161,6 +163,8 @@ class AsyncEnv:
         self.termination, self.answer, self.grade, self.notebook_path = "running", None, None, None
         self.agent = (options or {}).get("agent", self.agent)
         self.model = (options or {}).get("model", self.model)
+        self.rollout = (options or {}).get("rollout")
+        self.usage = {}
         self.recorder = Recorder(
             task,
             agent=self.agent,
@@ -179,12 +183,16 @@ class AsyncEnv:
             raise EpisodeFinishedError("the episode has ended (or never started); call reset(task) first")
         self.turn += 1
         t0 = time.monotonic()
-        # an agent may attach its reasoning as "message": it is recorded, not run
+        # an agent may attach its text ("message") and token counts ("usage"): recorded, not run
+        usage: dict[str, int] = {}
         if isinstance(action, dict):
             action = dict(action)
             message = action.pop("message", "")
+            usage = action.pop("usage", None) or {}
         else:
             message = ""
+        for key, value in usage.items():
+            self.usage[key] = self.usage.get(key, 0) + int(value)
         parsed: Action | None = None
         try:
             parsed = parse_action(action, self.task.actions)
@@ -210,6 +218,7 @@ class AsyncEnv:
             status=cell.status if cell else None,
             execution_count=cell.execution_count if cell else None,
             duration=time.monotonic() - t0,
+            usage=usage,
         )
         assert self.recorder is not None
         self.recorder.record(turn, cell)
@@ -285,9 +294,11 @@ class AsyncEnv:
                 passed=passed,
                 grade=self.grade,
                 answer=self.answer,
+                usage=self.usage,
             )
             if self.out_dir is not None:
-                path = self.out_dir / self.task.source / f"{self.task.id}.ipynb"
+                suffix = "" if self.rollout is None else f".r{self.rollout}"
+                path = self.out_dir / self.task.source / f"{self.task.id}{suffix}.ipynb"
                 self.notebook_path = self.recorder.write(path)
         self.done = True
         await self._release()
@@ -296,6 +307,11 @@ class AsyncEnv:
         lease, self._lease = self._lease, None
         if lease is not None:
             await lease.release()
+
+    def annotate(self, **metadata: Any) -> None:
+        """Add keys to the running episode's notebook metadata (e.g. the agent's system prompt)."""
+        if self.recorder is not None:
+            self.recorder.meta.update(metadata)
 
     async def end_episode(self, termination: str = "closed") -> None:
         """End the running episode now (e.g. the agent gave up), keeping the pool for the next one."""

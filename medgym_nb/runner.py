@@ -6,6 +6,7 @@ that crashes) becomes a result with ``termination="error"`` and no notebook, and
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -57,8 +58,9 @@ class EpisodeResult(BaseModel):
         )
 
 
-def notebook_path(out_dir: Path, task: Task) -> Path:
-    return out_dir / task.source / f"{task.id}.ipynb"
+def notebook_path(out_dir: Path, task: Task, rollout: int | None = None) -> Path:
+    suffix = "" if rollout is None else f".r{rollout}"
+    return out_dir / task.source / f"{task.id}{suffix}.ipynb"
 
 
 def _finished(path: Path) -> Episode | None:
@@ -68,17 +70,23 @@ def _finished(path: Path) -> Episode | None:
         episode = read_episode(path)
     except TrajectoryError:
         return None
-    return episode if episode.termination != "running" else None
+    # infrastructure failures are not results: they are run again
+    return episode if episode.termination not in {"running", "error", "grader_error"} else None
 
 
-async def play_episode(env: AsyncEnv, agent: Agent, task: Task) -> None:
+async def play_episode(env: AsyncEnv, agent: Agent, task: Task, rollout: int | None = None) -> None:
     """Drive one episode of ``agent`` on ``task`` to its end."""
-    obs, _info = await env.reset(task, options={"agent": agent.name, "model": agent.model})
+    obs, _info = await env.reset(
+        task, options={"agent": agent.name, "model": agent.model, "rollout": rollout}
+    )
     await agent.start(task, obs)
+    messages = getattr(agent, "messages", None)
+    if messages and messages[0].get("role") == "system":
+        env.annotate(system_prompt=messages[0]["content"])
     while not env.done:
         action = await agent.act(obs)
         if action is None:
-            await env.end_episode("closed")  # the agent gave up
+            await env.end_episode("closed")  # the agent gave up (or ran out of budget)
             return
         obs, _reward, _terminated, _truncated, _info = await env.step(action)
 
@@ -89,38 +97,51 @@ async def run_episodes_async(
     out_dir: str | Path,
     *,
     resume: bool = True,
+    concurrency: int = 1,
+    rollouts: int = 1,
     progress: Callable[[EpisodeResult], None] | None = None,
     **env_options: Any,
 ) -> list[EpisodeResult]:
-    """Play every task once with a fresh agent from ``make_agent``; returns results in task order."""
+    """Play every task ``rollouts`` times, ``concurrency`` episodes at once, each in its own env and pool.
+
+    Finished notebooks are skipped when ``resume``; returns results in (task, rollout) order. With one
+    rollout notebooks are ``<task_id>.ipynb``, with several ``<task_id>.r<k>.ipynb``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    results: list[EpisodeResult] = []
-    env = AsyncEnv(out_dir=out, **env_options)
-    try:
-        for task in tasks:
-            path = notebook_path(out, task)
-            done = _finished(path) if resume else None
-            if done is not None:
-                result = EpisodeResult.from_episode(done, path)
-            else:
-                result = await _run_one(env, make_agent, task, path)
-            results.append(result)
-            _write_index(out, results)
-            if progress is not None:
-                progress(result)
-    finally:
-        await env.close()
-    return results
+    jobs = [(task, None if rollouts == 1 else k) for task in tasks for k in range(rollouts)]
+    results: list[EpisodeResult | None] = [None] * len(jobs)
+    pending = iter(range(len(jobs)))
+
+    async def worker() -> None:
+        env = AsyncEnv(out_dir=out, **env_options)
+        try:
+            for index in pending:
+                task, rollout = jobs[index]
+                path = notebook_path(out, task, rollout)
+                done = _finished(path) if resume else None
+                if done is not None:
+                    result = EpisodeResult.from_episode(done, path)
+                else:
+                    result = await _run_one(env, make_agent, task, rollout, path)
+                results[index] = result
+                _write_index(out, [r for r in results if r is not None])
+                if progress is not None:
+                    progress(result)
+        finally:
+            await env.close()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(jobs))))))
+    return [r for r in results if r is not None]
 
 
 async def _run_one(
-    env: AsyncEnv, make_agent: Callable[[Task], Agent], task: Task, path: Path
+    env: AsyncEnv, make_agent: Callable[[Task], Agent], task: Task, rollout: int | None, path: Path
 ) -> EpisodeResult:
     agent: Agent | None = None
     try:
         agent = make_agent(task)
-        await play_episode(env, agent, task)
+        await play_episode(env, agent, task, rollout)
         return EpisodeResult.from_episode(read_episode(path), path)
     except MedgymError as exc:
         await env.end_episode("error")

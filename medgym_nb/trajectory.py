@@ -57,6 +57,7 @@ class Turn(BaseModel):
     status: str | None = None
     execution_count: int | None = None
     duration: float = 0.0
+    usage: dict[str, int] = Field(default_factory=dict)
 
 
 class Episode(BaseModel):

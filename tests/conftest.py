@@ -37,18 +37,39 @@ def test_tasks(medgym_home: Path):
     return mg.load_tasks("mimic_iii", split="test")
 
 
-def kernel_processes() -> list[tuple[int, str]]:
-    """Live processes that run one of our kernels (their connection file sits in a medgym-kernel- dir)."""
-    found = []
+def _parents() -> dict[int, int]:
+    parents = {}
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+        if proc.name.isdigit():
+            try:
+                stat = (proc / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def kernel_processes() -> list[tuple[int, str]]:
+    """Live processes that run one of our kernels (their connection file sits in a medgym-kernel- dir) and
+    descend from this test process or were orphaned to init — not those of another run on this machine."""
+    parents = _parents()
+    me = os.getpid()
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == me:
+                return True
+        return pid == 1
+
+    found = []
+    for pid in parents:
         try:
-            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "medgym-kernel-" in cmd and "ipykernel" in cmd:
-            found.append((int(proc.name), cmd))
+        if "medgym-kernel-" in cmd and "ipykernel" in cmd and ours(pid):
+            found.append((pid, cmd))
     return found
 
 

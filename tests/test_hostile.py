@@ -47,8 +47,9 @@ LIMITS = SandboxLimits(memory_mb=2048, processes=128, file_size_mb=64, tmp_size_
 SECRET_ENV = "MEDGYM_TEST_HOST_SECRET"
 
 
-def sandbox_processes() -> list[int]:
-    """Processes running under a sandbox uid (as root every sandboxed kernel gets one of its own)."""
+def sandbox_processes(uid_wanted: int | None = None) -> list[int]:
+    """Processes running under a sandbox uid (as root every sandboxed kernel gets one of its own), or under
+    ``uid_wanted`` only — so that other runs on the same machine do not count."""
     pids = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -58,7 +59,7 @@ def sandbox_processes() -> list[int]:
         except OSError:
             continue
         uid = int(status.split("Uid:")[1].split()[0])
-        if UID_BASE <= uid < UID_BASE + UID_SPAN:
+        if uid == uid_wanted if uid_wanted is not None else UID_BASE <= uid < UID_BASE + UID_SPAN:
             pids.append(int(proc.name))
     return pids
 
@@ -105,6 +106,7 @@ def play(sandbox: str, task: mg.Task, out: Path, *actions: dict, cell_timeout: f
     observations = []
     with mg.Env(sandbox=sandbox, limits=LIMITS, cell_timeout=cell_timeout, out_dir=out, max_turns=50) as env:
         env.reset(task)
+        uid = env.kernel.km.provisioner.uid
         for action in actions:
             obs, _r, terminated, truncated, _i = env.step(action)
             observations.append(obs)
@@ -113,9 +115,9 @@ def play(sandbox: str, task: mg.Task, out: Path, *actions: dict, cell_timeout: f
     notebook = out / task.source / f"{task.id}.ipynb"
     nbformat.validate(nbformat.read(notebook, as_version=4))
     deadline = time.monotonic() + 10
-    while sandbox_processes() and time.monotonic() < deadline:
+    while sandbox_processes(uid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not sandbox_processes(), "a process of the episode outlived it"
+    assert not sandbox_processes(uid), "a process of the episode outlived it"
     if sandbox == "docker":
         assert not docker_client().containers.list(all=True, filters={"label": LABEL}), "a container remains"
     return observations

@@ -107,30 +107,32 @@ class KernelSession:
         return getattr(proc, "pid", None)
 
     async def start(self, timeout: float = 60.0) -> None:
-        """Launch the kernel and wait until it answers and its iopub stream is live."""
+        """Launch the kernel and wait until it answers and its iopub stream is live.
+
+        On any failure or cancellation (a pool shutting down mid-start) whatever was launched is reaped.
+        """
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         km.shutdown_wait_time = 2.0
-        try:
-            kw: dict[str, Any] = dict(self.launch_kwargs)
-            if self.cwd:
-                kw["cwd"] = self.cwd
-            if self.env is not None:
-                kw["env"] = self.env
-            await km.start_kernel(**kw)
-        except NoSuchKernel as exc:
-            raise KernelStartError(
-                f"no kernelspec named {self.kernel_name!r}; install medgym-nb into this environment "
-                "(pip install -e .) so its kernelspecs land in share/jupyter/kernels"
-            ) from exc
-        except Exception as exc:
-            raise KernelStartError(f"kernel {self.kernel_name!r} failed to start: {exc}") from exc
         self.km = km
-        self.kc = km.client()
-        self.kc.start_channels()
+        kw: dict[str, Any] = dict(self.launch_kwargs)
+        if self.cwd:
+            kw["cwd"] = self.cwd
+        if self.env is not None:
+            kw["env"] = self.env
         try:
+            await km.start_kernel(**kw)
+            self.kc = km.client()
+            self.kc.start_channels()
             await self._handshake(timeout)
-        except BaseException:
+        except BaseException as exc:
             await self.shutdown()
+            if isinstance(exc, NoSuchKernel):
+                raise KernelStartError(
+                    f"no kernelspec named {self.kernel_name!r}; install medgym-nb into this environment "
+                    "(pip install -e .) so its kernelspecs land in share/jupyter/kernels"
+                ) from exc
+            if isinstance(exc, Exception) and not isinstance(exc, KernelStartError):
+                raise KernelStartError(f"kernel {self.kernel_name!r} failed to start: {exc}") from exc
             raise
 
     async def _handshake(self, timeout: float) -> None:
