@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ._atomic import write_text_atomic
-from .agents import OracleAgent, ReplayAgent
+from .agents import LLMAgent, LLMConfig, OracleAgent, ReplayAgent
 from .errors import MedgymError
 from .export import export_run
 from .grading.batch import grade_directory, trajectory_notebooks
@@ -134,7 +135,7 @@ def _summary(rows: Iterable[tuple[str, bool, float]], title: str) -> Table:
 @_clean_errors
 def run(
     source: SourceOpt = "mimic_iii",
-    agent: Annotated[str, typer.Option(help="oracle or replay")] = "oracle",
+    agent: Annotated[str, typer.Option(help="oracle, replay or llm")] = "oracle",
     out: Annotated[Path, typer.Option(help="Run directory (notebooks + results.jsonl).")] = Path(
         "runs/latest"
     ),
@@ -157,11 +158,32 @@ def run(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Re-run episodes that already have a notebook.")
     ] = False,
+    concurrency: Annotated[int, typer.Option(help="Episodes run at once.")] = 1,
+    rollouts: Annotated[int, typer.Option(help="Samples per task (notebooks <task>.r<k>.ipynb).")] = 1,
+    base_url: Annotated[
+        str, typer.Option(help="--agent llm: OpenAI-compatible endpoint (key from $OPENAI_API_KEY).")
+    ] = "http://127.0.0.1:8000/v1",
+    model: Annotated[str, typer.Option(help="--agent llm: model name.")] = "default",
+    temperature: Annotated[float, typer.Option(help="--agent llm: sampling temperature.")] = 0.0,
+    max_tokens: Annotated[int, typer.Option(help="--agent llm: tokens per completion.")] = 2048,
+    token_budget: Annotated[
+        int | None, typer.Option(help="--agent llm: tokens per episode before it stops.")
+    ] = None,
 ) -> None:
     """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
-    if agent == "oracle":
+    if agent == "llm":
         tasks = load_tasks(source, split, path=path)
-        make_agent: Callable[[Any], Any] = lambda _task: OracleAgent()  # noqa: E731
+        config = LLMConfig(
+            base_url=base_url,
+            model=model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            token_budget=token_budget,
+        )
+        make_agent: Callable[[Any], Any] = lambda _task: LLMAgent(config)  # noqa: E731
+    elif agent == "oracle":
+        tasks = load_tasks(source, split, path=path)
+        make_agent = lambda _task: OracleAgent()  # noqa: E731
     elif agent == "replay":
         if replay_from is None:
             raise MedgymError("--agent replay needs --from DIR (a run directory to replay)")
@@ -169,19 +191,21 @@ def run(
         tasks = [ep.task for ep in episodes.values()]
         make_agent = lambda task: ReplayAgent(episodes[task.id])  # noqa: E731
     else:
-        raise MedgymError(f"unknown agent {agent!r}; choose oracle or replay")
+        raise MedgymError(f"unknown agent {agent!r}; choose oracle, replay or llm")
     if limit:
         tasks = spread_over_categories(tasks, limit)
     if not tasks:
         raise MedgymError("no tasks to run (check --source, --split, --path)")
     with _progress() as bar:
-        job = bar.add_task(f"{agent} on {source}", total=len(tasks), status="")
-        passed = 0
+        job = bar.add_task(f"{agent} on {source}", total=len(tasks) * rollouts, status="")
+        done, passed, started = 0, 0, time.monotonic()
 
         def tick(result: Any) -> None:
-            nonlocal passed
+            nonlocal done, passed
+            done += 1
             passed += result.passed
-            bar.update(job, advance=1, status=f"passed {passed}")
+            rate = done / max(time.monotonic() - started, 1e-9) * 60
+            bar.update(job, advance=1, status=f"success {passed / done:.0%} · {rate:.1f} episodes/min")
 
         results = run_episodes(
             tasks,
@@ -194,6 +218,8 @@ def run(
             cell_timeout=timeout,
             pool_size=pool,
             preimport=preimport,
+            concurrency=concurrency,
+            rollouts=rollouts,
         )
     console.print(_summary(((r.category, r.passed, r.reward) for r in results), f"{agent} run → {out}"))
     errors = [r for r in results if r.error]

@@ -1,0 +1,91 @@
+"""A local server speaking the OpenAI chat-completions protocol, answering from a script (loopback only)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    content: str = ""
+    status: int = 200
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Script = Callable[[dict[str, Any], int], Reply]
+
+
+class StubServer:
+    """``script(request_body, call_number) -> Reply``; records requests and the peak of concurrent ones."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with stub._lock:
+                    number = len(stub.requests)
+                    stub.requests.append(body)
+                    stub.in_flight += 1
+                    stub.peak = max(stub.peak, stub.in_flight)
+                try:
+                    reply = stub.script(body, number)
+                    time.sleep(reply.delay)
+                    if reply.status == 200:
+                        payload = {
+                            "id": f"cmpl-{number}",
+                            "object": "chat.completion",
+                            "model": body.get("model"),
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": reply.content},
+                                }
+                            ],
+                            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+                        }
+                    else:
+                        payload = {"error": {"message": f"scripted {reply.status}"}}
+                    data = json.dumps(payload).encode()
+                    try:
+                        self.send_response(reply.status)
+                        for key, value in reply.headers.items():
+                            self.send_header(key, value)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        self.wfile.write(data)
+                    except (BrokenPipeError, ConnectionResetError):  # the client timed out first
+                        pass
+                finally:
+                    with stub._lock:
+                        stub.in_flight -= 1
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> StubServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
