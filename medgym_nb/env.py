@@ -12,6 +12,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from .actions import Action, ActionError, parse_action
 from .errors import EpisodeFinishedError, GraderError, MedgymError, SandboxUnavailableError
 from .grading.answers import Answer
 from .grading.comparators import Grade
-from .grading.notebook import grade_with_papermill
+from .grading.notebook import WarmGrader
 from .kernel.bwrap import bwrap_status
 from .kernel.docker import docker_status
 from .kernel.limits import SandboxLimits
@@ -93,7 +94,7 @@ class AsyncEnv:
         limits: SandboxLimits | None = None,
         pool_size: int = 0,
         preimport: bool = False,
-        grader: Grader = grade_with_papermill,
+        grader: Grader | None = None,
     ) -> None:
         self.sandbox, self.kernel_name = choose_sandbox(sandbox)
         self.limits = limits or SandboxLimits()
@@ -102,7 +103,11 @@ class AsyncEnv:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.agent, self.model = agent, model
         self.output_limits = output_limits or OutputLimits()
+        # Default: papermill on a grader kernel kept warm for this env, on a thread of its own (a kernel
+        # client must stay on one thread); a custom grader (e.g. grade_with_papermill) runs on any thread.
         self.grader = grader
+        self._warm_grader: WarmGrader | None = None
+        self._grader_thread: ThreadPoolExecutor | None = None
         self.pool_size, self.preimport = pool_size, preimport
         self._pool: KernelPool | None = None
         self._lease: KernelLease | None = None
@@ -270,7 +275,7 @@ class AsyncEnv:
         assert self.task is not None
         submit = cell is None
         try:
-            grade = await asyncio.to_thread(self.grader, self.task, answer)
+            grade = await self._run_grader(self.task, answer)
         except GraderError as exc:
             self.termination = "grader_error"
             return _obs("error", f"[medgym: grading failed, not your fault: {exc}]"), cell, 0.0, True
@@ -320,12 +325,28 @@ class AsyncEnv:
         else:
             await self._release()
 
+    async def _run_grader(self, task: Task, answer: Answer) -> Grade:
+        if self.grader is not None:
+            return await asyncio.to_thread(self.grader, task, answer)
+        if self._grader_thread is None:
+            self._grader_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medgym-grader")
+            self._warm_grader = WarmGrader()
+        warm = self._warm_grader
+        assert warm is not None
+        return await asyncio.get_running_loop().run_in_executor(self._grader_thread, warm.grade, task, answer)
+
     async def close(self) -> None:
-        """End the running episode (recorded as ``closed``) and shut the pool down; safe to call twice."""
+        """End the running episode (recorded as ``closed``), shut the pool and the grader kernel down;
+        safe to call twice."""
         await self.end_episode("closed")
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
+        executor, warm = self._grader_thread, self._warm_grader
+        self._grader_thread = self._warm_grader = None
+        if executor is not None and warm is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, warm.close)
+            executor.shutdown(wait=True)
 
 
 def _raw_name(action: Any) -> str:
