@@ -150,9 +150,7 @@ def run(
         str, typer.Option(help="auto (bubblewrap when it works), bwrap, docker or local")
     ] = "auto",
     pool: Annotated[int, typer.Option(help="Kernels kept pre-started in the background.")] = 1,
-    preimport: Annotated[
-        bool, typer.Option(help="Pre-import numpy/pandas/matplotlib in pooled kernels.")
-    ] = False,
+    preimport: Annotated[bool, typer.Option(help="Pre-import numpy/pandas in pooled kernels.")] = False,
     max_turns: Annotated[int, typer.Option(help="Turn limit per episode.")] = 15,
     timeout: Annotated[float, typer.Option(help="Per-cell time limit, seconds.")] = 120.0,
     fresh: Annotated[
