@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+from _stats import med, p95
 from jupyter_client import AsyncKernelManager
 
 import medgym_nb as mg
 from medgym_nb.kernel import KernelSession
-
-
-def med(xs: list[float]) -> float:
-    return statistics.median(xs)
-
-
-def p95(xs: list[float]) -> float:
-    return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
 
 
 async def cold_start_ours(n: int) -> list[float]:

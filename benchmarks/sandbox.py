@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from _stats import med, p95
 
 import medgym_nb as mg
 from medgym_nb.env import SANDBOXES
@@ -21,14 +22,6 @@ from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.kernel.docker import docker_status
 from medgym_nb.kernel.pool import KernelPool
 from medgym_nb.kernel.provisioners import PRIVATE_WORKDIR_PREFIX
-
-
-def med(xs: list[float]) -> float:
-    return statistics.median(xs)
-
-
-def p95(xs: list[float]) -> float:
-    return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
 
 
 def tree_rss_kb(pid: int) -> int:

@@ -57,6 +57,14 @@ def _clean_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _exit_on_problems(problems: list[tuple[str, str]]) -> None:
+    """List what went wrong (infrastructure, not agent failures) and exit 1, if anything did."""
+    for where, what in problems:
+        err.print(f"[yellow]{where}[/yellow]: {what}", highlight=False)
+    if problems:
+        raise typer.Exit(1)
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -220,11 +228,7 @@ def run(
             rollouts=rollouts,
         )
     console.print(_summary(((r.category, r.passed, r.reward) for r in results), f"{agent} run → {out}"))
-    errors = [r for r in results if r.error]
-    for r in errors:
-        err.print(f"[yellow]{r.task_id}[/yellow]: {r.error}", highlight=False)
-    if errors:
-        raise typer.Exit(1)
+    _exit_on_problems([(r.task_id, r.error) for r in results if r.error])
 
 
 @app.command()
@@ -255,11 +259,7 @@ def grade(
         category = read_episode(r.notebook).task.category if r.status != "error" else "(unreadable)"
         rows.append((category, bool(r.passed), r.score or 0.0))
     console.print(_summary(rows, f"papermill grades → {directory / 'grades.jsonl'}"))
-    bad = [r for r in records if r.status == "error"]
-    for r in bad:
-        err.print(f"[yellow]{r.notebook}[/yellow]: {r.message}", highlight=False)
-    if bad:
-        raise typer.Exit(1)
+    _exit_on_problems([(r.notebook, r.message) for r in records if r.status == "error"])
 
 
 @app.command()
