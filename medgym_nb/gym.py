@@ -1,0 +1,56 @@
+"""Gymnasium registration: ``gymnasium.make("medgym_nb.gym:medgym/MIMIC-III-v0")`` (or import this module
+first and use ``"medgym/MIMIC-III-v0"``).
+
+Observations and actions are text, as an LLM policy sees them: the observation is the environment's message
+(the full observation dict is in ``info["observation"]``), the action is the JSON action string. Each reset
+draws a task from the suite with the env's seeded generator, unless ``options={"task": task}`` names one.
+Requires the ``[gym]`` extra.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+try:
+    import gymnasium
+    from gymnasium import spaces
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("the Gymnasium adapter needs gymnasium: pip install 'medgym-nb[gym]'") from exc
+
+from .env import Env
+from .tasks import Task, load_tasks
+
+__all__ = ["MedgymTextEnv"]
+
+_TEXT = spaces.Text(max_length=1_000_000, min_length=0, charset=string.printable + "…→·")
+
+
+class MedgymTextEnv(gymnasium.Env[str, str]):
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 - Gymnasium's class attribute
+
+    def __init__(self, source: str = "mimic_iii", split: str | None = "test", **env_kwargs: Any) -> None:
+        self.tasks = load_tasks(source, split)
+        self.observation_space = _TEXT
+        self.action_space = _TEXT
+        self._env = Env(**env_kwargs)
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        task = (options or {}).get("task")
+        if not isinstance(task, Task):
+            task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        obs, info = self._env.reset(task)
+        return obs["env_message"], {**info, "observation": obs}
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self._env.step(action)
+        return obs["env_message"], reward, terminated, truncated, {**info, "observation": obs}
+
+    def close(self) -> None:
+        self._env.close()
+
+
+gymnasium.register(id="medgym/MIMIC-III-v0", entry_point=MedgymTextEnv, kwargs={"source": "mimic_iii"})
