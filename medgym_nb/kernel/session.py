@@ -96,10 +96,6 @@ class KernelSession:
         await self.shutdown()
 
     @property
-    def started(self) -> bool:
-        return self.kc is not None
-
-    @property
     def pid(self) -> int | None:
         """The pid of the kernel (or of its sandbox launcher) on the host, while it runs."""
         prov = self.km.provisioner if self.km else None
