@@ -91,8 +91,9 @@ async def replay_notebook_async(path: str | Path, out_dir: str | Path, **env_opt
         await env.close()
     assert env.notebook_path is not None
     replayed = read_episode(env.notebook_path)
+    recorded_cells, replayed_cells = _code_cells(path), _code_cells(env.notebook_path)
     cells = []
-    for i, (a, b) in enumerate(zip(_code_cells(path), _code_cells(env.notebook_path), strict=False)):
+    for i, (a, b) in enumerate(zip(recorded_cells, replayed_cells, strict=False)):
         left, right = _cell_text(a), _cell_text(b)
         diff = (
             ""
@@ -107,7 +108,7 @@ async def replay_notebook_async(path: str | Path, out_dir: str | Path, **env_opt
         cells.append(
             CellComparison(index=i, action=action, same=left == right and a.source == b.source, diff=diff)
         )
-    missing = len(_code_cells(path)) - len(_code_cells(env.notebook_path))
+    missing = len(recorded_cells) - len(replayed_cells)
     if missing:
         cells.append(
             CellComparison(index=len(cells), action="?", same=False, diff=f"{missing:+d} code cells")
