@@ -254,10 +254,7 @@ def grade(
             warm=not cold,
             progress=lambda r: bar.update(job, advance=1, status=r.status),
         )
-    rows = []
-    for r in records:
-        category = read_episode(r.notebook).task.category if r.status != "error" else "(unreadable)"
-        rows.append((category, bool(r.passed), r.score or 0.0))
+    rows = [(r.category or "(unreadable)", bool(r.passed), r.score or 0.0) for r in records]
     console.print(_summary(rows, f"papermill grades → {directory / 'grades.jsonl'}"))
     _exit_on_problems([(r.notebook, r.message) for r in records if r.status == "error"])
 

@@ -32,6 +32,7 @@ _GRADED_SUFFIX = ".grade.ipynb"
 class GradeRecord(BaseModel):
     notebook: str
     task_id: str | None = None
+    category: str | None = None
     status: Literal["graded", "skipped", "no_answer", "error"]
     score: float | None = None
     passed: bool | None = None
@@ -70,7 +71,11 @@ def _grade_one(path: Path, force: bool, grade_fn: GradeFn) -> GradeRecord:
         episode = read_episode(path)
     except TrajectoryError as exc:
         return GradeRecord(notebook=str(path), status="error", message=str(exc))
-    base: dict[str, Any] = {"notebook": str(path), "task_id": episode.task.id}
+    base: dict[str, Any] = {
+        "notebook": str(path),
+        "task_id": episode.task.id,
+        "category": episode.task.category,
+    }
     earlier = None if force else _earlier_grade(out)
     if earlier is not None:
         return GradeRecord(
