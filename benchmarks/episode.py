@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from _stats import med, p95
+from _common import cell_round_trips, med, p95
 from jupyter_client import AsyncKernelManager
 
 import medgym_nb as mg
@@ -49,13 +49,7 @@ async def cold_start_stock(n: int) -> list[float]:
 
 async def round_trip(n: int) -> list[float]:
     async with KernelSession() as ks:
-        await ks.execute("pass")
-        times = []
-        for i in range(n):
-            t0 = time.perf_counter()
-            await ks.execute(f"x = {i}")
-            times.append(time.perf_counter() - t0)
-    return times
+        return await cell_round_trips(ks, n)
 
 
 def subprocess_round_trip(n: int) -> list[float]:

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _stats import med, p95
+from _common import cell_round_trips, med, p95
 
 import medgym_nb as mg
 from medgym_nb.env import SANDBOXES
@@ -94,12 +94,7 @@ async def warm_reset(kernel: str, n: int) -> tuple[list[float], float]:
 async def round_trip_and_memory(kernel: str, n: int) -> tuple[list[float], int]:
     with tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX) as wd:
         async with KernelSession(kernel, cwd=wd) as ks:
-            await ks.execute("pass")
-            times = []
-            for i in range(n):
-                t0 = time.perf_counter()
-                await ks.execute(f"x = {i}")
-                times.append(time.perf_counter() - t0)
+            times = await cell_round_trips(ks, n)
             await asyncio.sleep(0.5)
             return times, tree_rss_kb(host_pid(ks))
 
