@@ -20,6 +20,7 @@ from .errors import (
 )
 from .grading import Answer, Grade, compare, grade_with_papermill
 from .kernel import CellResult, KernelPool, KernelSession, OutputLimits, SandboxLimits
+from .ray_backend import run_episodes_ray
 from .runner import EpisodeResult, run_episodes, run_episodes_async
 from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
 from .trajectory import Episode, read_episode
@@ -61,4 +62,5 @@ __all__ = [
     "read_episode",
     "run_episodes",
     "run_episodes_async",
+    "run_episodes_ray",
 ]

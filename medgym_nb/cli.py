@@ -6,7 +6,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -175,6 +175,12 @@ def run(
     token_budget: Annotated[
         int | None, typer.Option(help="--agent llm: tokens per episode before it stops.")
     ] = None,
+    backend: Annotated[
+        str, typer.Option(help="local (asyncio on this machine) or ray (a Ray cluster)")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="--backend ray: cluster address (default: start a local Ray).")
+    ] = None,
 ) -> None:
     """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
     if agent == "llm":
@@ -213,7 +219,15 @@ def run(
             rate = done / max(time.monotonic() - started, 1e-9) * 60
             bar.update(job, advance=1, status=f"success {passed / done:.0%} · {rate:.1f} episodes/min")
 
-        results = run_episodes(
+        if backend == "ray":
+            from .ray_backend import run_episodes_ray
+
+            runner: Callable[..., list[Any]] = partial(run_episodes_ray, address=address)
+        elif backend == "local":
+            runner = run_episodes
+        else:
+            raise MedgymError(f"unknown backend {backend!r}; choose local or ray")
+        results = runner(
             tasks,
             make_agent,
             out,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,17 @@ from .errors import MedgymError, TrajectoryError
 from .tasks.model import Task
 from .trajectory import Episode, read_episode
 
-__all__ = ["EpisodeResult", "notebook_path", "play_episode", "run_episodes", "run_episodes_async"]
+__all__ = [
+    "EpisodeResult",
+    "ResultIndex",
+    "episode_jobs",
+    "error_result",
+    "finished_result",
+    "notebook_path",
+    "play_episode",
+    "run_episodes",
+    "run_episodes_async",
+]
 
 INDEX = "results.jsonl"
 
@@ -40,6 +51,8 @@ class EpisodeResult(BaseModel):
     duration: float
     notebook: str | None = None
     error: str | None = None
+    attempts: int = 1
+    worker: str | None = None
 
     @classmethod
     def from_episode(cls, ep: Episode, notebook: Path) -> EpisodeResult:
@@ -61,6 +74,60 @@ class EpisodeResult(BaseModel):
 def notebook_path(out_dir: Path, task: Task, rollout: int | None = None) -> Path:
     suffix = "" if rollout is None else f".r{rollout}"
     return out_dir / task.source / f"{task.id}{suffix}.ipynb"
+
+
+def episode_jobs(tasks: list[Task], rollouts: int) -> list[tuple[Task, int | None]]:
+    """(task, rollout) pairs in run order; rollout is None with a single sample per task."""
+    return [(task, None if rollouts == 1 else k) for task in tasks for k in range(rollouts)]
+
+
+def finished_result(out_dir: Path, task: Task, rollout: int | None) -> EpisodeResult | None:
+    """The result of an episode whose notebook is already complete under ``out_dir`` (resume)."""
+    path = notebook_path(out_dir, task, rollout)
+    episode = _finished(path)
+    return EpisodeResult.from_episode(episode, path) if episode is not None else None
+
+
+def error_result(task: Task, agent: str, message: str, turns: int = 0) -> EpisodeResult:
+    """An infrastructure failure: no notebook, retried on resume."""
+    return EpisodeResult(
+        task_id=task.id,
+        source=task.source,
+        category=task.category,
+        agent=agent,
+        reward=0.0,
+        passed=False,
+        termination="error",
+        turns=turns,
+        duration=0.0,
+        error=message,
+    )
+
+
+class ResultIndex:
+    """``results.jsonl`` in run order, rewritten atomically at most once a second (and at the end).
+
+    Rewriting after every episode would cost O(n²) I/O over a large run; a run killed in between loses
+    nothing, since resume rebuilds the index from the notebooks.
+    """
+
+    def __init__(self, out_dir: Path, size: int, interval: float = 1.0) -> None:
+        self.path = out_dir / INDEX
+        self.results: list[EpisodeResult | None] = [None] * size
+        self.interval = interval
+        self._written = 0.0
+
+    def set(self, index: int, result: EpisodeResult) -> None:
+        self.results[index] = result
+        if time.monotonic() - self._written >= self.interval:
+            self.flush()
+
+    def flush(self) -> None:
+        write_text_atomic(self.path, "".join(json.dumps(r.model_dump()) + "\n" for r in self.done()))
+        self._written = time.monotonic()
+
+    def done(self) -> list[EpisodeResult]:
+        return [r for r in self.results if r is not None]
 
 
 def _finished(path: Path) -> Episode | None:
@@ -109,58 +176,45 @@ async def run_episodes_async(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(task, None if rollouts == 1 else k) for task in tasks for k in range(rollouts)]
-    results: list[EpisodeResult | None] = [None] * len(jobs)
+    jobs = episode_jobs(tasks, rollouts)
+    index = ResultIndex(out, len(jobs))
     pending = iter(range(len(jobs)))
 
     async def worker() -> None:
         env = AsyncEnv(out_dir=out, **env_options)
         try:
-            for index in pending:
-                task, rollout = jobs[index]
-                path = notebook_path(out, task, rollout)
-                done = _finished(path) if resume else None
-                if done is not None:
-                    result = EpisodeResult.from_episode(done, path)
-                else:
-                    result = await _run_one(env, make_agent, task, rollout, path)
-                results[index] = result
-                _write_index(out, [r for r in results if r is not None])
+            for i in pending:
+                task, rollout = jobs[i]
+                result = finished_result(out, task, rollout) if resume else None
+                if result is None:
+                    result = await _run_one(env, make_agent, task, rollout)
+                index.set(i, result)
                 if progress is not None:
                     progress(result)
         finally:
             await env.close()
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(jobs))))))
-    return [r for r in results if r is not None]
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(jobs))))))
+    finally:
+        index.flush()
+    return index.done()
 
 
 async def _run_one(
-    env: AsyncEnv, make_agent: Callable[[Task], Agent], task: Task, rollout: int | None, path: Path
+    env: AsyncEnv, make_agent: Callable[[Task], Agent], task: Task, rollout: int | None
 ) -> EpisodeResult:
+    """Play one episode in ``env`` (whose ``out_dir`` receives the notebook); infrastructure failures
+    become an error result."""
     agent: Agent | None = None
     try:
         agent = make_agent(task)
         await play_episode(env, agent, task, rollout)
-        return EpisodeResult.from_episode(read_episode(path), path)
+        assert env.notebook_path is not None
+        return EpisodeResult.from_episode(read_episode(env.notebook_path), env.notebook_path)
     except MedgymError as exc:
         await env.end_episode("error")
-        return EpisodeResult(
-            task_id=task.id,
-            source=task.source,
-            category=task.category,
-            agent=getattr(agent, "name", "?"),
-            reward=0.0,
-            passed=False,
-            termination="error",
-            turns=env.turn,
-            duration=0.0,
-            error=str(exc),
-        )
-
-
-def _write_index(out: Path, results: list[EpisodeResult]) -> None:
-    write_text_atomic(out / INDEX, "".join(json.dumps(r.model_dump()) + "\n" for r in results))
+        return error_result(task, getattr(agent, "name", "?"), str(exc), env.turn)
 
 
 def run_episodes(
