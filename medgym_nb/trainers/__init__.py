@@ -1,0 +1,1 @@
+"""Adapters that hand medgym episodes to RL trainers (Gymnasium lives in ``medgym_nb.gym``)."""
