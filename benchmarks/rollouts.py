@@ -45,11 +45,17 @@ class Workload(ScriptedAgent):
         ]
 
 
-def ours(tasks: list[mg.Task], concurrency: int, preimport: bool) -> tuple[float, float, int]:
+def ours(tasks: list[mg.Task], concurrency: int, preimport: bool, sandbox: str) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
         results = mg.run_episodes(
-            tasks, lambda _t: Workload(), out, concurrency=concurrency, pool_size=1, preimport=preimport
+            tasks,
+            lambda _t: Workload(),
+            out,
+            concurrency=concurrency,
+            pool_size=1,
+            preimport=preimport,
+            sandbox=sandbox,
         )
         elapsed = time.perf_counter() - t0
     assert all(r.passed for r in results), [r for r in results if not r.passed]
@@ -87,16 +93,19 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=16)
     parser.add_argument("--levels", default="1,2,4,8")
     parser.add_argument("--preimport", action="store_true", help="pooled kernels pre-import numpy/pandas")
+    parser.add_argument("--sandboxes", default="bwrap,zygote", help="ours in each of these sandboxes")
     args = parser.parse_args()
     tasks = mg.load_tasks("mimic_iii", split="test")[: args.episodes]
-    print(f"{args.episodes} episodes of 4 code steps per level; sandbox: {mg.Env().sandbox}")
-    print(
-        f"{'concurrency':>11} {'ours steps/s':>13} {'ours ep/min':>12} {'baseline steps/s':>17} {'baseline ep/min':>16} {'ratio':>6}"
-    )
+    sandboxes = args.sandboxes.split(",")
+    print(f"{args.episodes} episodes of 4 code steps per level; steps/s (episodes/min)")
+    head = "".join(f"{name:>20}" for name in sandboxes)
+    ratios = "".join(f"{name + ' ratio':>14}" for name in sandboxes)
+    print(f"{'concurrency':>11}{head}{'baseline':>20}{ratios}")
     for level in (int(x) for x in args.levels.split(",")):
-        s, e, _ = ours(tasks, level, args.preimport)
+        figures = [ours(tasks, level, args.preimport, name)[:2] for name in sandboxes]
         bs, be = baseline(tasks, level)
-        print(f"{level:>11} {s:>13.1f} {e:>12.1f} {bs:>17.1f} {be:>16.1f} {s / bs:>5.1f}x")
+        cells = "".join(f"{s:>10.1f} ({e:>6.1f})" for s, e in figures)
+        print(f"{level:>11}{cells}{bs:>10.1f} ({be:>6.1f}){''.join(f'{s / bs:>13.1f}x' for s, _ in figures)}")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,12 @@ __all__ = ["SANDBOXES", "AsyncEnv", "Env", "NoSandboxWarning", "Observation", "c
 Observation = dict[str, Any]
 Grader = Callable[[Task, Answer], Grade]
 
-SANDBOXES: dict[str, str] = {"bwrap": "medgym-bwrap", "docker": "medgym-docker", "local": "medgym-local"}
+SANDBOXES: dict[str, str] = {
+    "bwrap": "medgym-bwrap",
+    "zygote": "medgym-zygote",
+    "docker": "medgym-docker",
+    "local": "medgym-local",
+}
 """Sandbox name → kernelspec name. ``auto`` picks bubblewrap when it works here, else local."""
 
 
@@ -54,11 +59,12 @@ def choose_sandbox(sandbox: str) -> tuple[str, str]:
         if not ok:
             raise SandboxUnavailableError(f"the docker sandbox is unavailable: {why}")
         return "docker", SANDBOXES["docker"]
-    if sandbox in {"auto", "bwrap"}:
+    if sandbox in {"auto", "bwrap", "zygote"}:
         ok, why = bwrap_status()
         if ok:
-            return "bwrap", SANDBOXES["bwrap"]
-        if sandbox == "bwrap":
+            name = "zygote" if sandbox == "zygote" else "bwrap"
+            return name, SANDBOXES[name]
+        if sandbox != "auto":
             raise SandboxUnavailableError(f"the bubblewrap sandbox is unavailable: {why}")
         warnings.warn(
             f"bubblewrap is unavailable ({why}); agent code will run WITHOUT isolation in a local kernel. "
@@ -111,6 +117,7 @@ class AsyncEnv:
         self.pool_size, self.preimport = pool_size, preimport
         self._pool: KernelPool | None = None
         self._lease: KernelLease | None = None
+        self._releasing: set[asyncio.Task[None]] = set()
         self.task: Task | None = None
         self.recorder: Recorder | None = None
         self.turn = 0
@@ -309,9 +316,12 @@ class AsyncEnv:
         await self._release()
 
     async def _release(self) -> None:
+        """Kill the finished episode's kernel in the background: the step that ended it returns at once."""
         lease, self._lease = self._lease, None
         if lease is not None:
-            await lease.release()
+            task = asyncio.ensure_future(lease.release())
+            self._releasing.add(task)
+            task.add_done_callback(self._releasing.discard)
 
     def annotate(self, **metadata: Any) -> None:
         """Add keys to the running episode's notebook metadata (e.g. the agent's system prompt)."""
@@ -339,6 +349,8 @@ class AsyncEnv:
         """End the running episode (recorded as ``closed``), shut the pool and the grader kernel down;
         safe to call twice."""
         await self.end_episode("closed")
+        if self._releasing:
+            await asyncio.gather(*self._releasing, return_exceptions=True)
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()

@@ -8,6 +8,7 @@ agent, model, reward, termination reason, timings and versions; cell metadata ho
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import time
@@ -18,7 +19,8 @@ from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.corpus.words import generate_corpus_id
+from nbformat.v4 import new_notebook
 from pydantic import BaseModel, Field, ValidationError
 
 from ._atomic import write_notebook_atomic
@@ -34,14 +36,32 @@ _PACKAGES = ("medgym-nb", "jupyter_client", "ipykernel", "nbformat", "papermill"
 _OBS_NOTE_CHARS = 4_000
 
 
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    versions = [("python", platform.python_version())]
     for name in _PACKAGES:
         try:
-            versions[name] = importlib_metadata.version(name)
+            versions.append((name, importlib_metadata.version(name)))
         except importlib_metadata.PackageNotFoundError:
             continue
-    return versions
+    return tuple(versions)
+
+
+def _cell(cell_type: str, source: str, **fields: Any) -> NotebookNode:
+    """A notebook cell, unvalidated: nbformat's ``new_*_cell`` run the JSON schema on every cell, which
+    costs more than the rest of recording; ``write`` validates the whole notebook once instead."""
+    return nbformat.from_dict(
+        {"id": generate_corpus_id(), "cell_type": cell_type, "source": source, **fields}
+    )
+
+
+def _markdown(source: str, metadata: dict[str, Any]) -> NotebookNode:
+    return _cell("markdown", source, metadata=metadata)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of what an episode ran on (read once per process: the metadata lookups are slow)."""
+    return dict(_versions())
 
 
 class Turn(BaseModel):
@@ -132,7 +152,7 @@ class Recorder:
         self.meta = self.nb.metadata["medgym"]  # NotebookNode stores a converted copy: keep the live one
         header = f"# Task `{task.id}`\n\n**source** {task.source} · **category** {task.category} · "
         header += f"**split** {task.split}\n\n{task.prompt()}"
-        self.nb.cells.append(new_markdown_cell(header, metadata={"medgym": {"role": "task"}}))
+        self.nb.cells.append(_markdown(header, {"medgym": {"role": "task"}}))
 
     def record(self, turn: Turn, cell: CellResult | None) -> None:
         """Append one turn: the agent's message, then the code cell or an observation cell."""
@@ -141,14 +161,15 @@ class Recorder:
         info["observation"] = info["observation"][:_OBS_NOTE_CHARS]
         if turn.message:
             self.nb.cells.append(
-                new_markdown_cell(
+                _markdown(
                     f"**Agent, turn {turn.index}:**\n\n{turn.message}",
-                    metadata={"medgym": {"role": "agent_message", "turn": turn.index}},
+                    {"medgym": {"role": "agent_message", "turn": turn.index}},
                 )
             )
         if cell is not None:
             self.meta["cell_timings"].append({"turn": turn.index, "duration": cell.duration})
-            code_cell = new_code_cell(
+            code_cell = _cell(
+                "code",
                 cell.code,
                 execution_count=cell.execution_count,
                 outputs=cell.outputs,
@@ -161,7 +182,7 @@ class Recorder:
                 f"**Action `{turn.action}`** `{params}` → *{turn.observation_type}*\n\n"
                 f"{_fence(turn.observation[:_OBS_NOTE_CHARS])}"
             )
-            self.nb.cells.append(new_markdown_cell(text, metadata={"medgym": {"role": "action", **info}}))
+            self.nb.cells.append(_markdown(text, {"medgym": {"role": "action", **info}}))
 
     def finish(
         self,
@@ -191,7 +212,7 @@ class Recorder:
         ]
         if grade is not None:
             lines += ["", f"Grader: {grade.message}"]
-        self.nb.cells.append(new_markdown_cell("\n".join(lines), metadata={"medgym": {"role": "result"}}))
+        self.nb.cells.append(_markdown("\n".join(lines), {"medgym": {"role": "result"}}))
         return self.nb
 
     def write(self, path: Path) -> Path:

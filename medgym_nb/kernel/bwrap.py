@@ -77,11 +77,17 @@ def sandbox_command(
     data_dir: str | None,
     limits: SandboxLimits,
     uid: int | None,
+    data_target: str | None = None,
+    caps: tuple[str, ...] = (),
 ) -> list[str]:
-    """The full command line: bwrap's set-up, then (as root) setpriv, then prlimit, then ``cmd``."""
+    """The full command line: bwrap's set-up, then (as root) setpriv, then prlimit, then ``cmd``.
+
+    ``data_target`` is where the data appears (default ``<workdir>/data``); ``caps`` are capabilities the
+    command keeps as root of the sandbox (bwrap drops all others; needs root, so no user namespace).
+    """
     a = _Args()
     a.add("bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
-    if uid is None:
+    if uid is None and not caps:
         a.add("--unshare-user")
     a.add("--die-with-parent", "--new-session", "--hostname", "sandbox")
     for d in SYSTEM_DIRS:
@@ -96,7 +102,9 @@ def sandbox_command(
     # JupyterLab's cwd) is only read, and HOME is a private directory in the runtime dir instead.
     a.bind("--bind" if private_workdir else "--ro-bind", workdir, workdir)
     if data_dir:
-        a.add("--ro-bind", os.path.realpath(data_dir), os.path.join(workdir, DATA_MOUNT))
+        a.bind("--ro-bind", os.path.realpath(data_dir), data_target or os.path.join(workdir, DATA_MOUNT))
+    for cap in caps:
+        a.add("--cap-add", cap)
     path = f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin"
     a.add("--chdir", workdir, "--clearenv")
     for key, value in (

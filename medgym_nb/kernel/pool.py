@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import KernelStartError
 from .limits import SandboxLimits
 from .outputs import OutputLimits
-from .provisioners import PRIVATE_WORKDIR_PREFIX
+from .provisioners import PRIVATE_WORKDIR_PREFIX, scratch_root
 from .session import KernelSession
 
 __all__ = ["KernelLease", "KernelPool", "PoolStats"]
@@ -38,7 +38,7 @@ class KernelLease:
 
     async def release(self) -> None:
         try:
-            await self.kernel.shutdown()
+            await self.kernel.shutdown(now=True)  # an episode's kernel is never reused: no handshake
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -75,7 +75,7 @@ class KernelPool:
         self._closed = False
 
     async def _start(self, data_dir: str | None) -> KernelLease:
-        workdir = Path(tempfile.mkdtemp(prefix=PRIVATE_WORKDIR_PREFIX))
+        workdir = Path(tempfile.mkdtemp(prefix=PRIVATE_WORKDIR_PREFIX, dir=scratch_root()))
         kernel = KernelSession(
             self.kernel_name,
             cwd=workdir,

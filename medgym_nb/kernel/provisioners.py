@@ -8,6 +8,8 @@ launch keywords (``medgym_data_dir``, ``medgym_limits``) reach ``pre_launch`` th
 
 from __future__ import annotations
 
+import atexit
+import functools
 import itertools
 import os
 import shutil
@@ -27,6 +29,7 @@ __all__ = [
     "UID_SPAN",
     "IpcLocalProvisioner",
     "SandboxedProvisioner",
+    "scratch_root",
 ]
 
 PRIVATE_WORKDIR_PREFIX = "medgym-episode-"
@@ -40,6 +43,19 @@ SANDBOX_TMP = "/tmp"  # noqa: S108 - a sandbox's own private tmpfs, not the host
 
 DATA_MOUNT = "data"
 """Where the task's data directory appears, relative to the kernel's working directory."""
+
+
+@functools.cache
+def scratch_root() -> str:
+    """This process's directory for kernels' runtime and work directories (removed at exit).
+
+    One root that a forking template sandbox can bind whole; the directories in it belong to their kernel's
+    uid with mode 0700, and the root itself is 0711: a kernel reaches its own directories, lists no other.
+    """
+    root = tempfile.mkdtemp(prefix="medgym-scratch-")
+    os.chmod(root, 0o711)  # noqa: S103 - kernels may traverse it, not list it; its entries are 0700
+    atexit.register(shutil.rmtree, root, True)
+    return root
 
 
 class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
@@ -59,7 +75,7 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
         km = self.parent
         if km is not None:
             if self.runtime_dir is None:
-                self.runtime_dir = tempfile.mkdtemp(prefix="medgym-kernel-")
+                self.runtime_dir = tempfile.mkdtemp(prefix="medgym-kernel-", dir=scratch_root())
             km.transport = "ipc"
             km.ip = os.path.join(self.runtime_dir, "kernel")
             km.connection_file = os.path.join(self.runtime_dir, "connection.json")

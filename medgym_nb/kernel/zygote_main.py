@@ -1,0 +1,91 @@
+"""The template ("zygote") process: imports the kernel's stack once, then forks one kernel per request.
+
+Runs inside one bubblewrap sandbox (no network, read-only system, the scratch root and the task data bound
+in) as root of that sandbox with only CAP_SETUID/CAP_SETGID. A forked child becomes a kernel of its own:
+new session, the episode's rlimits, an unprivileged uid of its own (so its files are private to it, its
+process limit is real and it cannot signal another episode), no new privileges, then ipykernel on the
+connection file it was given. Copy-on-write makes the child's numpy/pandas/IPython imports free.
+
+Protocol (stdin/stdout, one JSON object per line): the zygote says ``{"ready": true}`` once imported; each
+request ``{"connection_file", "cwd", "uid", "rlimits": {name: value}, "env": {...}}`` is answered with
+``{"pid": <pid in the sandbox>}`` or ``{"error": "..."}``. It exits when stdin closes. It never starts a
+thread: a fork copies only the calling thread, so a thread would leave children with half-held locks.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+
+PRELOAD = ("numpy", "pandas", "sqlite3", "ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline")
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def _preload() -> None:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # OpenBLAS would start threads at import
+    for name in PRELOAD:
+        __import__(name)
+
+
+def _become_kernel(request: dict) -> None:
+    """In the child: isolate, drop privileges, run the kernel; never returns."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it to auto-reap; kernels wait
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, 1024)
+        for name, value in request["rlimits"].items():
+            resource.setrlimit(getattr(resource, name), (value, value))
+        uid = int(request["uid"])
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)  # all capabilities go with root
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+        os.umask(0o077)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        import numpy
+
+        numpy.random.seed()  # every child would otherwise draw the zygote's random stream
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(["-f", request["connection_file"]])
+        app.start()
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def main() -> None:
+    _preload()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
+    out = sys.stdout
+    out.write(json.dumps({"ready": True}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            pid = os.fork()
+        except (ValueError, OSError) as exc:
+            out.write(json.dumps({"error": str(exc)}) + "\n")
+            out.flush()
+            continue
+        if pid == 0:
+            _become_kernel(request)
+        out.write(json.dumps({"pid": pid}) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
