@@ -171,6 +171,8 @@ class AsyncEnv:
         if not isinstance(task, Task):
             raise MedgymError("reset needs a Task: env.reset(task)")
         await self._end_episode("reset")
+        if self._releasing:  # the last episode is wholly gone (its processes, its files) before the next
+            await asyncio.gather(*self._releasing, return_exceptions=True)
         self.task, self.turn, self.done = task, 0, False
         self.termination, self.answer, self.grade, self.notebook_path = "running", None, None, None
         self.agent = (options or {}).get("agent", self.agent)
@@ -349,8 +351,7 @@ class AsyncEnv:
         """End the running episode (recorded as ``closed``), shut the pool and the grader kernel down;
         safe to call twice."""
         await self.end_episode("closed")
-        if self._releasing:
-            await asyncio.gather(*self._releasing, return_exceptions=True)
+        await asyncio.gather(*self._releasing, return_exceptions=True)
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()

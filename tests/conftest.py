@@ -50,7 +50,8 @@ def _parents() -> dict[int, int]:
 
 
 def kernel_processes() -> list[tuple[int, str]]:
-    """Live processes that run one of our kernels (their connection file sits in a medgym-kernel- dir) and
+    """Live processes that run one of our kernels (their connection file sits in a medgym-kernel- dir, or they
+    were forked from a kernel template) and
     descend from this test process or were orphaned to init — not those of another run on this machine."""
     parents = _parents()
     me = os.getpid()
@@ -68,7 +69,8 @@ def kernel_processes() -> list[tuple[int, str]]:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "medgym-kernel-" in cmd and "ipykernel" in cmd and ours(pid):
+        forked = "medgym-kernel-template" in cmd  # a template, or a kernel forked from one
+        if (forked or ("medgym-kernel-" in cmd and "ipykernel" in cmd)) and ours(pid):
             found.append((pid, cmd))
     return found
 
@@ -78,6 +80,10 @@ def no_kernel_left_behind():
     before = {pid for pid, _ in kernel_processes()}
     yield
     import time
+
+    from medgym_nb.kernel.zygote import close_templates
+
+    close_templates()  # templates live as long as their process; kernels forked from one must be gone
 
     deadline = time.monotonic() + 10
     while (left := [p for p in kernel_processes() if p[0] not in before]) and time.monotonic() < deadline:

@@ -24,7 +24,12 @@ from medgym_nb.kernel.docker import LABEL, docker_client, docker_status
 from medgym_nb.kernel.limits import SandboxLimits
 from medgym_nb.kernel.provisioners import UID_BASE, UID_SPAN
 
-STATUS = {"bwrap": bwrap_status(), "docker": docker_status()}
+STATUS = {
+    "bwrap": bwrap_status(),
+    # as root, kernels forked from the template; otherwise the provisioner falls back to plain bwrap
+    "zygote": (bwrap_status()[0] and os.geteuid() == 0, "needs bubblewrap and root"),
+    "docker": docker_status(),
+}
 
 
 def _sandboxes(*names: str) -> pytest.MarkDecorator:
@@ -40,8 +45,8 @@ def _sandboxes(*names: str) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("sandbox", params)
 
 
-bwrap_only = _sandboxes("bwrap")
-both = _sandboxes("bwrap", "docker")
+bwrap_only = _sandboxes("bwrap", "zygote")
+both = _sandboxes("bwrap", "zygote", "docker")
 
 LIMITS = SandboxLimits(memory_mb=2048, processes=128, file_size_mb=64, tmp_size_mb=64, cpu_seconds=120)
 SECRET_ENV = "MEDGYM_TEST_HOST_SECRET"

@@ -8,6 +8,7 @@ launch keywords (``medgym_data_dir``, ``medgym_limits``) reach ``pre_launch`` th
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import functools
 import itertools
@@ -93,6 +94,11 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
             link = Path(cwd) / DATA_MOUNT
             if not link.exists():
                 link.symlink_to(Path(data_dir).resolve())
+
+    async def wait(self) -> int | None:
+        while self.process is not None and await self.poll() is None:  # jupyter_client sleeps 0.1 s
+            await asyncio.sleep(0.005)
+        return await super().wait()
 
     async def cleanup(self, restart: bool = False) -> None:
         await super().cleanup(restart=restart)

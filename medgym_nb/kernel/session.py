@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from queue import Empty
 from typing import Any, Literal
 
+import zmq
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import NoSuchKernel
 from nbformat import NotebookNode
@@ -67,6 +68,15 @@ class CellResult:
     timing: dict[str, str] = field(default_factory=dict)
 
 
+class _KernelManager(AsyncKernelManager):  # type: ignore[misc]
+    """jupyter_client waits for a killed kernel by polling its liveness every 0.1 s; each of our
+    provisioners' ``wait`` returns as soon as the process is gone (episode kernels die by the thousand)."""
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        if self.has_kernel and self.provisioner is not None:
+            await self.provisioner.wait()
+
+
 class KernelSession:
     """A kernel owned by one episode. Async; use ``async with`` or ``start()``/``shutdown()``."""
 
@@ -107,8 +117,11 @@ class KernelSession:
 
         On any failure or cancellation (a pool shutting down mid-start) whatever was launched is reaped.
         """
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        km = _KernelManager(kernel_name=self.kernel_name)
         km.shutdown_wait_time = 2.0
+        # The client usually connects before the kernel has bound its ipc sockets; ZMQ then retries after
+        # RECONNECT_IVL (100 ms by default), which was most of a forked kernel's start-up time.
+        km.context.setsockopt(zmq.RECONNECT_IVL, 5)
         self.km = km
         kw: dict[str, Any] = dict(self.launch_kwargs)
         if self.cwd:

@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import functools
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,9 +39,12 @@ from .bwrap import BubblewrapProvisioner, sandbox_command
 from .limits import SandboxLimits
 from .provisioners import DATA_MOUNT, SANDBOX_TMP, scratch_root
 
-__all__ = ["Zygote", "ZygoteProvisioner", "zygote_for"]
+__all__ = ["Zygote", "ZygoteProvisioner", "close_templates", "zygote_for"]
 
 _MIB = 1024 * 1024
+TEMPLATE_DATA = "/medgym-data"
+"""Where the template's sandbox shows the task data (each kernel's ``data`` links there): a neutral path,
+so the host's directory names (e.g. ``$MEDGYM_HOME``) are not even visible as empty directories."""
 ZYGOTE_MARK = "medgym-kernel-template"  # its argv[1], to find it among bwrap's processes
 
 
@@ -73,6 +78,16 @@ def kill_uid(uid: int) -> None:
             continue
 
 
+@functools.cache
+def _template_script() -> str:
+    """``zygote_main.py`` copied into the scratch root: the sandbox sees the environment's site-packages
+    but not an editable checkout of medgym."""
+    script = Path(scratch_root()) / "kernel-template.py"
+    script.write_text(Path(__file__).with_name("zygote_main.py").read_text())
+    script.chmod(0o644)
+    return str(script)
+
+
 class Zygote:
     """The driver's handle on one template process; ``fork`` is thread-safe and returns a host pid."""
 
@@ -80,15 +95,13 @@ class Zygote:
         self.data_dir = os.path.realpath(data_dir) if data_dir else None
         self.limits = limits
         scratch = scratch_root()
-        # by source: the sandbox sees the environment's site-packages, not an editable checkout
-        source = (Path(__file__).with_name("zygote_main.py")).read_text()
         cmd = sandbox_command(
-            [sys.executable, "-c", source, ZYGOTE_MARK],
+            [sys.executable, _template_script(), ZYGOTE_MARK],
             workdir=scratch,
             home=scratch,
             runtime_dir=scratch,
             data_dir=self.data_dir,
-            data_target=self.data_dir,
+            data_target=TEMPLATE_DATA,
             limits=limits,
             uid=None,
             caps=("CAP_SETUID", "CAP_SETGID"),
@@ -147,6 +160,27 @@ class Zygote:
                     return child
         raise KernelStartError("the forked kernel exited at once")
 
+    def remove_files_of(self, uid: int) -> None:
+        """Delete what ``uid`` left in the sandbox's shared scratch places (``/tmp``, ``/dev/shm``), so the
+        next kernel forked here finds them as the last one found them. Reached through the template's root
+        in /proc: its tmpfs exists only in its mount namespace."""
+        if self._host_pid is None:
+            return
+        root = Path(f"/proc/{self._host_pid}/root")
+        for shared in (SANDBOX_TMP, "/dev/shm"):  # noqa: S108 - the sandbox's own tmpfs, seen from outside
+            try:
+                entries = list((root / shared.lstrip("/")).iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    if entry.lstat().st_uid != uid:
+                        continue
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry, ignore_errors=True)
+                    else:
+                        entry.unlink()
+
     def close(self) -> None:
         """Closing stdin ends the template; its sandbox (and any kernel still in it) goes with it."""
         with contextlib.suppress(OSError):
@@ -189,7 +223,8 @@ async def zygote_for(data_dir: str | None, limits: SandboxLimits) -> Zygote:
 
 
 @atexit.register
-def _close_all() -> None:
+def close_templates() -> None:
+    """Stop every template process of this process (and any kernel still forked from one)."""
     with _registry_lock:
         for zygote in _zygotes.values():
             zygote.close()
@@ -211,6 +246,7 @@ class ZygoteProvisioner(BubblewrapProvisioner):
 
     pidfd: int | None = None
     forked_pid: int | None = None
+    zygote: Zygote | None = None
 
     def _forkable(self) -> bool:
         return (
@@ -223,11 +259,11 @@ class ZygoteProvisioner(BubblewrapProvisioner):
         if not self._forkable():
             return await super().launch_kernel(cmd, **kwargs)
         assert self.runtime_dir is not None and self.uid is not None
-        zygote = await zygote_for(self.data_dir, self.limits)
+        zygote = self.zygote = await zygote_for(self.data_dir, self.limits)
         if self.data_dir:
             link = Path(self.workdir) / DATA_MOUNT
             if not link.exists():
-                link.symlink_to(os.path.realpath(self.data_dir))
+                link.symlink_to(TEMPLATE_DATA)
         km = self.parent
         assert km is not None
         request = {
@@ -244,6 +280,7 @@ class ZygoteProvisioner(BubblewrapProvisioner):
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PIP_NO_INPUT": "1",
                 "OPENBLAS_NUM_THREADS": "1",
+                "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             },
         }
         self.forked_pid = await asyncio.to_thread(zygote.fork, request)
@@ -264,9 +301,15 @@ class ZygoteProvisioner(BubblewrapProvisioner):
     async def wait(self) -> int | None:
         if self.pidfd is None:
             return await super().wait()
-        while (code := await self.poll()) is None:
-            await asyncio.sleep(0.05)
-        return code
+        if await self.poll() is None:  # a pidfd turns readable when its process exits
+            loop = asyncio.get_running_loop()
+            exited = loop.create_future()
+            loop.add_reader(self.pidfd, lambda: None if exited.done() else exited.set_result(None))
+            try:
+                await exited
+            finally:
+                loop.remove_reader(self.pidfd)
+        return 0
 
     async def send_signal(self, signum: int) -> None:
         if self.pidfd is None:
@@ -290,4 +333,6 @@ class ZygoteProvisioner(BubblewrapProvisioner):
             self.pidfd = self.forked_pid = None
             assert self.uid is not None
             kill_uid(self.uid)  # whatever the kernel left running (daemons, forks) goes with it
+            if self.zygote is not None:
+                self.zygote.remove_files_of(self.uid)
         await super().cleanup(restart=restart)

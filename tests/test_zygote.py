@@ -1,0 +1,103 @@
+"""Kernels forked from a pre-imported template (sandbox="zygote"): fresh, isolated from each other, fast.
+
+The hostile-code suite runs every case in this sandbox too (tests/test_hostile.py); these are the
+properties that only a forking sandbox could get wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+import medgym_nb as mg
+from medgym_nb.kernel.bwrap import bwrap_status
+
+pytestmark = pytest.mark.skipif(
+    not (bwrap_status()[0] and os.geteuid() == 0),
+    reason="the zygote sandbox forks kernels under uids of their own: it needs bubblewrap and root",
+)
+
+
+def run(env: mg.Env, code: str) -> str:
+    obs, *_ = env.step({"action": "execute", "params": {"code": code}})
+    return obs["env_message"]
+
+
+PROBE = (
+    "import os, sys, json, numpy\n"
+    "parent = open(f'/proc/{os.getppid()}/cmdline', 'rb').read()\n"
+    "print(json.dumps({'uid': os.getuid(), 'cwd': os.getcwd(), 'home': os.environ['HOME'],\n"
+    "    'forked': b'medgym-kernel-template' in parent, 'pandas_loaded': 'pandas' in sys.modules,\n"
+    "    'random': numpy.random.rand(), 'data': sorted(os.listdir('data'))}))"
+)
+
+
+def test_each_episode_gets_a_fresh_forked_kernel_of_its_own(test_tasks, tmp_path):
+    seen = []
+    with mg.Env(sandbox="zygote", pool_size=1, out_dir=tmp_path) as env:
+        assert env.sandbox == "zygote"
+        for task in test_tasks[:3]:
+            env.reset(task)
+            assert "NameError" in run(env, "print(leftover)")  # nothing from the previous episode
+            run(env, "leftover = 1")
+            assert run(env, "print(leftover + 1)").strip() == "2"  # stateful within the episode
+            seen.append(json.loads(run(env, PROBE)))
+            env.step({"action": "validate_code", "params": {"code": "\n".join(task.solution)}})
+    assert all(s["forked"] and s["pandas_loaded"] for s in seen)  # pre-imported, copy-on-write
+    assert all(s["data"] == ["mimic_iii.db"] and s["cwd"] == s["home"] for s in seen)
+    assert len({s["uid"] for s in seen}) == 3 and all(s["uid"] != 0 for s in seen)
+    assert len({s["random"] for s in seen}) == 3  # each child reseeded, not the template's stream
+    episodes = [mg.read_episode(p) for p in sorted(tmp_path.glob("mimic_iii/*.ipynb"))]
+    assert [e.passed for e in episodes] == [True] * 3
+    assert {e.sandbox for e in episodes} == {"zygote"}
+
+
+def test_concurrent_episodes_cannot_see_each_other(test_tasks):
+    with mg.Env(sandbox="zygote") as a, mg.Env(sandbox="zygote") as b:
+        a.reset(test_tasks[0])
+        b.reset(test_tasks[1])
+        run(a, "open('notes.txt', 'w').write('private'); open('/tmp/shared.txt', 'w').write('mine')")
+        where = run(a, "import os; print(os.getcwd())").strip()
+        spy = (
+            f"import os\nfor p in [{where!r}, {where + '/notes.txt'!r}, '/tmp/shared.txt']:\n"
+            "    try:\n        print(p, open(p).read() if p.endswith('.txt') else os.listdir(p))\n"
+            "    except OSError as e:\n        print(p, type(e).__name__)"
+        )
+        seen = run(b, spy)
+        assert "private" not in seen and "mine" not in seen
+        assert seen.count("PermissionError") == 3, seen
+        pid_of_a = run(a, "import os; print(os.getpid())").strip()
+        assert "PermissionError" in run(b, f"import os, signal\nos.kill({pid_of_a}, signal.SIGKILL)")
+        assert run(a, "print('alive')").strip() == "alive"
+
+
+def test_files_left_in_tmp_are_gone_for_the_next_episode(test_tasks):
+    with mg.Env(sandbox="zygote", pool_size=1) as env:
+        env.reset(test_tasks[0])
+        run(
+            env, "import os; os.makedirs('/tmp/d/e'); open('/tmp/d/e/f', 'w').write('x'); open('/tmp/g', 'w')"
+        )
+        env.reset(test_tasks[1])
+        left = run(env, "import os; print(sorted(os.listdir('/tmp')))")
+        assert "'d'" not in left and "'g'" not in left and "medgym-scratch-" in left  # only the bound root
+
+
+def test_papermill_on_the_zygote_kernelspec_falls_back_to_a_per_kernel_sandbox(tmp_path):
+    """papermill picks the kernel's cwd itself: not a directory medgym made, so no fork, plain bwrap."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import os\nprint(os.getuid() != 0, os.path.exists('/proc/1/cmdline'))")
+    ]
+    src, dst = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, src)
+    papermill.execute_notebook(
+        str(src), str(dst), kernel_name="medgym-zygote", cwd=str(tmp_path), progress_bar=False
+    )
+    out = nbformat.read(dst, as_version=4).cells[0].outputs[0]["text"]
+    assert out.split() == ["True", "True"]
+    assert Path(dst).is_file()
