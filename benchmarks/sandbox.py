@@ -1,4 +1,4 @@
-"""Sandbox costs, local vs bubblewrap vs docker (when DOCKER_HOST reaches an engine): cold start, warm-pool reset, pool throughput, round trip, memory,
+"""Sandbox costs, local vs bubblewrap vs zygote (forked) vs docker (when DOCKER_HOST reaches an engine): cold start, warm-pool reset, pool throughput, round trip, memory,
 and how many sandboxed kernels this machine held at once.
 
 Run: .venv/bin/python benchmarks/sandbox.py [--runs N] [--max-kernels N]
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -21,11 +22,12 @@ from medgym_nb.kernel import KernelSession
 from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.kernel.docker import docker_status
 from medgym_nb.kernel.pool import KernelPool
-from medgym_nb.kernel.provisioners import PRIVATE_WORKDIR_PREFIX
+from medgym_nb.kernel.provisioners import PRIVATE_WORKDIR_PREFIX, scratch_root
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants (bwrap, its init, the kernel)."""
+def tree_pss_kb(pid: int) -> int:
+    """Proportional memory (PSS: shared pages split among their sharers, so forked kernels are not charged
+    the template's copy-on-write pages in full) of a process and all its descendants."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for proc in Path("/proc").iterdir():
@@ -38,7 +40,11 @@ def tree_rss_kb(pid: int) -> int:
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         p = int(proc.name)
         children.setdefault(int(fields["PPid"]), []).append(p)
-        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0])
+        try:
+            rollup = (proc / "smaps_rollup").read_text()
+            rss[p] = int(rollup.split("Pss:")[1].split()[0])
+        except (OSError, IndexError):
+            rss[p] = 0
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
@@ -60,7 +66,7 @@ def host_pid(ks: KernelSession) -> int:
 async def cold_start(kernel: str, n: int) -> list[float]:
     times = []
     for _ in range(n):
-        with tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX) as wd:
+        with tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX, dir=scratch_root()) as wd:
             ks = KernelSession(kernel, cwd=wd)
             t0 = time.perf_counter()
             await ks.start()
@@ -92,11 +98,11 @@ async def warm_reset(kernel: str, n: int) -> tuple[list[float], float]:
 
 
 async def round_trip_and_memory(kernel: str, n: int) -> tuple[list[float], int]:
-    with tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX) as wd:
+    with tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX, dir=scratch_root()) as wd:
         async with KernelSession(kernel, cwd=wd) as ks:
             times = await cell_round_trips(ks, n)
             await asyncio.sleep(0.5)
-            return times, tree_rss_kb(host_pid(ks))
+            return times, tree_pss_kb(host_pid(ks))
 
 
 async def concurrent_kernels(kernel: str, limit: int) -> int:
@@ -107,7 +113,7 @@ async def concurrent_kernels(kernel: str, limit: int) -> int:
         while len(sessions) < limit:
             batch = []
             for _ in range(min(8, limit - len(sessions))):
-                d = tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX)
+                d = tempfile.TemporaryDirectory(prefix=PRIVATE_WORKDIR_PREFIX, dir=scratch_root())
                 dirs.append(d)
                 batch.append(KernelSession(kernel, cwd=d.name))
             await asyncio.gather(*(ks.start(timeout=120) for ks in batch))
@@ -124,8 +130,15 @@ async def concurrent_kernels(kernel: str, limit: int) -> int:
 
 async def main(runs: int, max_kernels: int) -> None:
     mg.load_tasks("mimic_iii")
+    bwrap_ok = bwrap_status()[0]
     sandboxes = ["local"] + [
-        n for n, ok in (("bwrap", bwrap_status()[0]), ("docker", docker_status()[0])) if ok
+        n
+        for n, ok in (
+            ("bwrap", bwrap_ok),
+            ("zygote", bwrap_ok and os.geteuid() == 0),
+            ("docker", docker_status()[0]),
+        )
+        if ok
     ]
     rows: dict[str, dict[str, str]] = {}
     for name in sandboxes:
@@ -139,7 +152,7 @@ async def main(runs: int, max_kernels: int) -> None:
             "reset from warm pool median / p95": f"{med(warm) * 1e3:.1f} / {p95(warm) * 1e3:.1f} ms",
             "fresh kernels/s a pool of 2 sustains": f"{rate:.1f}",
             "cell round trip median / p95": f"{med(rt) * 1e3:.1f} / {p95(rt) * 1e3:.1f} ms",
-            "memory per idle kernel (RSS, process tree)": f"{rss / 1024:.0f} MiB",
+            "memory per idle kernel (PSS, process tree)": f"{rss / 1024:.0f} MiB",
             f"concurrent kernels held (capped at {max_kernels})": str(held),
         }
     names = list(rows)

@@ -109,8 +109,7 @@ class KernelSession:
     def pid(self) -> int | None:
         """The pid of the kernel (or of its sandbox launcher) on the host, while it runs."""
         prov = self.km.provisioner if self.km else None
-        proc = getattr(prov, "process", None)
-        return getattr(proc, "pid", None)
+        return getattr(prov, "pid", None)
 
     async def start(self, timeout: float = 60.0) -> None:
         """Launch the kernel and wait until it answers and its iopub stream is live.

@@ -48,6 +48,13 @@ so the host's directory names (e.g. ``$MEDGYM_HOME``) are not even visible as em
 ZYGOTE_MARK = "medgym-kernel-template"  # its argv[1], to find it among bwrap's processes
 
 
+def _readable(fd: int, timeout: float) -> bool:
+    """poll(2), not select(2): a driver with many kernels has descriptors beyond select's 1024."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -120,8 +127,7 @@ class Zygote:
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        line = self.proc.stdout.readline() if ready else ""
+        line = self.proc.stdout.readline() if _readable(self.proc.stdout.fileno(), timeout) else ""
         if not line.strip().startswith('{"ready"'):
             self.close()
             raise KernelStartError(f"the kernel template process did not start (got {line.strip()!r})")
@@ -295,8 +301,7 @@ class ZygoteProvisioner(BubblewrapProvisioner):
     async def poll(self) -> int | None:
         if self.pidfd is None:
             return await super().poll()
-        ready, _, _ = select.select([self.pidfd], [], [], 0)
-        return 0 if ready else None
+        return 0 if _readable(self.pidfd, 0) else None
 
     async def wait(self) -> int | None:
         if self.pidfd is None:
