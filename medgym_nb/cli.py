@@ -155,7 +155,8 @@ def run(
         typer.Option("--from", help="With --agent replay: a run directory whose notebooks to replay."),
     ] = None,
     sandbox: Annotated[
-        str, typer.Option(help="auto (bubblewrap when it works), bwrap, docker or local")
+        str,
+        typer.Option(help="auto (bubblewrap when it works), bwrap, zygote (forked, faster), docker or local"),
     ] = "auto",
     pool: Annotated[int, typer.Option(help="Kernels kept pre-started in the background.")] = 1,
     preimport: Annotated[bool, typer.Option(help="Pre-import numpy/pandas in pooled kernels.")] = False,
@@ -278,7 +279,7 @@ def grade(
 def replay(
     target: Annotated[Path, typer.Argument(help="A trajectory notebook, or a directory of them.")],
     out: Annotated[Path, typer.Option(help="Where the replayed notebooks go.")] = Path("runs/replay"),
-    sandbox: Annotated[str, typer.Option(help="auto, bwrap, docker or local")] = "auto",
+    sandbox: Annotated[str, typer.Option(help="auto, bwrap, zygote, docker or local")] = "auto",
     timeout: Annotated[float, typer.Option(help="Per-cell time limit, seconds.")] = 120.0,
 ) -> None:
     """Re-run notebooks in fresh kernels and compare outputs cell by cell; exit 1 if any diverges."""
