@@ -6,13 +6,16 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
 import medgym_nb as mg
 from medgym_nb.kernel.bwrap import bwrap_status
+from medgym_nb.kernel.provisioners import SCRATCH_PREFIX, _remove_stale_scratch_roots, scratch_root
 
 from .conftest import kernel_processes
 
@@ -87,3 +90,8 @@ def test_killed_parent_leaves_no_sandboxed_kernel(test_tasks, tmp_path):
     while [p for p, _ in kernel_processes() if p not in before] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p, _ in kernel_processes() if p not in before]
+    left = list(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{driver.pid}-*"))
+    assert left  # killed before its exit handlers ran: its scratch root (work dirs) remains
+    _remove_stale_scratch_roots()  # what the next process to start a kernel does first
+    assert not any(p.exists() for p in left)
+    assert Path(scratch_root()).is_dir()  # a live process's root is kept

@@ -46,17 +46,33 @@ DATA_MOUNT = "data"
 """Where the task's data directory appears, relative to the kernel's working directory."""
 
 
+SCRATCH_PREFIX = "medgym-scratch-"
+
+
 @functools.cache
 def scratch_root() -> str:
     """This process's directory for kernels' runtime and work directories (removed at exit).
 
     One root that a forking template sandbox can bind whole; the directories in it belong to their kernel's
     uid with mode 0700, and the root itself is 0711: a kernel reaches its own directories, lists no other.
+    A process killed before its exit handlers ran leaves its root behind; the next one removes it.
     """
-    root = tempfile.mkdtemp(prefix="medgym-scratch-")
+    _remove_stale_scratch_roots()
+    root = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     os.chmod(root, 0o711)  # noqa: S103 - kernels may traverse it, not list it; its entries are 0700
     atexit.register(shutil.rmtree, root, True)
     return root
+
+
+def _remove_stale_scratch_roots() -> None:
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        try:
+            pid = int(path.name[len(SCRATCH_PREFIX) :].split("-", 1)[0])
+            if path.stat().st_uid != os.geteuid() or Path(f"/proc/{pid}").exists():
+                continue  # not ours, or its process (or one that reused its pid) is alive
+        except (ValueError, OSError):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
