@@ -12,7 +12,6 @@ import os
 import time
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from .actions import Action, ActionError, parse_action
 from .errors import EpisodeFinishedError, GraderError, MedgymError, SandboxUnavailableError
 from .grading.answers import Answer
 from .grading.comparators import Grade
-from .grading.notebook import WarmGrader
+from .grading.notebook import SharedGrader
 from .kernel.bwrap import bwrap_status
 from .kernel.docker import docker_status
 from .kernel.limits import SandboxLimits
@@ -112,8 +111,7 @@ class AsyncEnv:
         # Default: papermill on a grader kernel kept warm for this env, on a thread of its own (a kernel
         # client must stay on one thread); a custom grader (e.g. grade_with_papermill) runs on any thread.
         self.grader = grader
-        self._warm_grader: WarmGrader | None = None
-        self._grader_thread: ThreadPoolExecutor | None = None
+        self._own_grader: SharedGrader | None = None
         self.pool_size, self.preimport = pool_size, preimport
         self._pool: KernelPool | None = None
         self._lease: KernelLease | None = None
@@ -338,14 +336,12 @@ class AsyncEnv:
             await self._release()
 
     async def _run_grader(self, task: Task, answer: Answer) -> Grade:
-        if self.grader is not None:
-            return await asyncio.to_thread(self.grader, task, answer)
-        if self._grader_thread is None:
-            self._grader_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medgym-grader")
-            self._warm_grader = WarmGrader()
-        warm = self._warm_grader
-        assert warm is not None
-        return await asyncio.get_running_loop().run_in_executor(self._grader_thread, warm.grade, task, answer)
+        grader = self.grader
+        if grader is None:
+            if self._own_grader is None:
+                self._own_grader = SharedGrader()
+            grader = self._own_grader
+        return await asyncio.to_thread(grader, task, answer)
 
     async def close(self) -> None:
         """End the running episode (recorded as ``closed``), shut the pool and the grader kernel down;
@@ -355,11 +351,9 @@ class AsyncEnv:
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
-        executor, warm = self._grader_thread, self._warm_grader
-        self._grader_thread = self._warm_grader = None
-        if executor is not None and warm is not None:
-            await asyncio.get_running_loop().run_in_executor(executor, warm.close)
-            executor.shutdown(wait=True)
+        own, self._own_grader = self._own_grader, None
+        if own is not None:
+            await asyncio.to_thread(own.close)
 
 
 def _raw_name(action: Any) -> str:

@@ -20,6 +20,7 @@ from ._loop import run_sync
 from .agents.base import Agent
 from .env import AsyncEnv
 from .errors import MedgymError, TrajectoryError
+from .grading.notebook import SharedGrader
 from .tasks.model import Task
 from .trajectory import Episode, read_episode
 
@@ -194,10 +195,15 @@ async def run_episodes_async(
         finally:
             await env.close()
 
+    shared = None
+    if "grader" not in env_options:  # one warm grader kernel for all workers
+        shared = env_options["grader"] = SharedGrader()
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(jobs))))))
     finally:
         index.flush()
+        if shared is not None:
+            await asyncio.to_thread(shared.close)
     return index.done()
 
 

@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from .comparators import GRADE_MIME, Grade
 
 __all__ = [
     "GRADER_KERNEL",
+    "SharedGrader",
     "WarmGrader",
     "grade_with_papermill",
     "grader_notebook",
@@ -168,3 +170,22 @@ class WarmGrader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SharedGrader:
+    """A ``WarmGrader`` on a thread of its own, callable from any thread as ``grader(task, answer)``.
+
+    A kernel client must stay on one thread, so calls are handed to that thread. One instance can serve many
+    envs (the runner shares one across its workers: a grader kernel per worker costs more than it saves).
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medgym-grader")
+        self._warm = WarmGrader()
+
+    def __call__(self, task: Task, answer: Answer) -> Grade:
+        return self._thread.submit(self._warm.grade, task, answer).result()
+
+    def close(self) -> None:
+        self._thread.submit(self._warm.close).result()
+        self._thread.shutdown(wait=True)

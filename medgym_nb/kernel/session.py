@@ -118,9 +118,6 @@ class KernelSession:
         """
         km = _KernelManager(kernel_name=self.kernel_name)
         km.shutdown_wait_time = 2.0
-        # The client usually connects before the kernel has bound its ipc sockets; ZMQ then retries after
-        # RECONNECT_IVL (100 ms by default), which was most of a forked kernel's start-up time.
-        km.context.setsockopt(zmq.RECONNECT_IVL, 5)
         self.km = km
         kw: dict[str, Any] = dict(self.launch_kwargs)
         if self.cwd:
@@ -130,6 +127,9 @@ class KernelSession:
         try:
             await km.start_kernel(**kw)
             self.kc = km.client()
+            # The client usually connects before the kernel has bound its ipc sockets; ZMQ then retries
+            # after RECONNECT_IVL (100 ms by default), most of a forked kernel's start-up time.
+            self.kc.context.setsockopt(zmq.RECONNECT_IVL, 5)
             self.kc.start_channels()
             await self._handshake(timeout)
         except BaseException as exc:

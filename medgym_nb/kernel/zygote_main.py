@@ -15,6 +15,7 @@ thread: a fork copies only the calling thread, so a thread would leave children 
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -41,6 +42,7 @@ def _preload() -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         __import__(name)
+    gc.freeze()  # the collector would otherwise touch (and so copy) every pre-imported object in each child
     if threading.active_count() != 1:
         raise RuntimeError(
             f"pre-importing started {threading.active_count() - 1} thread(s): cannot fork safely"
