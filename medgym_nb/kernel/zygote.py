@@ -109,7 +109,9 @@ class Zygote:
             runtime_dir=scratch,
             data_dir=self.data_dir,
             data_target=TEMPLATE_DATA,
-            limits=limits,
+            # the kernels set the episode's limits themselves; the template's own CPU time (a few ms per
+            # fork) must not run out on a run of a million episodes, which would take its kernels down
+            limits=limits.model_copy(update={"cpu_seconds": 10**9}),
             uid=None,
             caps=("CAP_SETUID", "CAP_SETGID"),
         )
