@@ -187,14 +187,15 @@ def run_episodes_ray(
                 result, text = ray.get(ref)
             except ray.exceptions.RayTaskError as exc:  # our code raised inside a live actor
                 idle.append(actor)
-                record(i, error_result(task, "?", f"Ray worker error: {exc}"))
+                record(i, error_result(task, _agent_name(make_agent, task), f"Ray worker error: {exc}"))
             except ray.exceptions.RayError as exc:  # the actor or its node is gone
                 ray.kill(actor)
                 spawn()
                 if attempts[i] < max_attempts:
                     queue.appendleft(i)
                 else:
-                    record(i, error_result(task, "?", f"lost its Ray worker {attempts[i]} times: {exc}"))
+                    message = f"lost its Ray worker {attempts[i]} times: {exc}"
+                    record(i, error_result(task, _agent_name(make_agent, task), message))
             else:
                 idle.append(actor)
                 if text is not None:
@@ -208,6 +209,14 @@ def run_episodes_ray(
         if not joined:
             ray.shutdown()
     return index.done()
+
+
+def _agent_name(make_agent: Callable[[Task], Agent], task: Task) -> str:
+    """For results the driver writes itself (agents are cheap to make; none is played here)."""
+    try:
+        return make_agent(task).name
+    except Exception:
+        return "?"
 
 
 def _stop(ray: Any, idle: list[Any], busy: list[Any]) -> None:
