@@ -20,7 +20,7 @@ from typing import Any
 from .limits import SandboxLimits
 from .provisioners import DATA_MOUNT, SANDBOX_TMP, SandboxedProvisioner
 
-__all__ = ["BubblewrapProvisioner", "bwrap_status", "sandbox_command"]
+__all__ = ["BubblewrapProvisioner", "bwrap_status", "sandbox_command", "sandbox_env"]
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 
@@ -67,6 +67,19 @@ class _Args:
         self.add(flag, src, dest)
 
 
+def sandbox_env(home: str) -> dict[str, str]:
+    """The whole environment of a sandboxed kernel (nothing of the host's)."""
+    return {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": SANDBOX_TMP,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PIP_NO_INPUT": "1",
+    }
+
+
 def sandbox_command(
     cmd: list[str],
     *,
@@ -105,17 +118,8 @@ def sandbox_command(
         a.bind("--ro-bind", os.path.realpath(data_dir), data_target or os.path.join(workdir, DATA_MOUNT))
     for cap in caps:
         a.add("--cap-add", cap)
-    path = f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin"
     a.add("--chdir", workdir, "--clearenv")
-    for key, value in (
-        ("PATH", path),
-        ("HOME", home),
-        ("TMPDIR", SANDBOX_TMP),
-        ("LANG", "C.UTF-8"),
-        ("MPLBACKEND", "Agg"),
-        ("PYTHONDONTWRITEBYTECODE", "1"),
-        ("PIP_NO_INPUT", "1"),
-    ):
+    for key, value in sandbox_env(home).items():
         a.add("--setenv", key, value)
     a.add("--")
     if uid is not None:

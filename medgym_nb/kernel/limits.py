@@ -27,12 +27,20 @@ class SandboxLimits(BaseModel):
     open_files: int = Field(default=1024, ge=64)
     tmp_size_mb: int = Field(default=256, ge=16)
 
+    def limit_values(self) -> dict[str, int]:
+        """Each rlimit (soft = hard), keyed by its name less ``RLIMIT_`` in lower case (prlimit's flags)."""
+        return {
+            "as": self.memory_mb * _MIB,
+            "cpu": self.cpu_seconds,
+            "nproc": self.processes,
+            "fsize": self.file_size_mb * _MIB,
+            "nofile": self.open_files,
+        }
+
     def prlimit_args(self) -> list[str]:
-        """Arguments for util-linux ``prlimit`` (soft = hard)."""
-        return [
-            f"--as={self.memory_mb * _MIB}",
-            f"--cpu={self.cpu_seconds}",
-            f"--nproc={self.processes}",
-            f"--fsize={self.file_size_mb * _MIB}",
-            f"--nofile={self.open_files}",
-        ]
+        """Arguments for util-linux ``prlimit``."""
+        return [f"--{name}={value}" for name, value in self.limit_values().items()]
+
+    def rlimits(self) -> dict[str, int]:
+        """For ``resource.setrlimit``: ``{"RLIMIT_AS": ..., ...}``."""
+        return {f"RLIMIT_{name.upper()}": value for name, value in self.limit_values().items()}

@@ -35,13 +35,12 @@ from typing import Any
 from jupyter_client.connect import KernelConnectionInfo
 
 from ..errors import KernelStartError
-from .bwrap import BubblewrapProvisioner, sandbox_command
+from .bwrap import BubblewrapProvisioner, sandbox_command, sandbox_env
 from .limits import SandboxLimits
 from .provisioners import DATA_MOUNT, SANDBOX_TMP, scratch_root
 
 __all__ = ["Zygote", "ZygoteProvisioner", "close_templates", "zygote_for"]
 
-_MIB = 1024 * 1024
 TEMPLATE_DATA = "/medgym-data"
 """Where the template's sandbox shows the task data (each kernel's ``data`` links there): a neutral path,
 so the host's directory names (e.g. ``$MEDGYM_HOME``) are not even visible as empty directories."""
@@ -239,16 +238,6 @@ def close_templates() -> None:
         _zygotes.clear()
 
 
-def _rlimits(limits: SandboxLimits) -> dict[str, int]:
-    return {
-        "RLIMIT_AS": limits.memory_mb * _MIB,
-        "RLIMIT_CPU": limits.cpu_seconds,
-        "RLIMIT_NPROC": limits.processes,
-        "RLIMIT_FSIZE": limits.file_size_mb * _MIB,
-        "RLIMIT_NOFILE": limits.open_files,
-    }
-
-
 class ZygoteProvisioner(BubblewrapProvisioner):
     """Forks the kernel from the template for its data directory (see the module docstring)."""
 
@@ -278,15 +267,9 @@ class ZygoteProvisioner(BubblewrapProvisioner):
             "connection_file": km.connection_file,
             "cwd": self.workdir,
             "uid": self.uid,
-            "rlimits": _rlimits(self.limits),
+            "rlimits": self.limits.rlimits(),
             "env": {
-                "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
-                "HOME": self.home,
-                "TMPDIR": SANDBOX_TMP,
-                "LANG": "C.UTF-8",
-                "MPLBACKEND": "Agg",
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "PIP_NO_INPUT": "1",
+                **sandbox_env(self.home),
                 "OPENBLAS_NUM_THREADS": "1",
                 "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             },
