@@ -20,14 +20,12 @@ from medgym_nb.grading.batch import grade_directory
 
 def make_notebooks(root: Path, n: int) -> None:
     tasks = mg.load_tasks("mimic_iii", split="test")[:20]
-    mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), root / "seed", pool_size=1)
-    seeds = sorted((root / "seed").rglob("*.ipynb"))
+    mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), root / "seed", config=mg.EnvConfig(pool_size=1))
+    seeds = sorted(path.parent for path in (root / "seed").rglob("episode.ipynb"))
     target = root / "many"
     for i in range(n):
         src = seeds[i % len(seeds)]
-        dest = target / f"copy{i // len(seeds):03d}" / src.name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(src, dest)
+        shutil.copytree(src, target / f"copy{i // len(seeds):03d}" / src.name)
 
 
 def main() -> None:
@@ -50,18 +48,15 @@ def main() -> None:
             if args.cold_sample and count >= args.cold_sample:
                 break
             shutil.copytree(d, sample / d.name)
-            count += len(list(d.rglob("*.ipynb"))) - len(list(d.rglob("*.grade.ipynb")))
-        for stale in sample.rglob("*.grade.ipynb"):
+            count += len(list(d.rglob("episode.ipynb")))
+        for stale in sample.rglob("grade.ipynb"):
             stale.unlink()
         t0 = time.perf_counter()
         cold = grade_directory(sample, force=True, warm=False, workers=1)
         cold_rate = len(cold) / (time.perf_counter() - t0)
-        by_name = {(Path(r.notebook).parent.name, Path(r.notebook).name): r for r in warm}
+        by_name = {Path(r.notebook).parts[-3:]: r for r in warm}
         agree = all(
-            (
-                by_name[(Path(r.notebook).parent.name, Path(r.notebook).name)].passed,
-                by_name[(Path(r.notebook).parent.name, Path(r.notebook).name)].message,
-            )
+            (by_name[Path(r.notebook).parts[-3:]].passed, by_name[Path(r.notebook).parts[-3:]].message)
             == (r.passed, r.message)
             for r in cold
         )

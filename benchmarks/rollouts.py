@@ -53,9 +53,7 @@ def ours(tasks: list[mg.Task], concurrency: int, preimport: bool, sandbox: str) 
             lambda _t: Workload(),
             out,
             concurrency=concurrency,
-            pool_size=1,
-            preimport=preimport,
-            sandbox=sandbox,
+            config=mg.EnvConfig(pool_size=1, preimport=preimport, sandbox=sandbox),
         )
         elapsed = time.perf_counter() - t0
     assert all(r.passed for r in results), [r for r in results if not r.passed]

@@ -1,12 +1,15 @@
 """medgym-nb: biomedical coding tasks for LLM agents, in per-episode Jupyter kernels, recorded as notebooks.
 
-The public API fits on a page: tasks (``load_tasks``, ``Task``), the environment (``Env``, ``AsyncEnv``),
-agents, the runner, trajectories and grading.
+The public API fits on a page: tasks (``load_tasks``, ``Task``), task families (``TaskFamily``,
+``register_family``), the environment (``Env``, ``AsyncEnv``, ``EnvConfig``), agents, the runner,
+trajectories and grading.
 """
 
 from .agents import Agent, OracleAgent, ReplayAgent
+from .config import EnvConfig
 from .env import AsyncEnv, Env
 from .errors import (
+    ConfigError,
     DeadKernelError,
     EpisodeFinishedError,
     GraderError,
@@ -15,15 +18,17 @@ from .errors import (
     SandboxUnavailableError,
     TaskFileError,
     TrajectoryError,
+    UnknownFamilyError,
     UnknownSourceError,
     UnknownTaskError,
 )
-from .grading import Answer, Grade, compare, grade_with_papermill
+from .families import KernelNeeds, TaskFamily, families, get_family, register_family, unregister_family
+from .grading import Answer, Grade, GradingContext, compare, grade_with_papermill
 from .kernel import CellResult, KernelPool, KernelSession, OutputLimits, SandboxLimits
 from .ray_backend import run_episodes_ray
 from .runner import EpisodeResult, run_episodes, run_episodes_async
 from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
-from .trajectory import Episode, read_episode
+from .trajectory import Episode, Termination, read_episode
 
 __version__ = "0.1.0"
 
@@ -33,13 +38,17 @@ __all__ = [
     "AnswerSpec",
     "AsyncEnv",
     "CellResult",
+    "ConfigError",
     "DeadKernelError",
     "Env",
+    "EnvConfig",
     "Episode",
     "EpisodeFinishedError",
     "EpisodeResult",
     "Grade",
     "GraderError",
+    "GradingContext",
+    "KernelNeeds",
     "KernelPool",
     "KernelSession",
     "KernelStartError",
@@ -50,17 +59,24 @@ __all__ = [
     "SandboxLimits",
     "SandboxUnavailableError",
     "Task",
+    "TaskFamily",
     "TaskFileError",
+    "Termination",
     "TrajectoryError",
+    "UnknownFamilyError",
     "UnknownSourceError",
     "UnknownTaskError",
     "compare",
+    "families",
+    "get_family",
     "get_task",
     "grade_with_papermill",
     "list_sources",
     "load_tasks",
     "read_episode",
+    "register_family",
     "run_episodes",
     "run_episodes_async",
     "run_episodes_ray",
+    "unregister_family",
 ]

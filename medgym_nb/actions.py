@@ -1,29 +1,85 @@
-"""Agent actions: ``{"action": NAME, "params": {...}}`` with MedAgentGym's names and ours."""
+"""The action vocabulary: ``{"action": NAME, "params": {...}}`` with MedAgentGym's names and ours.
+
+Every action is declared once here, with a pydantic model for its params and the help text agents are shown;
+a task family chooses which of them its tasks permit. Bad params (a missing ``code``, ``"timeout": "soon"``)
+are an ``ActionError`` whose message the environment shows the agent, never an exception out of ``step``.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .tasks.model import ACTIONS
-
-__all__ = ["Action", "ActionError", "parse_action"]
-
-_REQUIRED: dict[str, tuple[str, ...]] = {
-    "execute": ("code",),
-    "validate_code": ("code",),
-    "terminal": ("cmd",),
-    "submit": ("answer",),
-    "request_info": (),
-    "debug": (),
-}
-_ALIASES = {"command": "cmd"}
+__all__ = ["ACTIONS", "Action", "ActionError", "ActionSpec", "parse_action"]
 
 
 class ActionError(ValueError):
     """A malformed action; the message tells the agent how to fix it."""
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CodeParams(_Params):
+    code: str
+    timeout: float | None = Field(
+        default=None, gt=0, description="seconds; may lower the environment's cell limit, never raise it"
+    )
+
+
+class TerminalParams(_Params):
+    cmd: str
+    timeout: float | None = Field(default=None, gt=0)
+
+
+class SubmitParams(_Params):
+    answer: Any
+
+
+class OpenParams(BaseModel):
+    """Params a family interprets itself (``request_info`` kinds; MedAgentGym's ``debug`` sends code)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ActionSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    params: type[BaseModel]
+    usage: str
+    help: str
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "request_info": ActionSpec(
+        params=OpenParams, usage='{"info_type": ..., ...}', help="ask about the task's data"
+    ),
+    "validate_code": ActionSpec(
+        params=CodeParams,
+        usage='{"code": "..."}',
+        help="run Python that prints the final answer; it is graded",
+    ),
+    "debug": ActionSpec(params=OpenParams, usage="{}", help="show the last error with its traceback"),
+    "terminal": ActionSpec(
+        params=TerminalParams, usage='{"cmd": "..."}', help="run a shell command in your work directory"
+    ),
+    "execute": ActionSpec(
+        params=CodeParams,
+        usage='{"code": "..."}',
+        help="run Python in your kernel (variables persist between turns)",
+    ),
+    "submit": ActionSpec(
+        params=SubmitParams,
+        usage='{"answer": ...}',
+        help="give the final answer as a value; the episode ends",
+    ),
+}
+"""Every action the environment understands (MedAgentGym's four, plus ``execute`` and ``submit``)."""
+
+_ALIASES = {"command": "cmd"}
 
 
 class Action(BaseModel):
@@ -33,7 +89,20 @@ class Action(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-def parse_action(raw: Any, permitted: list[str] | None = None) -> Action:
+def _problem(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "params"
+        if error["type"] == "missing":
+            parts.append(f"missing param {where!r}")
+        elif error["type"] == "extra_forbidden":
+            parts.append(f"unknown param {where!r}")
+        else:
+            parts.append(f"param {where!r}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def parse_action(raw: Any, permitted: tuple[str, ...] | list[str]) -> Action:
     """Validate a dict (or JSON text) as an action the task permits; ``ActionError`` otherwise."""
     if isinstance(raw, str):
         try:
@@ -46,14 +115,12 @@ def parse_action(raw: Any, permitted: list[str] | None = None) -> Action:
     if not isinstance(params, dict):
         raise ActionError("'params' must be a JSON object")
     name = raw["action"]
-    allowed = permitted or list(ACTIONS)
-    if name not in allowed:
-        raise ActionError(f"unknown or forbidden action {name!r}; this task permits: {', '.join(allowed)}")
+    if name not in permitted or name not in ACTIONS:
+        raise ActionError(f"unknown or forbidden action {name!r}; this task permits: {', '.join(permitted)}")
+    spec = ACTIONS[name]
     params = {_ALIASES.get(k, k): v for k, v in params.items()}
-    missing = [p for p in _REQUIRED.get(name, ()) if p not in params]
-    if missing:
-        raise ActionError(f"action {name!r} needs params: {', '.join(missing)}")
-    for key in ("code", "cmd"):
-        if key in params and not isinstance(params[key], str):
-            raise ActionError(f"param {key!r} must be a string")
-    return Action(action=name, params=params)
+    try:
+        model = spec.params.model_validate(params)
+    except ValidationError as exc:
+        raise ActionError(f"action {name!r}: {_problem(exc)}; expected params {spec.usage}") from None
+    return Action(action=name, params=model.model_dump(exclude_unset=True))

@@ -17,9 +17,12 @@ from rich.table import Table
 
 from ._atomic import write_text_atomic
 from .agents import LLMAgent, LLMConfig, OracleAgent, ReplayAgent
+from .config import EnvConfig
 from .errors import MedgymError
 from .export import export_run
-from .grading.batch import grade_directory, trajectory_notebooks
+from .families import families as installed_families
+from .grading.batch import grade_directory
+from .layout import trajectory_notebooks
 from .replay import replay_notebook
 from .report import render_html, summarise_run
 from .runner import run_episodes
@@ -99,6 +102,26 @@ def tasks_list(
     console.print(", ".join(f"{c}: {n}" for c, n in sorted(counts.items())), highlight=False)
 
 
+@app.command("families")
+@_clean_errors
+def families_cmd() -> None:
+    """List the installed task families: their sources, built-in suites, categories and task counts."""
+    table = Table(title="task families")
+    for col in ("family", "source", "suite", "categories", "tasks"):
+        table.add_column(col, overflow="fold")
+    for family in installed_families():
+        for source in family.sources:
+            if source not in family.suite_sources:
+                table.add_row(family.name, source, "official files (--path)", "", "")
+                continue
+            counts: dict[str, int] = defaultdict(int)
+            for task in load_tasks(source):
+                counts[task.category] += 1
+            listing = ", ".join(f"{c} ({n})" for c, n in sorted(counts.items()))
+            table.add_row(family.name, source, "built-in", listing, str(sum(counts.values())))
+    console.print(table)
+
+
 @tasks_app.command("show")
 @_clean_errors
 def tasks_show(
@@ -162,6 +185,9 @@ def run(
     preimport: Annotated[bool, typer.Option(help="Pre-import numpy/pandas in pooled kernels.")] = False,
     max_turns: Annotated[int, typer.Option(help="Turn limit per episode.")] = 15,
     timeout: Annotated[float, typer.Option(help="Per-cell time limit, seconds.")] = 120.0,
+    episode_timeout: Annotated[
+        float | None, typer.Option(help="Wall-clock limit per episode, seconds (default: none).")
+    ] = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Re-run episodes that already have a notebook.")
     ] = False,
@@ -228,17 +254,21 @@ def run(
             runner = run_episodes
         else:
             raise MedgymError(f"unknown backend {backend!r}; choose local or ray")
+        env_config = EnvConfig.build(
+            sandbox=sandbox,
+            max_turns=max_turns,
+            cell_timeout=timeout,
+            episode_timeout=episode_timeout,
+            pool_size=pool,
+            preimport=preimport,
+        )
         results = runner(
             tasks,
             make_agent,
             out,
             resume=not fresh,
             progress=tick,
-            sandbox=sandbox,
-            max_turns=max_turns,
-            cell_timeout=timeout,
-            pool_size=pool,
-            preimport=preimport,
+            config=env_config,
             concurrency=concurrency,
             rollouts=rollouts,
         )
@@ -286,7 +316,7 @@ def replay(
     paths = [target] if target.is_file() else trajectory_notebooks(target)
     diverged = 0
     for path in paths:
-        report = replay_notebook(path, out, sandbox=sandbox, cell_timeout=timeout)
+        report = replay_notebook(path, out, EnvConfig.build(sandbox=sandbox, cell_timeout=timeout))
         table = Table(title=f"{path} → {report.replayed}")
         for col in ("cell", "action", "result"):
             table.add_column(col)

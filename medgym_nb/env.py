@@ -1,15 +1,23 @@
 """The environment: Gymnasium's ``reset``/``step``/``close`` over one fresh kernel per episode.
 
 ``AsyncEnv`` is the core (the kernel boundary is async); ``Env`` is its sync façade. ``step`` never raises for
-agent mistakes: a malformed action, an exception in the agent's code, a timeout or a dead kernel all come
-back as observations. It raises only for caller bugs (stepping a finished episode).
+agent mistakes: a malformed action or bad params, an exception in the agent's code, a timeout, a kernel that
+died during or between turns, a failing grader all come back as observations, and the notebook is saved. It
+raises only for caller bugs (stepping a finished episode). Everything family-specific (permitted actions,
+``request_info``, the answer rule, what the grader gets) is asked of the task's family.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import json
 import os
+import shutil
+import stat
+import tempfile
 import time
+import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -17,24 +25,28 @@ from typing import Any
 
 from ._loop import run_sync
 from .actions import Action, ActionError, parse_action
-from .errors import EpisodeFinishedError, GraderError, MedgymError, SandboxUnavailableError
+from .config import EnvConfig
+from .errors import DeadKernelError, EpisodeFinishedError, GraderError, MedgymError, SandboxUnavailableError
+from .families.base import InfoRequestError, TaskFamily
+from .families.registry import get_family
 from .grading.answers import Answer
 from .grading.comparators import Grade
+from .grading.context import GradingContext
 from .grading.notebook import SharedGrader
 from .kernel.bwrap import bwrap_status
 from .kernel.docker import docker_status
-from .kernel.limits import SandboxLimits
-from .kernel.outputs import OutputLimits, truncate
+from .kernel.outputs import truncate
 from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
-from .requested_info import InfoRequestError, request_info
+from .layout import EpisodePaths, episode_paths
 from .tasks.model import Task
-from .trajectory import Recorder, Turn
+from .trajectory import Recorder, Termination, Turn
 
-__all__ = ["SANDBOXES", "AsyncEnv", "Env", "NoSandboxWarning", "Observation", "choose_sandbox"]
+__all__ = ["SANDBOXES", "AsyncEnv", "Env", "Grader", "NoSandboxWarning", "Observation", "choose_sandbox"]
 
 Observation = dict[str, Any]
-Grader = Callable[[Task, Answer], Grade]
+Grader = Callable[[Task, GradingContext, Path | None], Grade]
+"""``grader(task, context, output_path)``: a verdict; the executed grader notebook goes to ``output_path``."""
 
 SANDBOXES: dict[str, str] = {
     "bwrap": "medgym-bwrap",
@@ -43,6 +55,12 @@ SANDBOXES: dict[str, str] = {
     "local": "medgym-local",
 }
 """Sandbox name → kernelspec name. ``auto`` picks bubblewrap when it works here, else local."""
+
+MAX_KEPT_FILE_BYTES = 64 * 1024 * 1024
+"""A declared output file larger than this is not kept (the grader is told it is missing)."""
+
+_STATE = "__medgym_state__"
+_SEED_MAX = 2**32
 
 
 class NoSandboxWarning(UserWarning):
@@ -83,36 +101,29 @@ def _obs(kind: str, message: str, **extra: Any) -> Observation:
 class AsyncEnv:
     """One episode at a time, each in its own kernel and work directory, recorded as a notebook.
 
-    ``out_dir`` set: every finished episode's notebook is written to ``out_dir/<source>/<task_id>.ipynb``.
+    ``config`` (or keyword ``settings`` of ``EnvConfig``) says how episodes run. With ``out_dir`` every
+    finished episode gets its folder (``medgym_nb.layout.episode_paths``): the notebook, the executed grader
+    notebook, the kept output files.
     """
 
     def __init__(
         self,
+        config: EnvConfig | None = None,
         *,
-        sandbox: str = "auto",
-        max_turns: int = 15,
-        cell_timeout: float = 120.0,
         out_dir: str | os.PathLike[str] | None = None,
         agent: str = "unknown",
         model: str | None = None,
-        output_limits: OutputLimits | None = None,
-        limits: SandboxLimits | None = None,
-        pool_size: int = 0,
-        preimport: bool = False,
         grader: Grader | None = None,
+        **settings: Any,
     ) -> None:
-        self.sandbox, self.kernel_name = choose_sandbox(sandbox)
-        self.limits = limits or SandboxLimits()
-        self.max_turns = max_turns
-        self.cell_timeout = cell_timeout
+        self.config = EnvConfig.build(config, **settings)
+        self.sandbox, self.kernel_name = choose_sandbox(self.config.sandbox)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.agent, self.model = agent, model
-        self.output_limits = output_limits or OutputLimits()
         # Default: papermill on a grader kernel kept warm for this env, on a thread of its own (a kernel
         # client must stay on one thread); a custom grader (e.g. grade_with_papermill) runs on any thread.
         self.grader = grader
         self._own_grader: SharedGrader | None = None
-        self.pool_size, self.preimport = pool_size, preimport
         self._pool: KernelPool | None = None
         self._lease: KernelLease | None = None
         self._releasing: set[asyncio.Task[None]] = set()
@@ -120,12 +131,15 @@ class AsyncEnv:
         self.recorder: Recorder | None = None
         self.turn = 0
         self.done = True
-        self.termination = "not_started"
+        self.termination = Termination.NOT_STARTED
         self.answer: Answer | None = None
         self.grade: Grade | None = None
+        self.context: GradingContext | None = None
+        self.paths: EpisodePaths | None = None
         self.notebook_path: Path | None = None
-        self.rollout: int | None = None
         self.usage: dict[str, int] = {}
+        self._deadline: float | None = None
+        self._scratch_files: Path | None = None
 
     async def __aenter__(self) -> AsyncEnv:
         return self
@@ -144,15 +158,20 @@ class AsyncEnv:
         return self._lease.workdir if self._lease else None
 
     @property
+    def family(self) -> TaskFamily:
+        assert self.task is not None
+        return get_family(self.task.family)
+
+    @property
     def pool(self) -> KernelPool:
         """The kernel pool (created on first use, or again after ``close``)."""
         if self._pool is None:
             self._pool = KernelPool(
                 self.kernel_name,
-                size=self.pool_size,
-                limits=self.limits,
-                output_limits=self.output_limits,
-                preimport=self.preimport,
+                size=self.config.pool_size,
+                limits=self.config.limits,
+                output_limits=self.config.output_limits,
+                preimport=self.config.preimport,
             )
         return self._pool
 
@@ -164,31 +183,67 @@ class AsyncEnv:
     async def reset(
         self, task: Task | None = None, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
-        """Start an episode on ``task`` (or ``options["task"]``) in a fresh kernel; ends any running one."""
-        task = task or (options or {}).get("task")
+        """Start an episode on ``task`` (or ``options["task"]``) in a fresh kernel; ends any running one.
+
+        ``seed`` seeds the kernel's ``random`` and numpy generators before the agent's first cell (and is
+        recorded, so a replay draws the same numbers). ``options`` may name the ``agent``, ``model`` and
+        ``rollout`` recorded with the episode.
+        """
+        options = options or {}
+        task = task or options.get("task")
         if not isinstance(task, Task):
             raise MedgymError("reset needs a Task: env.reset(task)")
-        await self._end_episode("reset")
+        if seed is not None and not (isinstance(seed, int) and 0 <= seed < _SEED_MAX):
+            raise MedgymError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+        family = get_family(task.family)  # an unknown family fails here, before a kernel starts
+        await self._end_episode(Termination.CLOSED)
         if self._releasing:  # the last episode is wholly gone (its processes, its files) before the next
             await asyncio.gather(*self._releasing, return_exceptions=True)
         self.task, self.turn, self.done = task, 0, False
-        self.termination, self.answer, self.grade, self.notebook_path = "running", None, None, None
-        self.agent = (options or {}).get("agent", self.agent)
-        self.model = (options or {}).get("model", self.model)
-        self.rollout = (options or {}).get("rollout")
+        self.termination, self.answer, self.grade, self.context = Termination.RUNNING, None, None, None
+        self.notebook_path = None
+        self.agent = options.get("agent", self.agent)
+        self.model = options.get("model", self.model)
+        rollout = options.get("rollout")
         self.usage = {}
+        self.paths = None
+        if self.out_dir is not None:
+            self.paths = episode_paths(self.out_dir, task.source, task.id, rollout)
+            shutil.rmtree(self.paths.folder, ignore_errors=True)  # what an earlier, unfinished try left
         self.recorder = Recorder(
             task,
             agent=self.agent,
             model=self.model,
             sandbox=self.sandbox,
             kernel_name=self.kernel_name,
-            limits=self.limits.model_dump() if self.sandbox != "local" else None,
+            config=self.config,
+            seed=seed,
+            rollout=rollout,
         )
         t0 = time.monotonic()
         self._lease = await self.pool.acquire(task.data_dir)
-        obs = _obs("task", task.prompt(), task_id=task.id, actions=list(task.actions))
+        if seed is not None:
+            await self._seed(seed)
+        if self.config.episode_timeout is not None:
+            self._deadline = time.monotonic() + self.config.episode_timeout
+        else:
+            self._deadline = None
+        obs = _obs("task", task.prompt(), task_id=task.id, actions=list(family.actions))
         return obs, {"task_id": task.id, "kernel_start_s": time.monotonic() - t0, "sandbox": self.sandbox}
+
+    async def _seed(self, seed: int) -> None:
+        assert self.kernel is not None
+        code = (
+            f"import random as _r\n_r.seed({seed})\ndel _r\n"
+            f"try:\n    import numpy as _np\n    _np.random.seed({seed})\n    del _np\nexcept ImportError:\n    pass"
+        )
+        ok, why = await self.kernel.run_hidden(code, "None", timeout=self.config.cell_timeout)
+        if not ok:
+            raise MedgymError(f"could not seed the episode's kernel: {why}")
+
+    def time_left(self) -> float | None:
+        """Seconds the running episode has left under ``episode_timeout`` (None: no limit)."""
+        return None if self._deadline is None else self._deadline - time.monotonic()
 
     async def step(self, action: Any) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         if self.done or self.task is None:
@@ -197,28 +252,45 @@ class AsyncEnv:
         t0 = time.monotonic()
         # an agent may attach its text ("message") and token counts ("usage"): recorded, not run
         usage: dict[str, int] = {}
+        message: Any = ""
         if isinstance(action, dict):
             action = dict(action)
             message = action.pop("message", "")
             usage = action.pop("usage", None) or {}
-        else:
-            message = ""
         for key, value in usage.items():
             self.usage[key] = self.usage.get(key, 0) + int(value)
         parsed: Action | None = None
+        cell: CellResult | None = None
+        reward, terminated = 0.0, False
+        remaining = self.time_left()
         try:
-            parsed = parse_action(action, self.task.actions)
+            parsed = parse_action(action, self.family.actions)
         except ActionError as exc:
-            obs, cell = _obs("error", f"Invalid action: {exc}"), None
-            reward, terminated = 0.0, False
-        if parsed is not None:
-            obs, cell, reward, terminated = await self._dispatch(parsed)
-        truncated = not terminated and self.turn >= self.max_turns
-        if truncated:
-            self.termination = "max_turns"
-            obs["env_message"] += (
-                f"\n[medgym: the turn limit ({self.max_turns}) is reached; the episode ends]"
-            )
+            obs = _obs("error", f"Invalid action: {exc}")
+        if parsed is not None and remaining is not None and remaining <= 0:
+            obs = _obs("error", "[medgym: the episode's time limit was reached before this action ran]")
+        elif parsed is not None:
+            try:
+                obs, cell, reward, terminated = await self._dispatch(parsed)
+            except DeadKernelError as exc:
+                self.termination, terminated = Termination.KERNEL_DIED, True
+                obs = _obs(
+                    "kernel_died",
+                    f"[medgym: the kernel died between turns ({exc}); its state is lost and the episode ends]",
+                )
+        truncated = False
+        if not terminated:
+            if self.turn >= self.config.max_turns:
+                truncated, self.termination = True, Termination.MAX_TURNS
+                obs["env_message"] += (
+                    f"\n[medgym: the turn limit ({self.config.max_turns}) is reached; the episode ends]"
+                )
+            elif (left := self.time_left()) is not None and left <= 0:
+                truncated, self.termination = True, Termination.EPISODE_TIMEOUT
+                obs["env_message"] += (
+                    f"\n[medgym: the episode's time limit ({self.config.episode_timeout:g} s) is reached; "
+                    "the episode ends]"
+                )
         turn = Turn(
             index=self.turn,
             action=parsed.action if parsed else str(_raw_name(action)),
@@ -239,31 +311,39 @@ class AsyncEnv:
             info["grade"] = self.grade.model_dump()
         if terminated or truncated:
             await self._end_episode(self.termination)
-            info["termination"] = self.termination
+            info["termination"] = self.termination.value
             if self.notebook_path:
                 info["notebook"] = str(self.notebook_path)
         return obs, reward, terminated, truncated, info
+
+    def _cell_timeout(self, params: dict[str, Any]) -> float:
+        """The cell's limit: the env's, lowered (never raised) by the action's own and the episode's."""
+        limits = [self.config.cell_timeout]
+        if params.get("timeout") is not None:
+            limits.append(float(params["timeout"]))
+        if (left := self.time_left()) is not None:
+            limits.append(max(left, 0.001))
+        return min(limits)
 
     async def _dispatch(self, action: Action) -> tuple[Observation, CellResult | None, float, bool]:
         name, params = action.action, action.params
         assert self.task is not None and self.kernel is not None
         if name == "request_info":
             try:
-                return _obs("requested_info", request_info(self.task, params)), None, 0.0, False
+                return _obs("requested_info", self.family.request_info(self.task, params)), None, 0.0, False
             except (InfoRequestError, OSError) as exc:
                 return _obs("error", f"request_info failed: {exc}"), None, 0.0, False
         if name == "debug":
             err = self.kernel.last_error
-            text = (
-                truncate(err.text(), self.output_limits.agent_chars) if err else "No error has occurred yet."
-            )
+            limit = self.config.output_limits.agent_chars
+            text = truncate(err.text(), limit) if err else "No error has occurred yet."
             return _obs("debugging_info", text), None, 0.0, False
         if name == "submit":
-            return await self._grade(Answer(kind="value", value=params["answer"]), None)
+            return await self._grade(self.family.answer_from_submit(self.task, params), None)
         code = f"%%bash\n{params['cmd']}" if name == "terminal" else params["code"]
-        cell = await self.kernel.execute(code, timeout=float(params.get("timeout", self.cell_timeout)))
+        cell = await self.kernel.execute(code, timeout=self._cell_timeout(params))
         if cell.status == "dead" or not cell.kernel_alive:
-            self.termination = "kernel_died"
+            self.termination = Termination.KERNEL_DIED
             kind = "timeout" if cell.status == "timeout" else "kernel_died"
             return _obs(kind, cell.text, status=cell.status), cell, 0.0, True
         if cell.status == "timeout":
@@ -274,27 +354,74 @@ class AsyncEnv:
             return _obs("error", cell.text, status=cell.status), cell, 0.0, False
         if name == "execute":
             return _obs("code_execution", cell.text, status=cell.status), cell, 0.0, False
-        return await self._grade(Answer(kind="printed", value=cell.stdout), cell)
+        return await self._grade(self.family.answer_from_cell(self.task, cell), cell)
 
     async def _grade(
         self, answer: Answer, cell: CellResult | None
     ) -> tuple[Observation, CellResult | None, float, bool]:
         assert self.task is not None
         submit = cell is None
+        probe = self.family.state_probe(self.task)
+        context = await self._grading_context(answer, probe)
+        output = self.paths.graded if self.paths else None
         try:
-            grade = await self._run_grader(self.task, answer)
+            grade = await self._run_grader(self.task, context, output)
         except GraderError as exc:
-            self.termination = "grader_error"
+            self.termination = Termination.GRADER_ERROR
             return _obs("error", f"[medgym: grading failed, not your fault: {exc}]"), cell, 0.0, True
-        self.answer, self.grade = answer, grade
+        self.answer, self.grade, self.context = answer, grade, context
         shown = (cell.text if cell else "") + f"\n[grader] {grade.message}"
         obs = _obs("grade", shown.strip(), score=grade.score, passed=grade.passed)
-        if grade.passed or submit:
-            self.termination = "passed" if grade.passed else "submitted"
+        if grade.passed or submit or probe is not None:
+            self.termination = Termination.PASSED if grade.passed else Termination.SUBMITTED
             return obs, cell, grade.score, True
         return obs, cell, 0.0, False
 
-    async def _end_episode(self, termination: str) -> None:
+    async def _grading_context(self, answer: Answer, probe: str | None) -> GradingContext:
+        """The answer, plus what the family's grader looks at: the kernel's state, the kept output files."""
+        assert self.task is not None and self.kernel is not None
+        state: Any = None
+        state_error: str | None = None
+        if probe is not None:
+            code = f"{probe}\n__medgym_state_json__ = __import__('json').dumps({_STATE}, default=repr)"
+            ok, text = await self.kernel.run_hidden(
+                code, "__medgym_state_json__", timeout=self.family.grader_timeout
+            )
+            if ok:
+                state = json.loads(ast.literal_eval(text))
+            else:
+                state_error = text
+        return GradingContext(
+            answer=answer,
+            state=state,
+            state_error=state_error,
+            files=self._keep_outputs(self.family.outputs(self.task)),
+            sandbox=self.sandbox,
+        )
+
+    def _keep_outputs(self, patterns: tuple[str, ...]) -> dict[str, str]:
+        """Copy the declared output files out of the work dir (regular files only, never through a link)."""
+        if not patterns or self.workdir is None:
+            return {}
+        if self.paths is not None:
+            target = self.paths.files
+        else:
+            if self._scratch_files is None:
+                self._scratch_files = Path(tempfile.mkdtemp(prefix="medgym-files-"))
+            target = self._scratch_files
+        kept: dict[str, str] = {}
+        for pattern in patterns:
+            if "/" in pattern or pattern.startswith("."):
+                raise MedgymError(f"family output pattern {pattern!r} must be a plain file name or glob")
+            for path in sorted(self.workdir.glob(pattern)):
+                data = _read_regular_file(path)
+                if data is not None:
+                    target.mkdir(parents=True, exist_ok=True)
+                    (target / path.name).write_bytes(data)
+                    kept[path.name] = str(target / path.name)
+        return kept
+
+    async def _end_episode(self, termination: Termination, error: str | None = None) -> None:
         """Finish and write the running episode's notebook, then release its kernel and work dir."""
         if self.recorder is not None and not self.done:
             self.termination = termination
@@ -302,16 +429,16 @@ class AsyncEnv:
             passed = bool(self.grade and self.grade.passed)
             self.recorder.finish(
                 termination=self.termination,
-                reward=self.grade.score if passed and self.grade else 0.0,
+                reward=self.grade.score if self.grade else 0.0,
                 passed=passed,
                 grade=self.grade,
                 answer=self.answer,
+                grading=self.context.recorded() if self.context else None,
                 usage=self.usage,
+                error=error,
             )
-            if self.out_dir is not None:
-                suffix = "" if self.rollout is None else f".r{self.rollout}"
-                path = self.out_dir / self.task.source / f"{self.task.id}{suffix}.ipynb"
-                self.notebook_path = self.recorder.write(path)
+            if self.paths is not None:
+                self.notebook_path = self.recorder.write(self.paths.notebook)
         self.done = True
         await self._release()
 
@@ -322,31 +449,37 @@ class AsyncEnv:
             task = asyncio.ensure_future(lease.release())
             self._releasing.add(task)
             task.add_done_callback(self._releasing.discard)
+        scratch, self._scratch_files = self._scratch_files, None
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
-    def annotate(self, **metadata: Any) -> None:
-        """Add keys to the running episode's notebook metadata (e.g. the agent's system prompt)."""
+    def annotate(self, *, system_prompt: str) -> None:
+        """Record the agent's system prompt with the running episode."""
         if self.recorder is not None:
-            self.recorder.meta.update(metadata)
+            self.recorder.meta.system_prompt = system_prompt
 
-    async def end_episode(self, termination: str = "closed") -> None:
-        """End the running episode now (e.g. the agent gave up), keeping the pool for the next one."""
+    async def end_episode(
+        self, termination: Termination = Termination.CLOSED, *, error: BaseException | None = None
+    ) -> None:
+        """End the running episode now (the agent gave up, or raised ``error``), keeping the pool."""
+        text = "".join(traceback.format_exception(error)) if error is not None else None
         if self.task is not None and not self.done:
-            await self._end_episode(termination)
+            await self._end_episode(termination, text)
         else:
             await self._release()
 
-    async def _run_grader(self, task: Task, answer: Answer) -> Grade:
+    async def _run_grader(self, task: Task, context: GradingContext, output: Path | None) -> Grade:
         grader = self.grader
         if grader is None:
             if self._own_grader is None:
                 self._own_grader = SharedGrader()
             grader = self._own_grader
-        return await asyncio.to_thread(grader, task, answer)
+        return await asyncio.to_thread(grader, task, context, output)
 
     async def close(self) -> None:
         """End the running episode (recorded as ``closed``), shut the pool and the grader kernel down;
         safe to call twice."""
-        await self.end_episode("closed")
+        await self.end_episode(Termination.CLOSED)
         await asyncio.gather(*self._releasing, return_exceptions=True)
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -354,6 +487,19 @@ class AsyncEnv:
         own, self._own_grader = self._own_grader, None
         if own is not None:
             await asyncio.to_thread(own.close)
+
+
+def _read_regular_file(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (not a link) within the size limit, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEPT_FILE_BYTES:
+            return None
+        return fh.read(MAX_KEPT_FILE_BYTES + 1)[:MAX_KEPT_FILE_BYTES]
 
 
 def _raw_name(action: Any) -> str:
@@ -367,8 +513,8 @@ def _raw_repr(action: Any) -> str:
 class Env:
     """Sync façade over ``AsyncEnv`` for scripts, tests and notebooks; same arguments, same contract."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        self._env = AsyncEnv(**kwargs)
+    def __init__(self, config: EnvConfig | None = None, **kwargs: Any) -> None:
+        self._env = AsyncEnv(config, **kwargs)
 
     def __enter__(self) -> Env:
         return self
@@ -387,7 +533,7 @@ class Env:
     def step(self, action: Any) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         return run_sync(self._env.step(action))
 
-    def end_episode(self, termination: str = "closed") -> None:
+    def end_episode(self, termination: Termination = Termination.CLOSED) -> None:
         run_sync(self._env.end_episode(termination))
 
     def close(self) -> None:

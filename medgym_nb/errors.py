@@ -6,6 +6,7 @@ Every class pickles with its fields (``__reduce__``), so errors cross process an
 from __future__ import annotations
 
 __all__ = [
+    "ConfigError",
     "DeadKernelError",
     "EpisodeFinishedError",
     "GraderError",
@@ -14,6 +15,7 @@ __all__ = [
     "SandboxUnavailableError",
     "TaskFileError",
     "TrajectoryError",
+    "UnknownFamilyError",
     "UnknownSourceError",
     "UnknownTaskError",
 ]
@@ -28,6 +30,14 @@ class MedgymError(Exception):
 
 class UnknownSourceError(MedgymError):
     """A task source name that no suite or importer knows."""
+
+
+class UnknownFamilyError(MedgymError):
+    """A task family that no installed plug-in provides."""
+
+
+class ConfigError(MedgymError):
+    """An environment setting with a wrong name or value; the message names the setting."""
 
 
 class UnknownTaskError(MedgymError):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._atomic import write_text_atomic
-from .grading.batch import trajectory_notebooks
+from .layout import trajectory_notebooks
 from .trajectory import Episode, read_episode
 
 __all__ = ["episode_messages", "export_run"]
@@ -83,15 +83,27 @@ def export_run(root: str | Path, out: str | Path, fmt: Format) -> int:
         write_text_atomic(out, "".join(line + "\n" for line in pairs))
         return len(pairs)
     if fmt == "medagentgym":
-        for idx, ep in enumerate(episodes):
-            record = {
-                "task_id": ep.task.id,
-                "source": ep.task.source,
-                "question": ep.task.question,
-                "messages": episode_messages(ep),
-                "reward": ep.reward,
-                "success": ep.passed,
-            }
-            write_text_atomic(out / f"history_{idx}.json", json.dumps(record, ensure_ascii=False, indent=1))
-        return len(episodes)
+        return _export_medagentgym(episodes, out)
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def _export_medagentgym(episodes: list[Episode], out: Path) -> int:
+    """What MedAgentGym's ``main.py``/``rollout.py`` write, so its analysis scripts read our runs.
+
+    ``history_<idx>.json`` (``history_<idx>_<rollout>.json`` for rollouts) is a JSON list: the chat messages,
+    then ``{"result": "success", "score": reward}`` or ``{"result": "failure"}``. ``idx`` numbers the tasks
+    in run order; ``task_ids.json`` maps it back to our task ids.
+    """
+    index: dict[str, int] = {}
+    for ep in episodes:
+        index.setdefault(ep.task.id, len(index))
+    for ep in episodes:
+        idx = index[ep.task.id]
+        name = f"history_{idx}.json" if ep.rollout is None else f"history_{idx}_{ep.rollout}.json"
+        verdict: dict[str, Any] = (
+            {"result": "success", "score": ep.reward} if ep.passed else {"result": "failure"}
+        )
+        history = [*episode_messages(ep), verdict]
+        write_text_atomic(out / name, json.dumps(history, ensure_ascii=False, indent=1))
+    write_text_atomic(out / "task_ids.json", json.dumps({str(i): t for t, i in index.items()}, indent=1))
+    return len(episodes)

@@ -1,8 +1,9 @@
 """Spread episodes over a Ray cluster when one machine is not enough.
 
 Each Ray actor is a worker with an env and kernel pool of its own on its node; it plays one episode at a
-time in a scratch directory and returns the notebook's text, which the driver writes into the run
-directory as soon as it arrives (nodes share no file system). A node that dies takes its actors' in-flight
+time in a scratch directory and returns the episode folder's files (notebook, graded notebook, kept
+outputs), which the driver writes into the run directory as soon as they arrive (nodes share no file
+system). A node that dies takes its actors' in-flight
 episodes with it: the driver queues them again (up to ``max_attempts`` tries each) and starts replacement
 actors wherever the cluster has room. Resume, the index and notebook names are the local runner's.
 """
@@ -19,11 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._atomic import write_text_atomic
+from ._atomic import write_bytes_atomic
 from ._loop import run_sync
 from .agents.base import Agent
+from .config import EnvConfig
 from .env import AsyncEnv
 from .errors import MedgymError
+from .layout import episode_paths
 from .runner import (
     EpisodeResult,
     ResultIndex,
@@ -31,7 +34,6 @@ from .runner import (
     episode_jobs,
     error_result,
     finished_result,
-    notebook_path,
 )
 from .tasks.catalog import get_task
 from .tasks.model import Task
@@ -70,24 +72,29 @@ def localize(task: Task) -> Task:
 class EpisodeWorker:
     """The body of a Ray actor: plays episodes on its node and hands back (result, notebook text)."""
 
-    def __init__(self, make_agent: Callable[[Task], Agent], env_options: dict[str, Any]) -> None:
+    def __init__(self, make_agent: Callable[[Task], Agent], config: EnvConfig | None) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="medgym-ray-"))
         self.make_agent = make_agent
         self.name = f"{socket.gethostname()}:{os.getpid()}"
-        self.env = run_sync(self._open(env_options))
+        self.env = run_sync(self._open(config))
 
-    async def _open(self, env_options: dict[str, Any]) -> AsyncEnv:
-        return AsyncEnv(out_dir=self.scratch, **env_options)
+    async def _open(self, config: EnvConfig | None) -> AsyncEnv:
+        return AsyncEnv(config, out_dir=self.scratch)
 
     def ready(self) -> str:
         return self.name
 
-    def play(self, task: Task, rollout: int | None) -> tuple[EpisodeResult, str | None]:
+    def play(self, task: Task, rollout: int | None) -> tuple[EpisodeResult, dict[str, bytes]]:
+        """Play one episode; returns its result and its folder's files (relative path → bytes)."""
         result = run_sync(_run_one(self.env, self.make_agent, localize(task), rollout))
-        path = notebook_path(self.scratch, task, rollout)
-        text = path.read_text() if path.is_file() else None
-        path.unlink(missing_ok=True)
-        return result.model_copy(update={"worker": self.name}), text
+        folder = episode_paths(self.scratch, task.source, task.id, rollout).folder
+        files = {
+            str(path.relative_to(folder)): path.read_bytes()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and not path.is_symlink()
+        }
+        shutil.rmtree(folder, ignore_errors=True)
+        return result.model_copy(update={"worker": self.name}), files
 
     def close(self) -> None:
         run_sync(self.env.close())
@@ -107,7 +114,7 @@ def run_episodes_ray(
     cpus_per_worker: float = 1.0,
     max_attempts: int = 3,
     start_timeout: float = 300.0,
-    **env_options: Any,
+    config: EnvConfig | None = None,
 ) -> list[EpisodeResult]:
     """``run_episodes`` on Ray: ``concurrency`` actors (``cpus_per_worker`` CPUs each) play the episodes.
 
@@ -143,7 +150,7 @@ def run_episodes_ray(
     failed_starts = 0
 
     def spawn() -> None:
-        actor = actor_class.remote(make_agent, env_options)
+        actor = actor_class.remote(make_agent, config)
         starting[actor.ready.remote()] = actor
 
     def record(i: int, result: EpisodeResult) -> None:
@@ -184,7 +191,7 @@ def run_episodes_ray(
             actor, i = running.pop(ref)
             task, rollout = jobs[i]
             try:
-                result, text = ray.get(ref)
+                result, files = ray.get(ref)
             except ray.exceptions.RayTaskError as exc:  # our code raised inside a live actor
                 idle.append(actor)
                 record(i, error_result(task, _agent_name(make_agent, task), f"Ray worker error: {exc}"))
@@ -198,10 +205,12 @@ def run_episodes_ray(
                     record(i, error_result(task, _agent_name(make_agent, task), message))
             else:
                 idle.append(actor)
-                if text is not None:
-                    path = notebook_path(out, task, rollout)
-                    write_text_atomic(path, text)
-                    result.notebook = str(path)
+                if files:
+                    paths = episode_paths(out, task.source, task.id, rollout)
+                    # the notebook last: its presence is what marks the episode finished for resume
+                    for name, data in sorted(files.items(), key=lambda f: f[0] == paths.notebook.name):
+                        write_bytes_atomic(paths.folder / name, data)
+                    result.notebook = str(paths.notebook)
                 record(i, result)
     finally:
         index.flush()

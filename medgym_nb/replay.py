@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ._loop import run_sync
 from .agents.replay import ReplayAgent
+from .config import EnvConfig
 from .env import AsyncEnv
 from .kernel.outputs import strip_ansi
 from .runner import play_episode
@@ -80,13 +81,21 @@ def _code_cells(path: Path) -> list[Any]:
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-async def replay_notebook_async(path: str | Path, out_dir: str | Path, **env_options: Any) -> ReplayReport:
-    """Replay one trajectory notebook into ``out_dir`` and compare it with the original."""
+async def replay_notebook_async(
+    path: str | Path, out_dir: str | Path, config: EnvConfig | None = None
+) -> ReplayReport:
+    """Replay one trajectory notebook into ``out_dir`` and compare it with the original.
+
+    The episode's recorded configuration (limits, timeouts) applies, overridden by ``config``'s explicitly
+    set fields; the recorded seed is used again.
+    """
     path = Path(path)
     episode = read_episode(path)
-    env = AsyncEnv(out_dir=out_dir, **env_options)
+    recorded = episode.config.model_dump() if episode.config else {}
+    overrides = config.model_dump(exclude_unset=True) if config else {}
+    env = AsyncEnv(EnvConfig.build(**{**recorded, **overrides}), out_dir=out_dir)
     try:
-        await play_episode(env, ReplayAgent(episode), episode.task)
+        await play_episode(env, ReplayAgent(episode), episode.task, episode.rollout, episode.seed)
     finally:
         await env.close()
     assert env.notebook_path is not None
@@ -122,6 +131,6 @@ async def replay_notebook_async(path: str | Path, out_dir: str | Path, **env_opt
     )
 
 
-def replay_notebook(path: str | Path, out_dir: str | Path, **env_options: Any) -> ReplayReport:
+def replay_notebook(path: str | Path, out_dir: str | Path, config: EnvConfig | None = None) -> ReplayReport:
     """Sync façade of ``replay_notebook_async``."""
-    return run_sync(replay_notebook_async(path, out_dir, **env_options))
+    return run_sync(replay_notebook_async(path, out_dir, config))

@@ -1,7 +1,8 @@
-"""Run many episodes: one notebook per episode, an index, resumable.
+"""Run many episodes: one folder per episode, an index, resumable.
 
-One bad episode never kills a batch: an infrastructure failure (a kernel that will not start, a grader
-that crashes) becomes a result with ``termination="error"`` and no notebook, and is retried on resume.
+One bad episode never kills a batch: an agent that raises ends its own episode (``agent_error``, the
+traceback in its notebook); an infrastructure failure (a kernel that will not start, an LLM endpoint that is
+down) becomes a result with termination ``error`` and no notebook, and is retried on resume.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from pydantic import BaseModel
 from ._atomic import write_text_atomic
 from ._loop import run_sync
 from .agents.base import Agent
-from .env import AsyncEnv
+from .config import EnvConfig
+from .env import AsyncEnv, Grader
 from .errors import MedgymError, TrajectoryError
 from .grading.notebook import SharedGrader
+from .layout import episode_paths, legacy_notebook
 from .tasks.model import Task
-from .trajectory import Episode, read_episode
+from .trajectory import Episode, Termination, read_episode
 
 __all__ = [
     "EpisodeResult",
@@ -30,7 +33,6 @@ __all__ = [
     "episode_jobs",
     "error_result",
     "finished_result",
-    "notebook_path",
     "play_episode",
     "run_episodes",
     "run_episodes_async",
@@ -47,7 +49,7 @@ class EpisodeResult(BaseModel):
     model: str | None = None
     reward: float
     passed: bool
-    termination: str
+    termination: Termination
     turns: int
     duration: float
     notebook: str | None = None
@@ -72,21 +74,20 @@ class EpisodeResult(BaseModel):
         )
 
 
-def notebook_path(out_dir: Path, task: Task, rollout: int | None = None) -> Path:
-    suffix = "" if rollout is None else f".r{rollout}"
-    return out_dir / task.source / f"{task.id}{suffix}.ipynb"
-
-
 def episode_jobs(tasks: list[Task], rollouts: int) -> list[tuple[Task, int | None]]:
     """(task, rollout) pairs in run order; rollout is None with a single sample per task."""
     return [(task, None if rollouts == 1 else k) for task in tasks for k in range(rollouts)]
 
 
 def finished_result(out_dir: Path, task: Task, rollout: int | None) -> EpisodeResult | None:
-    """The result of an episode whose notebook is already complete under ``out_dir`` (resume)."""
-    path = notebook_path(out_dir, task, rollout)
-    episode = _finished(path)
-    return EpisodeResult.from_episode(episode, path) if episode is not None else None
+    """The result of an episode whose notebook is already complete under ``out_dir`` (resume); a run of the
+    old flat layout counts too."""
+    current = episode_paths(out_dir, task.source, task.id, rollout).notebook
+    for path in (current, legacy_notebook(out_dir, task.source, task.id, rollout)):
+        episode = _finished(path)
+        if episode is not None:
+            return EpisodeResult.from_episode(episode, path)
+    return None
 
 
 def error_result(task: Task, agent: str, message: str, turns: int = 0) -> EpisodeResult:
@@ -98,7 +99,7 @@ def error_result(task: Task, agent: str, message: str, turns: int = 0) -> Episod
         agent=agent,
         reward=0.0,
         passed=False,
-        termination="error",
+        termination=Termination.ERROR,
         turns=turns,
         duration=0.0,
         error=message,
@@ -139,24 +140,38 @@ def _finished(path: Path) -> Episode | None:
     except TrajectoryError:
         return None
     # infrastructure failures are not results: they are run again
-    return episode if episode.termination not in {"running", "error", "grader_error"} else None
+    return None if episode.termination.retried else episode
 
 
-async def play_episode(env: AsyncEnv, agent: Agent, task: Task, rollout: int | None = None) -> None:
-    """Drive one episode of ``agent`` on ``task`` to its end."""
+async def play_episode(
+    env: AsyncEnv, agent: Agent, task: Task, rollout: int | None = None, seed: int | None = None
+) -> None:
+    """Drive one episode of ``agent`` on ``task`` to its end.
+
+    An agent that raises (anything but our own errors, which are infrastructure faults) ends this episode
+    as ``agent_error`` with its traceback in the notebook; an agent still thinking when the episode's time
+    is up ends it as ``episode_timeout``.
+    """
     obs, _info = await env.reset(
-        task, options={"agent": agent.name, "model": agent.model, "rollout": rollout}
+        task, seed=seed, options={"agent": agent.name, "model": agent.model, "rollout": rollout}
     )
-    await agent.start(task, obs)
-    messages = getattr(agent, "messages", None)
-    if messages and messages[0].get("role") == "system":
-        env.annotate(system_prompt=messages[0]["content"])
-    while not env.done:
-        action = await agent.act(obs)
-        if action is None:
-            await env.end_episode("closed")  # the agent gave up (or ran out of budget)
-            return
-        obs, _reward, _terminated, _truncated, _info = await env.step(action)
+    try:
+        await asyncio.wait_for(agent.start(task, obs), env.time_left())
+        messages = getattr(agent, "messages", None)
+        if messages and messages[0].get("role") == "system":
+            env.annotate(system_prompt=messages[0]["content"])
+        while not env.done:
+            action = await asyncio.wait_for(agent.act(obs), env.time_left())
+            if action is None:
+                await env.end_episode(Termination.CLOSED)  # the agent gave up (or ran out of budget)
+                return
+            obs, _reward, _terminated, _truncated, _info = await env.step(action)
+    except TimeoutError:
+        await env.end_episode(Termination.EPISODE_TIMEOUT)
+    except MedgymError:
+        raise
+    except Exception as exc:
+        await env.end_episode(Termination.AGENT_ERROR, error=exc)
 
 
 async def run_episodes_async(
@@ -168,12 +183,13 @@ async def run_episodes_async(
     concurrency: int = 1,
     rollouts: int = 1,
     progress: Callable[[EpisodeResult], None] | None = None,
-    **env_options: Any,
+    config: EnvConfig | None = None,
+    grader: Grader | None = None,
 ) -> list[EpisodeResult]:
     """Play every task ``rollouts`` times, ``concurrency`` episodes at once, each in its own env and pool.
 
-    Finished notebooks are skipped when ``resume``; returns results in (task, rollout) order. With one
-    rollout notebooks are ``<task_id>.ipynb``, with several ``<task_id>.r<k>.ipynb``.
+    Finished episodes are skipped when ``resume``; returns results in (task, rollout) order. Each episode
+    gets its folder ``<out>/<source>/<task_id>[.r<k>]/`` (``medgym_nb.layout``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -182,7 +198,7 @@ async def run_episodes_async(
     pending = iter(range(len(jobs)))
 
     async def worker() -> None:
-        env = AsyncEnv(out_dir=out, **env_options)
+        env = AsyncEnv(config, out_dir=out, grader=grader)
         try:
             for i in pending:
                 task, rollout = jobs[i]
@@ -196,8 +212,8 @@ async def run_episodes_async(
             await env.close()
 
     shared = None
-    if "grader" not in env_options:  # one warm grader kernel for all workers
-        shared = env_options["grader"] = SharedGrader()
+    if grader is None:  # one warm grader kernel for all workers
+        shared = grader = SharedGrader()
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(jobs))))))
     finally:
@@ -212,15 +228,17 @@ async def _run_one(
 ) -> EpisodeResult:
     """Play one episode in ``env`` (whose ``out_dir`` receives the notebook); infrastructure failures
     become an error result."""
-    agent: Agent | None = None
     try:
         agent = make_agent(task)
+    except Exception as exc:  # no episode started: nothing to record but the reason
+        return error_result(task, "?", f"could not create the agent: {exc!r}")
+    try:
         await play_episode(env, agent, task, rollout)
         assert env.notebook_path is not None
         return EpisodeResult.from_episode(read_episode(env.notebook_path), env.notebook_path)
     except MedgymError as exc:
-        await env.end_episode("error")
-        return error_result(task, getattr(agent, "name", "?"), str(exc), env.turn)
+        await env.end_episode(Termination.ERROR)
+        return error_result(task, agent.name, str(exc), env.turn)
 
 
 def run_episodes(

@@ -2,8 +2,9 @@
 
 Layout: a markdown cell with the task; per turn, the agent's message as markdown and, for actions that run
 code, the code cell with its real outputs and execution count (non-code actions get a markdown cell with the
-observation); a closing markdown cell with the verdict. Notebook metadata under ``medgym`` holds the task,
-agent, model, reward, termination reason, timings and versions; cell metadata holds each turn's action.
+observation); a closing markdown cell with the verdict. Notebook metadata under ``medgym`` is one
+``EpisodeMeta`` (task, agent, model, the env's configuration, reward, termination, grading context, timings,
+versions); cell metadata holds each turn's action.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import platform
 import time
 from datetime import UTC, datetime
+from enum import StrEnum
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -21,16 +23,17 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.corpus.words import generate_corpus_id
 from nbformat.v4 import new_notebook
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._atomic import write_notebook_atomic
-from .errors import TrajectoryError
+from .config import EnvConfig
+from .errors import MedgymError, TrajectoryError
 from .grading.answers import Answer
 from .grading.comparators import Grade
 from .kernel.session import CellResult
 from .tasks.model import Task
 
-__all__ = ["Episode", "Recorder", "Turn", "package_versions", "read_episode"]
+__all__ = ["Episode", "EpisodeMeta", "Recorder", "Termination", "Turn", "package_versions", "read_episode"]
 
 _PACKAGES = ("medgym-nb", "jupyter_client", "ipykernel", "nbformat", "papermill", "pandas", "numpy")
 _OBS_NOTE_CHARS = 4_000
@@ -64,6 +67,31 @@ def package_versions() -> dict[str, str]:
     return dict(_versions())
 
 
+class Termination(StrEnum):
+    """Why an episode ended: the one vocabulary of the env, the runner, the reader and the report."""
+
+    NOT_STARTED = "not_started"
+    RUNNING = "running"
+    PASSED = "passed"
+    SUBMITTED = "submitted"
+    """graded without passing, and the episode ended (a submit, or a family that grades once)"""
+    MAX_TURNS = "max_turns"
+    EPISODE_TIMEOUT = "episode_timeout"
+    KERNEL_DIED = "kernel_died"
+    AGENT_ERROR = "agent_error"
+    GRADER_ERROR = "grader_error"
+    CLOSED = "closed"
+    """ended from outside: the agent gave up, or the env was closed"""
+    ERROR = "error"
+    """an infrastructure failure (a kernel that would not start, an LLM endpoint that is down)"""
+    UNKNOWN = "unknown"
+
+    @property
+    def retried(self) -> bool:
+        """Infrastructure faults, not the agent's: a resumed run plays these episodes again."""
+        return self in {Termination.RUNNING, Termination.ERROR, Termination.GRADER_ERROR}
+
+
 class Turn(BaseModel):
     """One step of an episode as recorded (the outputs themselves live in the notebook's code cell)."""
 
@@ -80,23 +108,52 @@ class Turn(BaseModel):
     usage: dict[str, int] = Field(default_factory=dict)
 
 
-class Episode(BaseModel):
-    """An episode read back from its notebook."""
+class EpisodeMeta(BaseModel):
+    """The notebook's ``medgym`` metadata: written by ``Recorder``, read by ``read_episode``.
+
+    Unknown keys are ignored and missing ones defaulted, so notebooks of older versions stay readable.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     task: Task
-    agent: str
+    task_id: str = ""
+    source: str = ""
+    family: str = ""
+    category: str = ""
+    split: str = ""
+    agent: str = "unknown"
     model: str | None = None
-    sandbox: str
-    turns: list[Turn]
-    final_answer: Answer | None = None
-    grade: Grade | None = None
+    sandbox: str = "unknown"
+    config: EnvConfig | None = None
+    seed: int | None = None
+    rollout: int | None = None
+    started_at: str = ""
+    turns: int = 0
     reward: float = 0.0
     passed: bool = False
-    termination: str
+    termination: Termination = Termination.UNKNOWN
+    final_answer: Answer | None = None
+    grade: Grade | None = None
+    grading: dict[str, Any] | None = None
+    """The grading context as recorded (``GradingContext.recorded``), for re-grading offline."""
+    error: str | None = None
+    cell_timings: list[dict[str, float]] = Field(default_factory=list)
     duration: float = 0.0
-    started_at: str = ""
     versions: dict[str, str] = Field(default_factory=dict)
     usage: dict[str, int] = Field(default_factory=dict)
+    system_prompt: str | None = None
+
+    @field_validator("termination", mode="before")
+    @classmethod
+    def _known(cls, value: Any) -> Any:
+        return value if value in Termination._value2member_map_ else Termination.UNKNOWN
+
+
+class Episode(EpisodeMeta):
+    """An episode read back from its notebook: its metadata, with the turns themselves for their count."""
+
+    turns: list[Turn] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 def _fence(text: str) -> str:
@@ -115,7 +172,9 @@ class Recorder:
         model: str | None,
         sandbox: str,
         kernel_name: str,
-        limits: dict[str, Any] | None = None,
+        config: EnvConfig,
+        seed: int | None = None,
+        rollout: int | None = None,
     ) -> None:
         self.task = task
         self.nb = new_notebook()
@@ -126,37 +185,30 @@ class Recorder:
         }
         self.nb.metadata["language_info"] = {"name": "python", "version": platform.python_version()}
         self._t0 = time.monotonic()
-        self.meta: dict[str, Any] = {
-            "task_id": task.id,
-            "source": task.source,
-            "category": task.category,
-            "split": task.split,
-            "agent": agent,
-            "model": model,
-            "sandbox": sandbox,
-            "limits": limits,
-            "started_at": datetime.now(UTC).isoformat(),
-            "turns": 0,
-            "reward": 0.0,
-            "passed": False,
-            "termination": "running",
-            "final_answer": None,
-            "grade": None,
-            "cell_timings": [],
-            "duration": 0.0,
-            "versions": package_versions(),
-            "usage": {},
-            "task": task.model_dump(mode="json"),
-        }
-        self.nb.metadata["medgym"] = self.meta
-        self.meta = self.nb.metadata["medgym"]  # NotebookNode stores a converted copy: keep the live one
+        self.meta = EpisodeMeta(
+            task=task,
+            task_id=task.id,
+            source=task.source,
+            family=task.family,
+            category=task.category,
+            split=task.split,
+            agent=agent,
+            model=model,
+            sandbox=sandbox,
+            config=config,
+            seed=seed,
+            rollout=rollout,
+            started_at=datetime.now(UTC).isoformat(),
+            termination=Termination.RUNNING,
+            versions=package_versions(),
+        )
         header = f"# Task `{task.id}`\n\n**source** {task.source} · **category** {task.category} · "
         header += f"**split** {task.split}\n\n{task.prompt()}"
         self.nb.cells.append(_markdown(header, {"medgym": {"role": "task"}}))
 
     def record(self, turn: Turn, cell: CellResult | None) -> None:
         """Append one turn: the agent's message, then the code cell or an observation cell."""
-        self.meta["turns"] = turn.index
+        self.meta.turns = turn.index
         info = turn.model_dump(mode="json")
         info["observation"] = info["observation"][:_OBS_NOTE_CHARS]
         if turn.message:
@@ -167,7 +219,7 @@ class Recorder:
                 )
             )
         if cell is not None:
-            self.meta["cell_timings"].append({"turn": turn.index, "duration": cell.duration})
+            self.meta.cell_timings.append({"turn": turn.index, "duration": cell.duration})
             code_cell = _cell(
                 "code",
                 cell.code,
@@ -177,7 +229,7 @@ class Recorder:
             )
             self.nb.cells.append(code_cell)
         else:
-            params = json.dumps(turn.params, ensure_ascii=False)
+            params = json.dumps(turn.params, ensure_ascii=False, default=repr)
             text = (
                 f"**Action `{turn.action}`** `{params}` → *{turn.observation_type}*\n\n"
                 f"{_fence(turn.observation[:_OBS_NOTE_CHARS])}"
@@ -187,28 +239,30 @@ class Recorder:
     def finish(
         self,
         *,
-        termination: str,
+        termination: Termination,
         reward: float,
         passed: bool,
         grade: Grade | None,
         answer: Answer | None,
+        grading: dict[str, Any] | None = None,
         usage: dict[str, int] | None = None,
+        error: str | None = None,
     ) -> NotebookNode:
-        self.meta.update(
-            termination=termination,
-            reward=reward,
-            passed=passed,
-            duration=time.monotonic() - self._t0,
-            grade=grade.model_dump() if grade else None,
-            final_answer=answer.model_dump(mode="json") if answer else None,
-            usage=dict(usage or {}),
-        )
+        meta = self.meta
+        meta.termination, meta.reward, meta.passed = termination, reward, passed
+        meta.duration = time.monotonic() - self._t0
+        meta.grade, meta.final_answer, meta.grading = grade, answer, grading
+        meta.usage, meta.error = dict(usage or {}), error
+        if error:
+            self.nb.cells.append(
+                _markdown(f"## {termination.value}\n\n{_fence(error)}", {"medgym": {"role": "error"}})
+            )
         verdict = "passed" if passed else "failed"
         lines = [
             f"## Result: {verdict}",
             "",
-            f"reward **{reward:g}** · termination **{termination}** · "
-            f"{self.meta['turns']} turn(s) · {self.meta['duration']:.2f} s",
+            f"reward **{reward:g}** · termination **{termination.value}** · "
+            f"{meta.turns} turn(s) · {meta.duration:.2f} s",
         ]
         if grade is not None:
             lines += ["", f"Grader: {grade.message}"]
@@ -216,6 +270,7 @@ class Recorder:
         return self.nb
 
     def write(self, path: Path) -> Path:
+        self.nb.metadata["medgym"] = self.meta.model_dump(mode="json")
         write_notebook_atomic(self.nb, path)
         return path
 
@@ -240,24 +295,10 @@ def episode_from_notebook(nb: NotebookNode, *, where: str = "<notebook>") -> Epi
     for cell in nb.cells:
         info = cell.metadata.get("medgym", {})
         if info.get("role") == "action":
-            fields = {k: v for k, v in info.items() if k != "role"}
-            turns.append(Turn.model_validate(fields))
+            turns.append(Turn.model_validate({k: v for k, v in info.items() if k != "role"}))
     try:
-        return Episode(
-            task=Task.model_validate(meta["task"]),
-            agent=meta.get("agent", "unknown"),
-            model=meta.get("model"),
-            sandbox=meta.get("sandbox", "unknown"),
-            turns=turns,
-            final_answer=meta.get("final_answer"),
-            grade=meta.get("grade"),
-            reward=meta.get("reward", 0.0),
-            passed=meta.get("passed", False),
-            termination=meta.get("termination", "unknown"),
-            duration=meta.get("duration", 0.0),
-            started_at=meta.get("started_at", ""),
-            versions=meta.get("versions", {}),
-            usage=meta.get("usage", {}),
-        )
+        return Episode.model_validate({**meta, "turns": turns})
     except ValidationError as exc:
         raise TrajectoryError(f"{where} has malformed medgym metadata: {exc.errors()[0]['msg']}") from None
+    except MedgymError as exc:  # e.g. the task's family is not installed here
+        raise TrajectoryError(f"{where}: {exc}") from None

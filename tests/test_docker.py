@@ -69,7 +69,10 @@ def test_timeout_keeps_state_and_kernel_death_is_reported(test_tasks, tmp_path):
 
 def test_runner_over_several_tasks_in_containers(test_tasks, tmp_path):
     results = mg.run_episodes(
-        test_tasks[:3], lambda _t: mg.OracleAgent(), tmp_path, sandbox="docker", pool_size=2
+        test_tasks[:3],
+        lambda _t: mg.OracleAgent(),
+        tmp_path,
+        config=mg.EnvConfig(sandbox="docker", pool_size=2),
     )
     assert all(r.passed for r in results)
 

@@ -38,13 +38,13 @@ def test_oracle_episode_passes_and_notebook_records_it(test_tasks, tmp_path: Pat
     assert obs["type"] == "grade" and obs["passed"] and "[grader] correct" in obs["env_message"]
     assert (reward, terminated, truncated) == (1.0, True, False)
     path = Path(info["notebook"])
-    assert path == tmp_path / task.source / f"{task.id}.ipynb"
+    assert path == tmp_path / task.source / task.id / "episode.ipynb"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     meta = nb.metadata["medgym"]
     assert meta["passed"] and meta["reward"] == 1.0 and meta["termination"] == "passed" and meta["turns"] == 3
     assert meta["task_id"] == task.id and "jupyter_client" in meta["versions"]
-    assert meta["sandbox"] == env.sandbox and (meta["limits"] is not None) == (env.sandbox == "bwrap")
+    assert meta["sandbox"] == env.sandbox and meta["config"]["limits"]["memory_mb"] == 4096
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert [c.execution_count for c in code_cells] == [1, 2]
     assert code_cells[1].metadata["medgym"]["action"] == "validate_code"
@@ -146,5 +146,5 @@ def test_closing_mid_episode_records_closed(test_tasks, tmp_path):
     env.step({"action": "execute", "params": {"code": "1"}})
     env.close()
     env.close()  # idempotent
-    episode = mg.read_episode(tmp_path / "mimic_iii" / f"{test_tasks[0].id}.ipynb")
+    episode = mg.read_episode(tmp_path / "mimic_iii" / test_tasks[0].id / "episode.ipynb")
     assert episode.termination == "closed" and len(episode.turns) == 1

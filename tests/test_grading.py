@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 import medgym_nb as mg
 from medgym_nb.grading import Answer, compare, parse_printed
+from medgym_nb.families.ehrsql import EhrsqlFamily
 from medgym_nb.tasks import AnswerSpec
 
 
@@ -40,7 +42,7 @@ def test_message_does_not_reveal_expected_values():
 
 
 def test_papermill_grader_right_answer_in_other_order_passes(test_tasks):
-    task = next(t for t in test_tasks if len(t.answer) > 1 and not t.answer_spec.ordered)
+    task = next(t for t in test_tasks if len(t.answer) > 1 and not t.payload.answer_spec.ordered)
     grade = mg.grade_with_papermill(task, Answer(kind="printed", value=repr(list(reversed(task.answer)))))
     assert grade.passed and grade.score == 1.0
 
@@ -48,7 +50,7 @@ def test_papermill_grader_right_answer_in_other_order_passes(test_tasks):
 def test_papermill_grader_wrong_answer_scores_zero_with_message(test_tasks, tmp_path):
     task = test_tasks[0]
     out = tmp_path / "graded.ipynb"
-    grade = mg.grade_with_papermill(task, Answer(kind="value", value=["definitely wrong"]), output_path=out)
+    grade = mg.grade_with_papermill(task, Answer(kind="value", value=["definitely wrong"]), out)
     assert not grade.passed and grade.score == 0.0 and grade.message.startswith("incorrect")
     import nbformat
 
@@ -64,7 +66,29 @@ def test_hostile_answer_text_is_data_not_code(test_tasks):
     assert not grade.passed
 
 
+class NoGraderFamily(EhrsqlFamily):
+    name = "no_grader"
+    sources = ()
+
+
 def test_missing_grader_is_a_grader_error(test_tasks):
-    task = test_tasks[0].model_copy(update={"grader": "no_such_family"})
-    with pytest.raises(mg.GraderError, match="no grader notebook"):
-        mg.grade_with_papermill(task, Answer(kind="value", value=[]))
+    mg.register_family(NoGraderFamily)
+    try:
+        task = test_tasks[0].model_copy(update={"family": "no_grader"})
+        with pytest.raises(mg.GraderError, match="no grader notebook"):
+            mg.grade_with_papermill(task, Answer(kind="value", value=[]))
+    finally:
+        mg.unregister_family("no_grader")
+
+
+def test_failing_grader_writes_its_notebook_before_the_error(test_tasks, tmp_path):
+    """A grader that raises still leaves its executed notebook, error and all, where it was asked to."""
+    task = test_tasks[0].model_copy(update={"answer": "not a list of values"})
+    bad_payload = task.payload.model_copy(update={"answer_spec": None})
+    task = task.model_copy(update={"payload": bad_payload})
+    out = tmp_path / "grade.ipynb"
+    with pytest.raises(mg.GraderError, match="failed on task"):
+        mg.grade_with_papermill(task, Answer(kind="value", value=[]), out)
+    nb = nbformat.read(out, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and not list(tmp_path.glob(".*partial*"))

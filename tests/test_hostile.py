@@ -117,7 +117,7 @@ def play(sandbox: str, task: mg.Task, out: Path, *actions: dict, cell_timeout: f
             observations.append(obs)
             if terminated or truncated:
                 break
-    notebook = out / task.source / f"{task.id}.ipynb"
+    notebook = out / task.source / task.id / "episode.ipynb"
     nbformat.validate(nbformat.read(notebook, as_version=4))
     deadline = time.monotonic() + 10
     while sandbox_processes(uid) and time.monotonic() < deadline:
@@ -413,5 +413,7 @@ def test_binary_garbage_output(task, tmp_path, sandbox):
 def test_other_episodes_are_unaffected(task, tmp_path, test_tasks, sandbox):
     """A hostile episode followed by a normal one: the oracle still passes."""
     play(sandbox, task, tmp_path / "a", code("import os\nos._exit(1)"))
-    results = mg.run_episodes([test_tasks[1]], lambda _t: mg.OracleAgent(), tmp_path / "b", sandbox=sandbox)
+    results = mg.run_episodes(
+        [test_tasks[1]], lambda _t: mg.OracleAgent(), tmp_path / "b", config=mg.EnvConfig(sandbox=sandbox)
+    )
     assert results[0].passed

@@ -123,13 +123,18 @@ def test_concurrency_overlaps_episodes(test_tasks, tmp_path):
 
     with StubServer(script) as server:
         results = mg.run_episodes(
-            tasks, lambda _t: LLMAgent(config(server.url)), tmp_path, concurrency=4, rollouts=2, pool_size=1
+            tasks,
+            lambda _t: LLMAgent(config(server.url)),
+            tmp_path,
+            concurrency=4,
+            rollouts=2,
+            config=mg.EnvConfig(pool_size=1),
         )
     assert len(results) == 8 and all(r.passed for r in results)
     assert server.peak >= 3
-    assert sorted(Path(r.notebook).name for r in results)[:2] == [
-        f"{tasks[0].id}.r0.ipynb",
-        f"{tasks[0].id}.r1.ipynb",
+    assert sorted(Path(r.notebook).parent.name for r in results)[:2] == [
+        f"{tasks[0].id}.r0",
+        f"{tasks[0].id}.r1",
     ]
 
 
@@ -140,15 +145,15 @@ def test_killed_run_resumes(tmp_path):
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ)
     try:
         deadline = time.monotonic() + 120
-        while len(list(out.glob("*/*.ipynb"))) < 2 and time.monotonic() < deadline:
+        while len(list(out.glob("*/*/episode.ipynb"))) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         os.kill(proc.pid, signal.SIGKILL)  # the process this test started
         proc.wait(10)
-    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*/*.ipynb")}
+    before = {p: p.stat().st_mtime_ns for p in out.glob("*/*/episode.ipynb")}
     assert 2 <= len(before) < 8
     done = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     index = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(index) == 8 and all(r["passed"] for r in index)
-    assert all((out / "mimic_iii" / name).stat().st_mtime_ns == t for name, t in before.items())
+    assert all(path.stat().st_mtime_ns == t for path, t in before.items())

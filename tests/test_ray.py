@@ -61,7 +61,7 @@ def test_cli_runs_over_two_nodes_and_resumes(cluster, tmp_path):
     index = _index(out)
     assert len(index) == 6 and all(r["passed"] for r in index)
     assert len({r["worker"] for r in index}) == 2  # both nodes' actors played
-    notebooks = sorted(out.glob("mimic_iii/*.ipynb"))
+    notebooks = sorted(out.glob("mimic_iii/*/episode.ipynb"))
     assert len(notebooks) == 6 and {Path(r["notebook"]) for r in index} == set(notebooks)
     for path in notebooks:
         episode = mg.read_episode(path)
@@ -99,7 +99,7 @@ def test_a_dead_node_loses_only_its_in_flight_episode(cluster, test_tasks, tmp_p
                     lambda _t: LLMAgent(config),
                     tmp_path,
                     concurrency=2,
-                    pool_size=1,
+                    config=mg.EnvConfig(pool_size=1),
                     max_attempts=max_attempts,
                 )
             except BaseException as exc:  # surfaced by the assertion below

@@ -49,13 +49,14 @@ def test_run_resumes_and_regrading_agrees(test_tasks, tmp_path):
     stamp = [Path(r.notebook).stat().st_mtime_ns for r in first]
     again = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), out)
     assert [Path(r.notebook).stat().st_mtime_ns for r in again] == stamp  # skipped, not re-run
-    (out / "mimic_iii" / "junk.ipynb").write_text("{ not a notebook")
+    (out / "mimic_iii" / "junk").mkdir()
+    (out / "mimic_iii" / "junk" / "episode.ipynb").write_text("{ not a notebook")
     records = grade_directory(out)
     by_status = {r.status for r in records}
     assert by_status == {"graded", "error"}
     assert all(r.passed for r in records if r.status == "graded")
     assert sum(r.status == "graded" for r in records) == 2
-    assert all(Path(r.notebook.replace(".ipynb", ".grade.ipynb")).is_file() for r in records if r.passed)
+    assert all(Path(r.notebook).with_name("grade.ipynb").is_file() for r in records if r.passed)
     assert {r.status for r in grade_directory(out) if r.task_id} == {"skipped"}
 
 

@@ -10,7 +10,9 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.families import ehrsql
-from medgym_nb.tasks.official import EHRSQL_SOURCES
+from medgym_nb.families.ehrsql import EhrsqlFamily
+
+EHRSQL_SOURCES = EhrsqlFamily.sources
 
 
 def test_suite_has_enough_instances_and_categories():
@@ -99,7 +101,7 @@ def test_every_reference_solution_passes_its_grader(monkeypatch):
             for cell in task.solution:
                 exec(cell, namespace)
         namespace["con"].close()
-        grade = compare(task.answer_spec, task.answer, parse_printed(out.getvalue()))
+        grade = compare(task.payload.answer_spec, task.answer, parse_printed(out.getvalue()))
         if not grade.passed:
             failures.append((task.id, grade.message))
     assert not failures

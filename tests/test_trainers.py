@@ -39,7 +39,7 @@ def test_tool_env_plays_graded_recorded_rollouts(test_tasks, tmp_path):
         assert "NameError" in tools["execute"](code="print(x)")
         tools["submit"](answer=json.dumps(["certainly not this"]))
         assert env.get_reward() == 0.0
-    episodes = [mg.read_episode(p) for p in sorted(tmp_path.glob("mimic_iii/*.ipynb"))]
+    episodes = [mg.read_episode(p) for p in sorted(tmp_path.glob("mimic_iii/*/episode.ipynb"))]
     assert sorted((e.task.id, e.passed, e.agent) for e in episodes) == sorted(
         [(first.id, True, "trl"), (second.id, False, "trl")]
     )
@@ -51,7 +51,7 @@ def test_an_abandoned_rollout_scores_zero_and_is_recorded(test_tasks, tmp_path):
         env.reset(**row)
         env.execute(code="y = 1")
         assert env.get_reward() == 0.0
-    (path,) = tmp_path.glob("mimic_iii/*.ipynb")
+    (path,) = tmp_path.glob("mimic_iii/*/episode.ipynb")
     assert mg.read_episode(path).termination == "closed"
 
 

@@ -52,7 +52,7 @@ def test_each_episode_gets_a_fresh_forked_kernel_of_its_own(test_tasks, tmp_path
     assert all(s["data"] == ["mimic_iii.db"] and s["cwd"] == s["home"] for s in seen)
     assert len({s["uid"] for s in seen}) == 3 and all(s["uid"] != 0 for s in seen)
     assert len({s["random"] for s in seen}) == 3  # each child reseeded, not the template's stream
-    episodes = [mg.read_episode(p) for p in sorted(tmp_path.glob("mimic_iii/*.ipynb"))]
+    episodes = [mg.read_episode(p) for p in sorted(tmp_path.glob("mimic_iii/*/episode.ipynb"))]
     assert [e.passed for e in episodes] == [True] * 3
     assert {e.sandbox for e in episodes} == {"zygote"}
 

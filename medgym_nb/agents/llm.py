@@ -15,20 +15,13 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, Field
 
+from ..actions import ACTIONS
 from ..errors import MedgymError
+from ..families.registry import get_family
 from ..tasks.model import Task
 from .parsing import parse_reply
 
 __all__ = ["LLMAgent", "LLMConfig", "LLMError", "system_prompt"]
-
-ACTION_HELP = {
-    "execute": '{"code": "..."}: run Python in your kernel (variables persist between turns)',
-    "validate_code": '{"code": "..."}: run Python that prints the final answer; it is graded',
-    "submit": '{"answer": ...}: give the final answer as a value; the episode ends',
-    "request_info": '{"info_type": "column_names"|"column_values"|"term", "table": ..., "column": ..., "keyterm": ...}: inspect the database',
-    "debug": "{}: show the last error with its traceback",
-    "terminal": '{"cmd": "..."}: run a shell command in your work directory',
-}
 
 
 class LLMError(MedgymError):
@@ -52,7 +45,14 @@ class LLMConfig(BaseModel):
 
 
 def system_prompt(task: Task) -> str:
-    lines = [f"- {name} {ACTION_HELP.get(name, '')}" for name in task.actions]
+    family = get_family(task.family)
+    lines = []
+    for name in family.actions:
+        spec = ACTIONS[name]
+        usage = (
+            family.info_help if name == "request_info" and family.info_help else f"{spec.usage}: {spec.help}"
+        )
+        lines.append(f"- {name} {usage}")
     return (
         "You are a biomedical data scientist working in a stateful Jupyter kernel. Solve the task by acting "
         "step by step. Each reply must contain exactly one action as JSON:\n"

@@ -1,1 +1,24 @@
-"""Task families: how instances are generated and solved, per kind of problem."""
+"""Task families: one plug-in per kind of problem (see ``base.TaskFamily``), found through the registry."""
+
+from .base import InfoRequestError, KernelNeeds, OfficialRow, TaskFamily
+from .registry import (
+    ENTRY_POINT_GROUP,
+    families,
+    family_for_source,
+    get_family,
+    register_family,
+    unregister_family,
+)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "InfoRequestError",
+    "KernelNeeds",
+    "OfficialRow",
+    "TaskFamily",
+    "families",
+    "family_for_source",
+    "get_family",
+    "register_family",
+    "unregister_family",
+]

@@ -1,4 +1,4 @@
-"""EHRSQL-style question answering over an EHR database (MedAgentGym's mimic_iii, eicu and treqs sources).
+"""The EHRSQL family: question answering over an EHR database (MedAgentGym's mimic_iii, eicu, treqs sources).
 
 Ground truth always comes from executing the reference SQL on the database the agent will query, with
 EHRSQL's ``current_time`` pinned to the data set's "now" (SQLite's own ``current_time`` is the wall clock).
@@ -13,10 +13,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..data.mimic_iii import DB_NAME, NOW, SCHEMA, build_database
-from ..tasks.model import AnswerSpec, Task
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["CATEGORIES", "build_suite", "pin_current_time", "run_sql", "solution_cells"]
+from ..data.mimic_iii import DB_NAME, NOW, SCHEMA, build_database
+from ..errors import TaskFileError
+from ..tasks.model import AnswerSpec, Task
+from .base import OfficialRow, TaskFamily
+from .sqlite_info import INFO_HELP, sqlite_request_info
+
+__all__ = [
+    "CATEGORIES",
+    "EhrsqlFamily",
+    "EhrsqlPayload",
+    "build_suite",
+    "pin_current_time",
+    "run_sql",
+    "solution_cells",
+]
 
 _CURRENT_TIME = re.compile(r"\bcurrent_time\b", re.IGNORECASE)
 
@@ -203,6 +216,72 @@ def context_text(db_name: str, schema: dict[str, list[str]] | None = None) -> st
     )
 
 
+class EhrsqlPayload(BaseModel):
+    """EHRSQL's own task data: how answers compare, and the reference SQL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_spec: AnswerSpec = Field(default_factory=AnswerSpec)
+    query: str | None = None
+
+
+_OFFICIAL_FIELDS = ("question", "query", "answer")
+
+
+class EhrsqlFamily(TaskFamily):
+    """Questions over an EHR database answered with SQL: MedAgentGym's mimic_iii, eicu and treqs sources."""
+
+    name = "ehrsql"
+    version = "v2"
+    sources = ("mimic_iii", "eicu", "treqs")
+    suite_sources = ("mimic_iii",)
+    payload_model = EhrsqlPayload
+    info_help = INFO_HELP
+
+    def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
+        if source != "mimic_iii":
+            return super().build_suite(source, root, seed)
+        return build_suite(root, seed=seed)
+
+    def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
+        missing = [f for f in _OFFICIAL_FIELDS if f not in row]
+        if missing:
+            raise TaskFileError(f"{origin.where}: missing field(s) {', '.join(missing)} for an EHRSQL task")
+        answer = row["answer"]
+        if not isinstance(answer, list):
+            raise TaskFileError(f"{origin.where}: 'answer' must be a list, got {type(answer).__name__}")
+        db_name = f"{row.get('db_id', origin.source)}.db"
+        category = row.get("tag") or row.get("template") or "ehrsql"
+        query = str(row["query"])
+        return Task(
+            id=str(row.get("id") or f"{origin.source}.{origin.line}"),
+            source=origin.source,
+            family=self.name,
+            category=str(category),
+            split=str(row.get("split") or origin.split),
+            question=str(row["question"]),
+            context=context_text(db_name),
+            data_dir=str(origin.folder.resolve()),
+            data_files=[db_name],
+            answer=[None if a == "None" else a for a in answer],
+            # EHRSQL scores answers as sets: row order of the official SQL is not part of the question.
+            payload=EhrsqlPayload(query=query),
+            solution=solution_cells(query, db_name),
+        )
+
+    def request_info(self, task: Task, params: dict[str, Any]) -> str:
+        return sqlite_request_info(task, params)
+
+    def oracle_plan(self, task: Task) -> list[dict[str, Any]]:
+        """Look at the tables first, as an agent would, then run the reference SQL."""
+        look = {
+            "action": "request_info",
+            "params": {"info_type": "column_names"},
+            "message": "Look at the tables and their columns first.",
+        }
+        return [look, *super().oracle_plan(task)]
+
+
 def build_suite(root: Path, *, seed: int = 0, per_category: int = 30) -> list[Task]:
     """Build the database under ``root/data`` and return the suite's tasks (every third one is ``test``).
 
@@ -230,6 +309,7 @@ def build_suite(root: Path, *, seed: int = 0, per_category: int = 30) -> list[Ta
                     Task(
                         id=f"mimic_iii.syn.{category}.{len(seen):03d}",
                         source="mimic_iii",
+                        family=EhrsqlFamily.name,
                         category=category,
                         split="test" if n % 3 == 0 else "train",
                         question=question,
@@ -237,9 +317,8 @@ def build_suite(root: Path, *, seed: int = 0, per_category: int = 30) -> list[Ta
                         data_dir="data",  # relative to the suite root, which is renamed into place after the build
                         data_files=[DB_NAME],
                         answer=run_sql(db, sql),
-                        answer_spec=spec,
+                        payload=EhrsqlPayload(answer_spec=spec, query=sql),
                         solution=solution_cells(sql, DB_NAME),
-                        grader="ehrsql",
                     )
                 )
     finally:

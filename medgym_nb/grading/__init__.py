@@ -2,6 +2,16 @@
 
 from .answers import Answer, parse_printed
 from .comparators import GRADE_MIME, Grade, compare
+from .context import GradingContext
 from .notebook import grade_with_papermill, read_grade
 
-__all__ = ["GRADE_MIME", "Answer", "Grade", "compare", "grade_with_papermill", "parse_printed", "read_grade"]
+__all__ = [
+    "GRADE_MIME",
+    "Answer",
+    "Grade",
+    "GradingContext",
+    "compare",
+    "grade_with_papermill",
+    "parse_printed",
+    "read_grade",
+]

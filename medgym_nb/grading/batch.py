@@ -1,8 +1,9 @@
 """Re-grade a directory of trajectory notebooks through papermill; resumable.
 
-Each trajectory ``X.ipynb`` gets its executed grader notebook beside it as ``X.grade.ipynb`` and one line in
-``grades.jsonl``. A notebook that cannot be read, or a grader that crashes, is reported as an error for that
-notebook and the batch goes on.
+Each episode's executed grader notebook goes beside its trajectory (``grade.ipynb`` in the episode's folder)
+and one line per episode into ``grades.jsonl``. The grader gets the grading context the episode recorded
+(its kept files from the episode's ``files/``). A notebook that cannot be read, or a grader that crashes, is
+reported as an error for that notebook and the batch goes on.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from pydantic import BaseModel
 
 from .._atomic import write_text_atomic
 from ..errors import GraderError, TrajectoryError
+from ..layout import files_dir, graded_path, trajectory_notebooks
 from ..trajectory import read_episode
 from .comparators import Grade as GradeModel
+from .context import GradingContext
 from .notebook import WarmGrader, grade_with_papermill, read_grade
 
-__all__ = ["GradeRecord", "grade_directory", "trajectory_notebooks"]
+__all__ = ["GradeRecord", "grade_directory"]
 
 GRADES = "grades.jsonl"
-_GRADED_SUFFIX = ".grade.ipynb"
 
 
 class GradeRecord(BaseModel):
@@ -37,21 +39,6 @@ class GradeRecord(BaseModel):
     score: float | None = None
     passed: bool | None = None
     message: str = ""
-
-
-def trajectory_notebooks(root: Path) -> list[Path]:
-    """The trajectory notebooks under ``root`` (graded outputs and checkpoints left out)."""
-    if not root.is_dir():
-        raise TrajectoryError(f"not a directory: {root}")
-    return [
-        path
-        for path in sorted(root.rglob("*.ipynb"))
-        if not path.name.endswith(_GRADED_SUFFIX) and ".ipynb_checkpoints" not in path.parts
-    ]
-
-
-def graded_path(path: Path) -> Path:
-    return path.with_name(path.name.removesuffix(".ipynb") + _GRADED_SUFFIX)
 
 
 def _earlier_grade(out: Path) -> GradeModel | None:
@@ -89,8 +76,10 @@ def _grade_one(path: Path, force: bool, grade_fn: GradeFn) -> GradeRecord:
             passed=False,
             message=f"the episode gave no answer ({episode.termination})",
         )
+    recorded = episode.grading or {"answer": episode.final_answer.model_dump(mode="json")}
+    context = GradingContext.from_record(recorded, files_dir(path))
     try:
-        grade = grade_fn(episode.task, episode.final_answer, output_path=out)
+        grade = grade_fn(episode.task, context, out)
     except GraderError as exc:
         return GradeRecord(**base, status="error", message=str(exc))
     return GradeRecord(**base, status="graded", score=grade.score, passed=grade.passed, message=grade.message)
@@ -115,14 +104,14 @@ def grade_directory(
     graders: list[WarmGrader] = []
     lock = threading.Lock()
 
-    def grade_fn(task: Any, answer: Any, output_path: Path) -> GradeModel:
+    def grade_fn(task: Any, context: GradingContext, output_path: Path) -> GradeModel:
         if not warm:
-            return grade_with_papermill(task, answer, output_path=output_path)
+            return grade_with_papermill(task, context, output_path)
         if not hasattr(local, "grader"):
             local.grader = WarmGrader()
             with lock:
                 graders.append(local.grader)
-        return local.grader.grade(task, answer, output_path=output_path)
+        return local.grader.grade(task, context, output_path)
 
     def one(path: Path) -> GradeRecord:
         record = _grade_one(path, force, grade_fn)

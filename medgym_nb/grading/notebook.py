@@ -7,7 +7,6 @@ can reach it. A grader that fails is a ``GraderError`` (an infrastructure fault)
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -24,15 +23,15 @@ from ..errors import GraderError
 from ..tasks.model import Task
 from .answers import Answer
 from .comparators import GRADE_MIME, Grade
+from .context import GradingContext
 
 __all__ = [
     "GRADER_KERNEL",
     "SharedGrader",
     "WarmGrader",
     "grade_with_papermill",
-    "grader_notebook",
-    "grader_parameters",
     "read_grade",
+    "task_notebooks_dir",
 ]
 
 GRADER_KERNEL = "medgym-local"
@@ -46,22 +45,6 @@ def task_notebooks_dir() -> Path:
         return Path(env)
     checkout = Path(__file__).resolve().parents[2] / "task_notebooks"
     return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "medgym" / "task_notebooks"
-
-
-def grader_notebook(name: str) -> Path:
-    path = task_notebooks_dir() / name / "grade.ipynb"
-    if not path.is_file():
-        raise GraderError(f"no grader notebook for family {name!r} (looked for {path})")
-    return path
-
-
-def grader_parameters(task: Task, answer: Answer) -> dict[str, str]:
-    """Papermill parameters: JSON strings only, so agent text is data, never code."""
-    return {
-        "answer_spec": task.answer_spec.model_dump_json(),
-        "expected": json.dumps(task.answer),
-        "answer": answer.model_dump_json(),
-    }
 
 
 def read_grade(nb: Any) -> Grade:
@@ -89,44 +72,88 @@ def _warm_grader_source(path: Path, mtime_ns: int) -> str:
     return nbformat.writes(nb)
 
 
+def _family_notebook(task: Task) -> tuple[Any, Path]:
+    from ..families.registry import get_family
+
+    family = get_family(task.family)
+    path = family.grader_notebook()
+    if not path.is_file():
+        raise GraderError(f"no grader notebook for family {family.name!r} (looked for {path})")
+    return family, path
+
+
 def _run_grader(
-    task: Task, answer: Answer, output_path: Path | None, *, warm: bool = False, **engine_kwargs: Any
+    task: Task,
+    context: GradingContext,
+    output_path: Path | None,
+    *,
+    warm: bool = False,
+    **engine_kwargs: Any,
 ) -> Grade:
-    """The one papermill call both paths share; ``engine_kwargs`` may hand nbclient a running kernel."""
-    path = grader_notebook(task.grader)
+    """The one papermill call both paths share; ``engine_kwargs`` may hand nbclient a running kernel.
+
+    With ``output_path``, papermill saves the notebook after every cell into a temporary sibling, which is
+    moved into place whether the grader succeeds or fails, so a failing grader's executed notebook is there
+    before its error is reported.
+    """
+    family, path = _family_notebook(task)
     source: Any = str(path)
     if warm:
         source = nbformat.reads(_warm_grader_source(path, path.stat().st_mtime_ns), as_version=4)
+    partial = output_path.with_name(f".{output_path.stem}.{os.getpid()}.partial.ipynb") if output_path else None
+    if output_path is not None:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         nb = papermill.execute_notebook(
             source,
-            None,
-            parameters=grader_parameters(task, answer),
+            str(partial) if partial else None,
+            parameters=family.grader_parameters(task, context),
             kernel_name=GRADER_KERNEL,
             progress_bar=False,
             log_output=False,
+            request_save_on_cell_execute=partial is not None,
+            execution_timeout=family.grader_timeout,
             **engine_kwargs,
         )
     except PapermillExecutionError as exc:
+        _keep_partial(partial, output_path)
         raise GraderError(
-            f"grader {task.grader!r} failed on task {task.id}: {exc.ename}: {exc.evalue}"
+            f"grader {family.name!r} failed on task {task.id}: {exc.ename}: {exc.evalue}"
         ) from exc
     except Exception as exc:
-        raise GraderError(f"grader {task.grader!r} could not run for task {task.id}: {exc}") from exc
-    grade = read_grade(nb)
+        _keep_partial(partial, output_path)
+        raise GraderError(f"grader {family.name!r} could not run for task {task.id}: {exc}") from exc
+    try:
+        grade = read_grade(nb)
+    except GraderError:
+        _keep_partial(partial, output_path)
+        raise
     if output_path is not None:
         nb.metadata.setdefault("medgym", {})["grade"] = grade.model_dump()
         nb.metadata["medgym"]["task_id"] = task.id
         write_notebook_atomic(nb, output_path)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
     return grade
 
 
-def grade_with_papermill(task: Task, answer: Answer, *, output_path: Path | None = None) -> Grade:
+def _keep_partial(partial: Path | None, output_path: Path | None) -> None:
+    """Move what a failed grader run left into place (if it got as far as writing anything)."""
+    if partial is not None and output_path is not None and partial.is_file():
+        os.replace(partial, output_path)
+
+
+def grade_with_papermill(
+    task: Task, context: GradingContext | Answer, output_path: Path | None = None
+) -> Grade:
     """Run the task family's grader notebook in a fresh kernel and return its verdict.
 
-    With ``output_path`` the executed notebook is written there (atomically), verdict in its metadata.
+    ``context`` may be a bare ``Answer`` for graders that need nothing else. With ``output_path`` the
+    executed notebook is written there (atomically), verdict in its metadata.
     """
-    return _run_grader(task, answer, output_path)
+    if isinstance(context, Answer):
+        context = GradingContext(answer=context)
+    return _run_grader(task, context, output_path)
 
 
 class WarmGrader:
@@ -152,10 +179,10 @@ class WarmGrader:
         kc.wait_for_ready(timeout=60)
         self.km, self.kc = km, kc
 
-    def grade(self, task: Task, answer: Answer, *, output_path: Path | None = None) -> Grade:
+    def grade(self, task: Task, context: GradingContext, output_path: Path | None = None) -> Grade:
         self._ensure_kernel()
         return _run_grader(
-            task, answer, output_path, warm=True, engine_name="medgym-warm", km=self.km, kc=self.kc
+            task, context, output_path, warm=True, engine_name="medgym-warm", km=self.km, kc=self.kc
         )
 
     def close(self) -> None:
@@ -183,8 +210,8 @@ class SharedGrader:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medgym-grader")
         self._warm = WarmGrader()
 
-    def __call__(self, task: Task, answer: Answer) -> Grade:
-        return self._thread.submit(self._warm.grade, task, answer).result()
+    def __call__(self, task: Task, context: GradingContext, output_path: Path | None = None) -> Grade:
+        return self._thread.submit(self._warm.grade, task, context, output_path).result()
 
     def close(self) -> None:
         self._thread.submit(self._warm.close).result()

@@ -252,6 +252,34 @@ class KernelSession:
             collector.add(msg)
         return None if not await self.is_alive() else False
 
+    async def run_hidden(self, code: str, expression: str, *, timeout: float) -> tuple[bool, str]:
+        """Run ``code`` unseen and return (ok, the ``repr`` of ``expression`` or the error).
+
+        For the environment's own code in an agent's kernel (grading probes, seeding): silent, so it is not
+        in the history, takes no execution count and fires none of the cell hooks agent code may have
+        registered; the value comes back in the execute reply's ``user_expressions``, not as printed output,
+        so nothing the kernel prints can pose as it. Raises ``DeadKernelError`` if the kernel is gone.
+        """
+        if self.kc is None or not await self.is_alive():
+            raise DeadKernelError("the kernel is not running")
+        msg_id = self.kc.execute(
+            code, silent=True, store_history=False, user_expressions={"value": expression}, allow_stdin=False
+        )
+        reply = await self._await_shell_reply(msg_id, timeout)
+        if reply is None:
+            if not await self.is_alive():
+                raise DeadKernelError("the kernel died while the environment's code ran")
+            await self.interrupt()
+            await self._await_shell_reply(msg_id, INTERRUPT_GRACE_S)
+            return False, f"timed out after {timeout:g} s"
+        content = reply["content"]
+        if content.get("status") != "ok":
+            return False, f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
+        value = content.get("user_expressions", {}).get("value", {})
+        if value.get("status") != "ok":
+            return False, f"{value.get('ename', 'Error')}: {value.get('evalue', '')}"
+        return True, str(value.get("data", {}).get("text/plain", ""))
+
     async def interrupt(self) -> None:
         if self.km is not None:
             await self.km.interrupt_kernel()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..grading.batch import trajectory_notebooks
-from ..trajectory import Episode, Turn, read_episode
+from ..layout import trajectory_notebooks
+from ..trajectory import Episode, Termination, Turn, read_episode
 
 __all__ = ["EpisodeRow", "RunSummary", "classify_failure", "summarise_run"]
 
@@ -27,7 +27,7 @@ class EpisodeRow(BaseModel):
     passed: bool
     reward: float
     turns: int
-    termination: str
+    termination: Termination
     failure: str | None = None
     tokens: int = 0
 
@@ -76,10 +76,10 @@ def classify_failure(ep: Episode) -> str | None:
     """One label per failed episode, most specific first; None when it passed."""
     if ep.passed:
         return None
-    if ep.termination in {"grader_error", "error"}:
+    if ep.termination in {Termination.GRADER_ERROR, Termination.ERROR}:
         return "infrastructure"
-    if ep.termination == "kernel_died":
-        return "kernel_died"
+    if ep.termination in {Termination.KERNEL_DIED, Termination.AGENT_ERROR, Termination.EPISODE_TIMEOUT}:
+        return ep.termination.value
     if _repeated(ep.turns):
         return "stuck_in_loop"
     if any(t.observation_type == "timeout" for t in ep.turns):
@@ -90,7 +90,7 @@ def classify_failure(ep: Episode) -> str | None:
         return f"exception:{found[-1] if found else 'unknown'}"
     if ep.grade is not None:
         return "wrong_answer"
-    if ep.termination == "max_turns":
+    if ep.termination == Termination.MAX_TURNS:
         return "max_turns"
     return "no_answer"
 

@@ -2,50 +2,38 @@
 
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from ..data.cache import cached_build
 from ..errors import TaskFileError, UnknownSourceError, UnknownTaskError
-from ..families import ehrsql
+from ..families.registry import families, family_for_source
 from .model import Task
 from .official import read_task_file
 
 __all__ = ["get_task", "list_sources", "load_tasks", "spread_over_categories"]
 
-SUITE_VERSION = "v1"
-_SuiteBuilder = Callable[[Path, int], list[Task]]
-
-_SUITES: dict[str, _SuiteBuilder] = {
-    "mimic_iii": lambda root, seed: ehrsql.build_suite(root, seed=seed),
-}
-
 
 def list_sources() -> list[str]:
-    """Sources with a built-in synthetic suite."""
-    return sorted(_SUITES)
-
-
-def _unknown(source: str) -> UnknownSourceError:
-    hint = difflib.get_close_matches(source, list_sources(), n=1)
-    maybe = f" Did you mean {hint[0]!r}?" if hint else ""
-    return UnknownSourceError(f"unknown task source {source!r}.{maybe} Known: {', '.join(list_sources())}")
+    """Sources with a built-in synthetic suite (over every installed family)."""
+    return sorted({s for f in families() for s in f.suite_sources})
 
 
 def _suite_file(source: str, seed: int) -> Path:
-    builder = _SUITES.get(source)
-    if builder is None:
-        raise _unknown(source)
+    family = family_for_source(source)
+    if source not in family.suite_sources:
+        raise UnknownSourceError(
+            f"source {source!r} (family {family.name}) has no built-in suite yet; load its official task "
+            f"files with --path DATA_DIR. Built-in suites: {', '.join(list_sources())}"
+        )
 
     def build(root: Path) -> None:
-        tasks = builder(root, seed)
+        tasks = family.build_suite(source, root, seed)
         with (root / "tasks.jsonl").open("w", encoding="utf-8") as fh:
             for task in tasks:
                 fh.write(task.model_dump_json() + "\n")
 
-    return cached_build(f"{source}-{SUITE_VERSION}-seed{seed}", build) / "tasks.jsonl"
+    return cached_build(f"{source}-{family.name}-{family.version}-seed{seed}", build) / "tasks.jsonl"
 
 
 def load_tasks(
@@ -82,7 +70,7 @@ def _task_files(path: Path, source: str) -> list[Path]:
 def get_task(task_id: str, *, source: str | None = None, path: str | Path | None = None) -> Task:
     """Find one task by id; without ``source``, built-in suites are searched (their ids start with it)."""
     prefix = task_id.split(".", 1)[0]
-    sources = [source] if source else [prefix] if prefix in _SUITES else list_sources()
+    sources = [source] if source else [prefix] if prefix in list_sources() else list_sources()
     for src in sources:
         for task in load_tasks(src, path=path):
             if task.id == task_id:

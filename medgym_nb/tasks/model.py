@@ -1,15 +1,18 @@
-"""The Task model: everything an episode, an agent and a grader need to know about one problem."""
+"""The Task model: everything an episode, an agent and a grader need to know about one problem.
+
+What all families share is a field of ``Task``; what only one family needs (EHRSQL's answer spec and SQL, a
+calculator's limits, a hidden program) is that family's typed ``payload`` model, validated through the
+family registry, so ``Task`` does not grow an optional field per family.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
-__all__ = ["ACTIONS", "AnswerSpec", "Task"]
-
-ACTIONS = ("request_info", "validate_code", "debug", "terminal", "execute", "submit")
-"""Every action name the environment understands (MedAgentGym's four, plus ``execute`` and ``submit``)."""
+__all__ = ["AnswerSpec", "Task"]
 
 
 class AnswerSpec(BaseModel):
@@ -30,15 +33,18 @@ class AnswerSpec(BaseModel):
 class Task(BaseModel):
     """One verifiable problem.
 
-    ``answer`` is the expected value, typed (a list for EHRSQL). ``solution`` holds reference code cells: the
-    last one prints the answer, the earlier ones prepare state. ``data_dir`` is a host directory the episode
-    exposes read-only as ``data/`` in its work directory; ``context`` tells the agent what it may use.
+    ``answer`` is the expected value, typed. ``solution`` holds reference code cells: the last one produces
+    the answer, the earlier ones prepare state. ``data_dir`` is a host directory; of it an episode sees only
+    ``data_files``, read-only under ``data/``. ``context`` tells the agent what it may use. ``family`` names
+    the plug-in that owns the task (its actions, answer rule, grader and oracle); ``payload`` is that
+    family's own typed data.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     id: str
     source: str
+    family: str
     category: str
     split: str = "test"
     question: str
@@ -46,10 +52,35 @@ class Task(BaseModel):
     data_dir: str | None = None
     data_files: list[str] = Field(default_factory=list)
     answer: Any = None
-    answer_spec: AnswerSpec = Field(default_factory=AnswerSpec)
-    actions: list[str] = Field(default_factory=lambda: list(ACTIONS))
     solution: list[str] = Field(default_factory=list)
-    grader: str = "ehrsql"
+    payload: SerializeAsAny[BaseModel] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_payload(cls, data: Any) -> Any:
+        """Validate ``payload`` with the family's model; read tasks written before families existed."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "family" not in data:  # the pre-family layout: grader name, answer spec and actions on the task
+            data["family"] = data.pop("grader", "ehrsql")
+            if "answer_spec" in data:
+                data["payload"] = {"answer_spec": data.pop("answer_spec")}
+            data.pop("actions", None)
+        from ..families.registry import get_family
+
+        model = get_family(str(data["family"])).payload_model
+        payload = data.get("payload")
+        if model is not None and not isinstance(payload, model):
+            data["payload"] = model.model_validate(payload or {})
+        return data
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """The actions this task permits (its family's)."""
+        from ..families.registry import get_family
+
+        return get_family(self.family).actions
 
     def prompt(self) -> str:
         """The task text an agent is shown first."""
@@ -57,3 +88,9 @@ class Task(BaseModel):
         if self.context:
             parts.append(self.context.strip())
         return "\n\n".join(parts)
+
+    def data_mounts(self) -> dict[str, str]:
+        """The host paths an episode exposes read-only as ``data/<name>``: the declared files only."""
+        if not self.data_dir:
+            return {}
+        return {name: str(Path(self.data_dir, name).resolve()) for name in self.data_files}

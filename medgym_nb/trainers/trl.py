@@ -21,6 +21,7 @@ from typing import Any
 from ..env import Env
 from ..errors import EpisodeFinishedError, MedgymError
 from ..tasks import Task, get_task, load_tasks
+from ..trajectory import Termination
 
 __all__ = ["MedgymToolEnv", "task_dataset"]
 
@@ -137,7 +138,7 @@ class MedgymToolEnv:
     def get_reward(self) -> float:
         """The rollout's reward: the grade of its submitted answer, 0 without one (records the episode)."""
         if not self._env.done:
-            self._env.end_episode("closed")
+            self._env.end_episode(Termination.CLOSED)
         return self.reward
 
     def __enter__(self) -> MedgymToolEnv:

@@ -1,6 +1,7 @@
-"""``request_info``: column names, column values and fuzzy term search over a task's SQLite tables.
+"""``request_info`` over a task's SQLite database: column names, column values and fuzzy term search.
 
-Runs on the host against the task's database opened read-only; agents get text, never a handle.
+Runs on the host against the database opened read-only; agents get text, never a handle. Families whose
+tasks query SQLite (EHRSQL and those built on the EHR databases) answer ``request_info`` with this.
 """
 
 from __future__ import annotations
@@ -10,17 +11,19 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .tasks.model import Task
+from ..tasks.model import Task
+from .base import InfoRequestError
 
-__all__ = ["InfoRequestError", "request_info"]
+__all__ = ["INFO_HELP", "sqlite_request_info"]
+
+INFO_HELP = (
+    '{"info_type": "column_names"|"column_values"|"term", "table": ..., "column": ..., "keyterm": ...}: '
+    "inspect the database"
+)
 
 MAX_VALUES = 50
 MAX_MATCHES = 10
 _SCAN_LIMIT = 5_000
-
-
-class InfoRequestError(ValueError):
-    """The request cannot be answered; the message is shown to the agent."""
 
 
 def _database(task: Task) -> Path:
@@ -44,7 +47,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def request_info(task: Task, params: dict[str, Any]) -> str:
+def sqlite_request_info(task: Task, params: dict[str, Any]) -> str:
     """Answer one request; ``info_type`` is ``column_names``, ``column_values`` or ``term``."""
     kind = params.get("info_type") or params.get("type")
     con = sqlite3.connect(f"file:{_database(task)}?mode=ro", uri=True)

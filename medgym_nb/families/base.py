@@ -1,0 +1,150 @@
+"""The task-family plug-in interface.
+
+A family owns one kind of problem end to end: its sources and categories, how a seeded suite is built, how a
+row of an official MedAgentGym file becomes a ``Task``, which actions and ``request_info`` kinds its tasks
+permit, how an answer is taken from a cell or a submit, its grader notebook and what that grader gets, its
+reference (oracle) solution, and what its kernels need. The environment, the runner and the CLI ask the
+family; they know nothing family-specific.
+
+Subclass ``TaskFamily``, override what differs from the defaults, and register an instance (or the class)
+under the ``medgym_nb.families`` entry point, or at run time with ``medgym_nb.register_family``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..actions import ACTIONS
+from ..errors import TaskFileError, UnknownSourceError
+from ..grading.answers import Answer
+from ..grading.context import GradingContext
+from ..grading.notebook import task_notebooks_dir
+from ..kernel.session import CellResult
+from ..tasks.model import Task
+
+__all__ = ["InfoRequestError", "KernelNeeds", "OfficialRow", "TaskFamily"]
+
+
+class InfoRequestError(ValueError):
+    """A ``request_info`` that cannot be answered; the message is shown to the agent."""
+
+
+class KernelNeeds(BaseModel):
+    """What a family's episode kernels need beyond medgym's standard sandbox.
+
+    ``packages``: import names its tasks use (a kernel environment must provide them). ``environment``: the
+    name of a kernel environment of the family's own (e.g. BioCoder's numpy 1.x stack), None for medgym's.
+    ``network``: ``"none"`` (the default: no network at all) or ``"service"`` (the family's service only).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    packages: tuple[str, ...] = ()
+    environment: str | None = None
+    network: Literal["none", "service"] = "none"
+
+
+class OfficialRow(BaseModel):
+    """Where an official row came from: ``where`` is ``file:line`` for messages, ``folder`` the file's folder."""
+
+    source: str
+    where: str
+    folder: Path
+    split: str
+    line: int
+
+
+class TaskFamily:
+    """Base class: the defaults describe a family whose agents print their answer from code."""
+
+    name: ClassVar[str]
+    """The family's name: its registry key, and its folder in ``task_notebooks/``."""
+    version: ClassVar[str] = "v1"
+    """Part of the cache key of built suites: bump it when a suite's content changes."""
+    sources: ClassVar[tuple[str, ...]] = ()
+    """MedAgentGym source names (``data/<source>/``) whose tasks this family owns."""
+    suite_sources: ClassVar[tuple[str, ...]] = ()
+    """Sources with a built-in, generated suite (``load_tasks(source)`` without ``path``)."""
+    payload_model: ClassVar[type[BaseModel] | None] = None
+    """The model of ``Task.payload`` for this family's tasks (None: no payload)."""
+    actions: ClassVar[tuple[str, ...]] = tuple(ACTIONS)
+    """The actions this family's tasks permit (names from ``medgym_nb.actions.ACTIONS``)."""
+    info_help: ClassVar[str] = ""
+    """How to call ``request_info`` for these tasks, as agents are told."""
+    kernel: ClassVar[KernelNeeds] = KernelNeeds()
+    grader_timeout: ClassVar[float] = 120.0
+    """Seconds the grader notebook, and a state probe in the episode's kernel, may run."""
+
+    # ---- tasks ----
+
+    def categories(self, source: str) -> list[str]:
+        """The categories of ``source``'s built-in suite (the CLI counts tasks per category)."""
+        from ..tasks.catalog import load_tasks
+
+        return sorted({t.category for t in load_tasks(source)})
+
+    def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
+        """Generate ``source``'s suite into ``root`` (its data; ``data_dir`` relative to ``root``)."""
+        raise UnknownSourceError(f"family {self.name!r} has no built-in suite for {source!r}")
+
+    def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
+        """One row of an official ``*_tasks.jsonl`` as a task; ``TaskFileError`` naming ``origin.where``."""
+        raise TaskFileError(f"{origin.where}: family {self.name!r} cannot import official rows")
+
+    # ---- episodes ----
+
+    def request_info(self, task: Task, params: dict[str, Any]) -> str:
+        """Answer a ``request_info`` action (runs on the host; return text, raise ``InfoRequestError``)."""
+        raise InfoRequestError("this task offers no request_info; look at its files with execute")
+
+    def answer_from_cell(self, task: Task, cell: CellResult) -> Answer:
+        """The answer a ``validate_code`` cell gives: what it printed."""
+        return Answer(kind="printed", value=cell.stdout)
+
+    def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
+        return Answer(kind="value", value=params["answer"])
+
+    def outputs(self, task: Task) -> tuple[str, ...]:
+        """Files (names or glob patterns, no ``/``) in the work dir that are kept and handed to the grader."""
+        return ()
+
+    def state_probe(self, task: Task) -> str | None:
+        """Code the grader runs in the episode's own kernel after the agent's last turn, or None.
+
+        It must leave a JSON-serialisable value in ``__medgym_state__``; the value (read from the kernel's
+        reply, not from printed output) becomes ``GradingContext.state``. A family with a probe grades once:
+        its grading ends the episode, since the probe may hold what the agent must not see.
+        """
+        return None
+
+    # ---- grading ----
+
+    def grader_notebook(self) -> Path:
+        """The papermill grader notebook: ``task_notebooks/<name>/grade.ipynb`` by default."""
+        return task_notebooks_dir() / self.name / "grade.ipynb"
+
+    def grader_parameters(self, task: Task, context: GradingContext) -> dict[str, str]:
+        """Papermill parameters: JSON strings only, so agent text is data, never code."""
+        return {"task": task.model_dump_json(), "context": context.model_dump_json()}
+
+    # ---- the oracle ----
+
+    def oracle_plan(self, task: Task) -> list[dict[str, Any]]:
+        """The reference solution as actions: the setup cells with ``execute``, then ``validate_code``."""
+        if not task.solution:
+            raise TaskFileError(f"task {task.id} has no reference solution, so the oracle cannot play it")
+        *setup, final = task.solution
+        steps: list[dict[str, Any]] = [
+            {"action": "execute", "params": {"code": code}, "message": "Prepare."} for code in setup
+        ]
+        steps.append(
+            {
+                "action": "validate_code",
+                "params": {"code": final},
+                "message": "Run the reference solution and print the answer.",
+            }
+        )
+        return steps

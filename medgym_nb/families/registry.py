@@ -1,0 +1,115 @@
+"""The family registry, in the manner of papermill's engines: plug-ins from the ``medgym_nb.families`` entry
+point (loaded lazily, on first lookup) and ``register_family`` at run time. Built-in families come in through
+the same entry point as any other."""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from importlib.metadata import entry_points
+
+from ..errors import MedgymError, UnknownFamilyError, UnknownSourceError
+from .base import TaskFamily
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "families",
+    "family_for_source",
+    "get_family",
+    "register_family",
+    "unregister_family",
+]
+
+ENTRY_POINT_GROUP = "medgym_nb.families"
+
+_families: dict[str, TaskFamily] = {}
+_entry_points_loaded = False
+_lock = threading.RLock()
+
+
+def _instance(family: TaskFamily | type[TaskFamily]) -> TaskFamily:
+    instance = family() if isinstance(family, type) else family
+    if not isinstance(instance, TaskFamily) or not getattr(instance, "name", None):
+        raise MedgymError(f"{family!r} is not a TaskFamily with a name")
+    return instance
+
+
+def register_family(family: TaskFamily | type[TaskFamily], *, replace: bool = False) -> TaskFamily:
+    """Add a family (an instance or a class); a second family with the same name or source is an error
+    unless ``replace``."""
+    instance = _instance(family)
+    with _lock:
+        _load_entry_points()
+        _add(instance, replace=replace)
+    return instance
+
+
+def _add(instance: TaskFamily, *, replace: bool) -> None:
+    old = _families.get(instance.name)
+    if old is not None and not replace and type(old) is not type(instance):
+        raise MedgymError(
+            f"a task family named {instance.name!r} is already registered ({type(old).__name__})"
+        )
+    for other in _families.values():
+        clash = set(other.sources) & set(instance.sources)
+        if other.name != instance.name and clash and not replace:
+            raise MedgymError(
+                f"family {instance.name!r} claims source(s) {', '.join(sorted(clash))} of family {other.name!r}"
+            )
+    _families[instance.name] = instance
+
+
+def unregister_family(name: str) -> None:
+    """Remove a family (tests and notebooks that registered one at run time clean up with this)."""
+    with _lock:
+        _families.pop(name, None)
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            instance = _instance(ep.load())
+        except Exception as exc:
+            _entry_points_loaded = False
+            raise MedgymError(
+                f"the task family plug-in {ep.name!r} ({ep.value}) failed to load: {exc}"
+            ) from exc
+        if instance.name not in _families:
+            _add(instance, replace=False)
+
+
+def families() -> list[TaskFamily]:
+    """Every registered family, by name."""
+    with _lock:
+        _load_entry_points()
+        return [_families[name] for name in sorted(_families)]
+
+
+def get_family(name: str) -> TaskFamily:
+    with _lock:
+        _load_entry_points()
+        found = _families.get(name)
+    if found is None:
+        known = sorted(_families)
+        hint = difflib.get_close_matches(name, known, n=1)
+        maybe = f" Did you mean {hint[0]!r}?" if hint else ""
+        raise UnknownFamilyError(
+            f"no task family {name!r} is installed.{maybe} Installed: {', '.join(known) or 'none'}; a family "
+            f"is a plug-in under the {ENTRY_POINT_GROUP!r} entry point"
+        )
+    return found
+
+
+def family_for_source(source: str) -> TaskFamily:
+    """The family that owns ``source``; ``UnknownSourceError`` with a suggestion otherwise."""
+    owners = [f for f in families() if source in f.sources]
+    if owners:
+        return owners[0]
+    known = sorted({s for f in families() for s in f.sources})
+    hint = difflib.get_close_matches(source, known, n=1)
+    maybe = f" Did you mean {hint[0]!r}?" if hint else ""
+    raise UnknownSourceError(f"unknown task source {source!r}.{maybe} Known: {', '.join(known)}")

@@ -1,0 +1,75 @@
+"""Where an episode's artefacts live: one folder per episode, named by one function.
+
+``<out>/<source>/<task_id>[.r<k>]/`` holds ``episode.ipynb`` (the trajectory), ``grade.ipynb`` (the executed
+grader notebook) and ``files/`` (the outputs the task declares, e.g. ``predictions.csv``). Runs written
+before this layout (``<out>/<source>/<task_id>.ipynb`` with ``<task_id>.grade.ipynb`` beside it) are still
+found and read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from .errors import TrajectoryError
+
+__all__ = ["EpisodePaths", "episode_paths", "graded_path", "trajectory_notebooks"]
+
+EPISODE_NOTEBOOK = "episode.ipynb"
+GRADED_NOTEBOOK = "grade.ipynb"
+FILES_DIR = "files"
+_LEGACY_GRADED_SUFFIX = ".grade.ipynb"
+
+
+class EpisodePaths(NamedTuple):
+    folder: Path
+    notebook: Path
+    graded: Path
+    files: Path
+
+
+def _paths(folder: Path) -> EpisodePaths:
+    return EpisodePaths(folder, folder / EPISODE_NOTEBOOK, folder / GRADED_NOTEBOOK, folder / FILES_DIR)
+
+
+def episode_paths(out_dir: Path, source: str, task_id: str, rollout: int | None = None) -> EpisodePaths:
+    """The paths of one episode of ``task_id`` (rollout ``k`` of several gets ``.r<k>``)."""
+    suffix = "" if rollout is None else f".r{rollout}"
+    return _paths(Path(out_dir) / source / f"{task_id}{suffix}")
+
+
+def legacy_notebook(out_dir: Path, source: str, task_id: str, rollout: int | None = None) -> Path:
+    """Where a run written before the folder layout kept this episode's notebook."""
+    suffix = "" if rollout is None else f".r{rollout}"
+    return Path(out_dir) / source / f"{task_id}{suffix}.ipynb"
+
+
+def graded_path(notebook: Path) -> Path:
+    """The executed grader notebook that belongs beside ``notebook`` (either layout)."""
+    if notebook.name == EPISODE_NOTEBOOK:
+        return notebook.with_name(GRADED_NOTEBOOK)
+    return notebook.with_name(notebook.name.removesuffix(".ipynb") + _LEGACY_GRADED_SUFFIX)
+
+
+def files_dir(notebook: Path) -> Path:
+    """The kept output files of the episode recorded in ``notebook``."""
+    return notebook.with_name(FILES_DIR) if notebook.name == EPISODE_NOTEBOOK else notebook.parent / FILES_DIR
+
+
+def trajectory_notebooks(root: Path) -> list[Path]:
+    """Every trajectory notebook under ``root``: ``episode.ipynb`` files, and notebooks of the old flat
+    layout; graded notebooks, checkpoints and whatever an agent left in ``files/`` are not trajectories."""
+    if not root.is_dir():
+        raise TrajectoryError(f"not a directory: {root}")
+    episodes = sorted(root.rglob(EPISODE_NOTEBOOK))
+    folders = {path.parent for path in episodes}
+    legacy = [
+        path
+        for path in sorted(root.rglob("*.ipynb"))
+        if path.name not in {EPISODE_NOTEBOOK, GRADED_NOTEBOOK}
+        and not path.name.startswith(".")  # a grader's partial output, an editor's temp file
+        and not path.name.endswith(_LEGACY_GRADED_SUFFIX)
+        and ".ipynb_checkpoints" not in path.parts
+        and not folders.intersection(path.parents)
+    ]
+    return sorted([*episodes, *legacy])
