@@ -91,19 +91,23 @@ def _export_medagentgym(episodes: list[Episode], out: Path) -> int:
     """What MedAgentGym's ``main.py``/``rollout.py`` write, so its analysis scripts read our runs.
 
     ``history_<idx>.json`` (``history_<idx>_<rollout>.json`` for rollouts) is a JSON list: the chat messages,
-    then ``{"result": "success", "score": reward}`` or ``{"result": "failure"}``. ``idx`` numbers the tasks
-    in run order; ``task_ids.json`` maps it back to our task ids.
+    then ``{"result": "success", "score": reward}`` or ``{"result": "failure"}``. ``idx`` numbers the
+    (agent, task) pairs in run order, so runs of several agents exported together do not collide;
+    ``task_ids.json`` maps it back to our task ids and agents.
     """
-    index: dict[str, int] = {}
+    index: dict[tuple[str, str | None, str], int] = {}
     for ep in episodes:
-        index.setdefault(ep.task.id, len(index))
+        index.setdefault((ep.agent, ep.model, ep.task.id), len(index))
     for ep in episodes:
-        idx = index[ep.task.id]
+        idx = index[(ep.agent, ep.model, ep.task.id)]
         name = f"history_{idx}.json" if ep.rollout is None else f"history_{idx}_{ep.rollout}.json"
         verdict: dict[str, Any] = (
             {"result": "success", "score": ep.reward} if ep.passed else {"result": "failure"}
         )
         history = [*episode_messages(ep), verdict]
         write_text_atomic(out / name, json.dumps(history, ensure_ascii=False, indent=1))
-    write_text_atomic(out / "task_ids.json", json.dumps({str(i): t for t, i in index.items()}, indent=1))
+    mapping = {
+        str(i): {"task_id": task, "agent": agent, "model": model} for (agent, model, task), i in index.items()
+    }
+    write_text_atomic(out / "task_ids.json", json.dumps(mapping, indent=1))
     return len(episodes)

@@ -104,9 +104,9 @@ def test_exports_validate(mixed_run, tmp_path):
     files = sorted(Path(tmp_path / "mag").glob("history_*.json"))
     assert len(files) == 10
     for f in files:
-        record = json.loads(f.read_text())
-        _check_chat(record["messages"])
-        assert isinstance(record["success"], bool)
+        *messages, verdict = json.loads(f.read_text())
+        _check_chat(messages)
+        assert verdict == {"result": "success", "score": 1.0} or verdict == {"result": "failure"}
 
 
 def test_report_and_export_cli(mixed_run, tmp_path):

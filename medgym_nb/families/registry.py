@@ -1,6 +1,7 @@
 """The family registry, in the manner of papermill's engines: plug-ins from the ``medgym_nb.families`` entry
-point (loaded lazily, on first lookup) and ``register_family`` at run time. Built-in families come in through
-the same entry point as any other."""
+point and ``register_family`` at run time. Built-in families come in through the same entry point as any
+other. Entry points are read on first use and again whenever a lookup misses, so a plug-in installed while
+a process runs (a notebook, a long-lived worker) is found without a restart."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ __all__ = [
 ENTRY_POINT_GROUP = "medgym_nb.families"
 
 _families: dict[str, TaskFamily] = {}
-_entry_points_loaded = False
+_loaded: dict[str, str] = {}  # entry point already read ("name = value") -> the family it gave
 _lock = threading.RLock()
 
 
@@ -63,21 +64,25 @@ def unregister_family(name: str) -> None:
     """Remove a family (tests and notebooks that registered one at run time clean up with this)."""
     with _lock:
         _families.pop(name, None)
+        for key in [k for k, family in _loaded.items() if family == name]:
+            del _loaded[key]  # an entry point's family may be found again
 
 
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    if _entry_points_loaded:
+def _load_entry_points(again: bool = False) -> None:
+    """Register the entry points not read yet (all of them on first use; new ones when ``again``)."""
+    if _loaded and not again:
         return
-    _entry_points_loaded = True
     for ep in entry_points(group=ENTRY_POINT_GROUP):
+        key = f"{ep.name} = {ep.value}"
+        if key in _loaded:
+            continue
         try:
             instance = _instance(ep.load())
         except Exception as exc:
-            _entry_points_loaded = False
             raise MedgymError(
                 f"the task family plug-in {ep.name!r} ({ep.value}) failed to load: {exc}"
             ) from exc
+        _loaded[key] = instance.name
         if instance.name not in _families:
             _add(instance, replace=False)
 
@@ -92,6 +97,8 @@ def families() -> list[TaskFamily]:
 def get_family(name: str) -> TaskFamily:
     with _lock:
         _load_entry_points()
+        if name not in _families:
+            _load_entry_points(again=True)
         found = _families.get(name)
     if found is None:
         known = sorted(_families)
@@ -107,6 +114,10 @@ def get_family(name: str) -> TaskFamily:
 def family_for_source(source: str) -> TaskFamily:
     """The family that owns ``source``; ``UnknownSourceError`` with a suggestion otherwise."""
     owners = [f for f in families() if source in f.sources]
+    if not owners:
+        with _lock:
+            _load_entry_points(again=True)
+        owners = [f for f in families() if source in f.sources]
     if owners:
         return owners[0]
     known = sorted({s for f in families() for s in f.sources})

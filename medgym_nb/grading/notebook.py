@@ -100,7 +100,9 @@ def _run_grader(
     source: Any = str(path)
     if warm:
         source = nbformat.reads(_warm_grader_source(path, path.stat().st_mtime_ns), as_version=4)
-    partial = output_path.with_name(f".{output_path.stem}.{os.getpid()}.partial.ipynb") if output_path else None
+    partial = (
+        output_path.with_name(f".{output_path.stem}.{os.getpid()}.partial.ipynb") if output_path else None
+    )
     if output_path is not None:
         output_path.parent.mkdir(parents=True, exist_ok=True)
     try:

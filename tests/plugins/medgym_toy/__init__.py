@@ -1,0 +1,80 @@
+"""A task family written only for the tests, plugged in through the ``medgym_nb.families`` entry point.
+
+Two kinds of task over a small CSV: ``state`` tasks leave a value in a named variable (graded by a probe in
+the episode's own kernel), ``file`` tasks write ``predictions.csv`` (graded from the kept file). Its tasks
+permit only ``execute`` and ``submit``; its grader notebook lives beside this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from medgym_nb import Task, TaskFamily
+
+
+class ToyPayload(BaseModel):
+    kind: Literal["state", "file"]
+    variable: str = ""
+
+
+class ToyStatsFamily(TaskFamily):
+    name = "toy_stats"
+    sources = ("toy_stats",)
+    suite_sources = ("toy_stats",)
+    payload_model = ToyPayload
+    actions = ("execute", "submit")
+
+    def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
+        rng = random.Random(seed)
+        (root / "data").mkdir()
+        rows = [(i, round(rng.uniform(0, 10), 3)) for i in range(40)]
+        with (root / "data" / "values.csv").open("w", newline="") as fh:
+            csv.writer(fh).writerows([("id", "x"), *rows])
+        threshold = 5.0
+        common = {"source": source, "family": self.name, "data_dir": "data", "data_files": ["values.csv"]}
+        read = "import pandas as pd\ndf = pd.read_csv('data/values.csv')"
+        return [
+            Task(
+                id="toy_stats.mean",
+                category="state",
+                question="Store the mean of column x of data/values.csv in a variable `mean_x`, then submit 'done'.",
+                answer=sum(x for _, x in rows) / len(rows),
+                payload=ToyPayload(kind="state", variable="mean_x"),
+                solution=[read, "mean_x = df['x'].mean()"],
+                **common,
+            ),
+            Task(
+                id="toy_stats.labels",
+                category="file",
+                question=f"Write predictions.csv (id,prediction) with prediction 1 where x > {threshold}, else 0.",
+                answer=[int(x > threshold) for _, x in rows],
+                payload=ToyPayload(kind="file"),
+                solution=[
+                    read,
+                    f"df.assign(prediction=(df['x'] > {threshold}).astype(int))[['id', 'prediction']]"
+                    ".to_csv('predictions.csv', index=False)",
+                ],
+                **common,
+            ),
+        ]
+
+    def outputs(self, task: Task) -> tuple[str, ...]:
+        return ("predictions.csv",)
+
+    def state_probe(self, task: Task) -> str | None:
+        name = task.payload.variable if isinstance(task.payload, ToyPayload) else ""
+        if not name:
+            return None
+        return f"__medgym_state__ = {{'value': float({name}) if '{name}' in globals() else None}}"
+
+    def grader_notebook(self) -> Path:
+        return Path(__file__).with_name("grade.ipynb")
+
+    def oracle_plan(self, task: Task) -> list[dict[str, Any]]:
+        steps = [{"action": "execute", "params": {"code": code}} for code in task.solution]
+        return [*steps, {"action": "submit", "params": {"answer": "done"}}]

@@ -1,0 +1,148 @@
+"""Task families as plug-ins: the registry, and a family that exists only in this test package.
+
+``tests/plugins`` holds ``medgym_toy`` with its ``.dist-info`` (an entry point under ``medgym_nb.families``):
+putting that folder on the path is exactly how an installed package is found. The family has a state-based
+grader (a probe in the episode's own kernel) and a file-output grader (a kept ``predictions.csv``), and runs
+end to end through the unchanged env, runner and CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import medgym_nb as mg
+from medgym_nb.agents import ScriptedAgent
+from medgym_nb.families.ehrsql import EhrsqlFamily
+from medgym_nb.families.registry import ENTRY_POINT_GROUP
+from medgym_nb.grading.batch import grade_directory
+
+PLUGINS = Path(__file__).parent / "plugins"
+
+
+@pytest.fixture
+def toy(monkeypatch: pytest.MonkeyPatch) -> list[mg.Task]:
+    """The toy family, installed through its entry point (for this process and its kernels' processes)."""
+    monkeypatch.syspath_prepend(str(PLUGINS))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(PLUGINS), os.environ.get("PYTHONPATH")]))
+    )
+    tasks = mg.load_tasks("toy_stats")
+    yield tasks
+    mg.unregister_family("toy_stats")
+
+
+def test_builtin_family_comes_through_the_entry_point():
+    from importlib.metadata import entry_points
+
+    assert "ehrsql" in {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    family = mg.get_family("ehrsql")
+    assert set(family.sources) == {"mimic_iii", "eicu", "treqs"} and "mimic_iii" in mg.list_sources()
+    assert mg.load_tasks("mimic_iii")[0].actions == family.actions
+
+
+def test_unknown_family_and_source_say_what_exists():
+    with pytest.raises(mg.UnknownFamilyError, match="Did you mean 'ehrsql'"):
+        mg.get_family("ehrsq")
+    with pytest.raises(mg.UnknownSourceError, match="Did you mean 'mimic_iii'"):
+        mg.load_tasks("mimic_ii")
+    with pytest.raises(mg.UnknownSourceError, match="no built-in suite"):
+        mg.load_tasks("eicu")
+
+
+def test_a_family_cannot_claim_another_familys_source():
+    class Thief(EhrsqlFamily):
+        name = "thief"
+
+    with pytest.raises(mg.MedgymError, match="claims source"):
+        mg.register_family(Thief)
+    assert "thief" not in {f.name for f in mg.families()}
+
+
+def test_tasks_of_old_notebooks_still_validate():
+    """Tasks recorded before families existed (grader/answer_spec/actions fields) read as EHRSQL tasks."""
+    old = {
+        "id": "x",
+        "source": "mimic_iii",
+        "category": "c",
+        "question": "q",
+        "answer": [1],
+        "answer_spec": {"kind": "list", "ordered": True},
+        "actions": ["execute"],
+        "solution": ["print([1])"],
+        "grader": "ehrsql",
+    }
+    task = mg.Task.model_validate(old)
+    assert task.family == "ehrsql" and task.payload.answer_spec.ordered
+
+
+def test_plugin_family_oracle_passes_and_wrong_answers_score_zero(toy, tmp_path):
+    assert {t.category for t in toy} == {"state", "file"} and toy[0].actions == ("execute", "submit")
+    results = mg.run_episodes(toy, lambda _t: mg.OracleAgent(), tmp_path / "oracle")
+    assert [(r.passed, r.reward) for r in results] == [(True, 1.0), (True, 1.0)]
+    state_ep = mg.read_episode(results[0].notebook)
+    assert state_ep.grading["state"] == {"value": pytest.approx(toy[0].answer)}
+    folder = Path(results[1].notebook).parent
+    assert (folder / "files" / "predictions.csv").is_file() and (folder / "grade.ipynb").is_file()
+    plans = {
+        "toy_stats.mean": [
+            {"action": "execute", "params": {"code": "mean_x = 0.0\nprint('correct: 1.0 PASSED')"}},
+            {"action": "submit", "params": {"answer": "done"}},
+        ],
+        "toy_stats.labels": [
+            {"action": "execute", "params": {"code": toy[1].solution[0]}},
+            {
+                "action": "execute",
+                "params": {
+                    "code": "df.assign(prediction=(df['x'] <= 5.0).astype(int))[['id', 'prediction']]"
+                    ".to_csv('predictions.csv', index=False)"
+                },
+            },
+            {"action": "submit", "params": {"answer": "done"}},
+        ],
+    }
+
+    class Wrong(ScriptedAgent):
+        name = "wrong"
+
+        def plan(self, task):
+            return plans[task.id]
+
+    bad = mg.run_episodes(toy, lambda _t: Wrong(), tmp_path / "wrong")
+    assert [(r.passed, r.reward) for r in bad] == [(False, 0.0), (False, 0.0)]
+    assert "incorrect" in mg.read_episode(bad[0].notebook).grade.message
+
+
+def test_plugin_family_state_probe_is_unseen_and_regrades_offline(toy, tmp_path):
+    """The probe leaves nothing in the agent's history; ``medgym grade`` re-grades from the recorded context."""
+    with mg.Env(out_dir=tmp_path) as env:
+        env.reset(toy[0])
+        env.step({"action": "execute", "params": {"code": toy[0].solution[0]}})
+        env.step({"action": "execute", "params": {"code": toy[0].solution[1]}})
+        *_, info = env.step({"action": "submit", "params": {"answer": "done"}})
+    nb = nbformat.read(info["notebook"], as_version=4)
+    assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2]
+    assert "__medgym_state__" not in json.dumps([c.source for c in nb.cells])
+    records = grade_directory(tmp_path, force=True)
+    assert [(r.status, r.passed) for r in records] == [("graded", True)]
+
+
+def test_cli_runs_a_plugin_family_unchanged(toy, tmp_path):
+    exe = Path(sys.executable).with_name("medgym")
+    env = {**os.environ, "COLUMNS": "160"}
+    listed = subprocess.run([str(exe), "families"], capture_output=True, text=True, env=env, timeout=300)
+    assert listed.returncode == 0, listed.stderr
+    assert "toy_stats" in listed.stdout and "state (1)" in listed.stdout and "ehrsql" in listed.stdout
+    args = [str(exe), "run", "--source", "toy_stats", "--agent", "oracle", "--split", "test"]
+    done = subprocess.run(
+        [*args, "--out", str(tmp_path / "run")], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    index = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    assert len(index) == 2 and all(r["passed"] for r in index)
