@@ -18,7 +18,6 @@ import stat
 import tempfile
 import time
 import traceback
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,8 +32,7 @@ from .grading.answers import Answer
 from .grading.comparators import Grade
 from .grading.context import GradingContext
 from .grading.notebook import SharedGrader
-from .kernel.bwrap import bwrap_status
-from .kernel.docker import docker_status
+from .kernel.choice import choose_sandbox
 from .kernel.outputs import truncate
 from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
@@ -42,56 +40,17 @@ from .layout import EpisodePaths, episode_paths
 from .tasks.model import Task
 from .trajectory import Recorder, Termination, Turn
 
-__all__ = ["SANDBOXES", "AsyncEnv", "Env", "Grader", "NoSandboxWarning", "Observation", "choose_sandbox"]
+__all__ = ["AsyncEnv", "Env", "Grader", "Observation"]
 
 Observation = dict[str, Any]
 Grader = Callable[[Task, GradingContext, Path | None], Grade]
 """``grader(task, context, output_path)``: a verdict; the executed grader notebook goes to ``output_path``."""
-
-SANDBOXES: dict[str, str] = {
-    "bwrap": "medgym-bwrap",
-    "zygote": "medgym-zygote",
-    "docker": "medgym-docker",
-    "local": "medgym-local",
-}
-"""Sandbox name → kernelspec name. ``auto`` picks bubblewrap when it works here, else local."""
 
 MAX_KEPT_FILE_BYTES = 64 * 1024 * 1024
 """A declared output file larger than this is not kept (the grader is told it is missing)."""
 
 _STATE = "__medgym_state__"
 _SEED_MAX = 2**32
-
-
-class NoSandboxWarning(UserWarning):
-    """Agent code is about to run without isolation."""
-
-
-def choose_sandbox(sandbox: str) -> tuple[str, str]:
-    """Resolve ``auto`` and validate the name; returns (sandbox, kernelspec name)."""
-    if sandbox not in {"auto", *SANDBOXES}:
-        raise MedgymError(f"unknown sandbox {sandbox!r}; choose one of auto, {', '.join(SANDBOXES)}")
-    if sandbox == "docker":
-        ok, why = docker_status()
-        if not ok:
-            raise SandboxUnavailableError(f"the docker sandbox is unavailable: {why}")
-        return "docker", SANDBOXES["docker"]
-    if sandbox in {"auto", "bwrap", "zygote"}:
-        ok, why = bwrap_status()
-        if ok:
-            name = "zygote" if sandbox == "zygote" else "bwrap"
-            return name, SANDBOXES[name]
-        if sandbox != "auto":
-            raise SandboxUnavailableError(f"the bubblewrap sandbox is unavailable: {why}")
-        warnings.warn(
-            f"bubblewrap is unavailable ({why}); agent code will run WITHOUT isolation in a local kernel. "
-            "Install it with `apt-get install bubblewrap`.",
-            NoSandboxWarning,
-            stacklevel=3,
-        )
-    else:
-        warnings.warn("sandbox='local': agent code runs without isolation", NoSandboxWarning, stacklevel=3)
-    return "local", SANDBOXES["local"]
 
 
 def _obs(kind: str, message: str, **extra: Any) -> Observation:

@@ -2,8 +2,9 @@
 
 ``tests/plugins`` holds ``medgym_toy`` with its ``.dist-info`` (an entry point under ``medgym_nb.families``):
 putting that folder on the path is exactly how an installed package is found. The family has a state-based
-grader (a probe in the episode's own kernel) and a file-output grader (a kept ``predictions.csv``), and runs
-end to end through the unchanged env, runner and CLI.
+grader (a probe in the episode's own kernel), a file-output grader (a kept ``predictions.csv``) and a grader
+that runs the agent's code in a sandboxed kernel, and runs end to end through the unchanged env, runner and
+CLI.
 """
 
 from __future__ import annotations
@@ -83,9 +84,9 @@ def test_tasks_of_old_notebooks_still_validate():
 
 
 def test_plugin_family_oracle_passes_and_wrong_answers_score_zero(toy, tmp_path):
-    assert {t.category for t in toy} == {"state", "file"} and toy[0].actions == ("execute", "submit")
+    assert {t.category for t in toy} == {"state", "file", "code"} and toy[0].actions == ("execute", "submit")
     results = mg.run_episodes(toy, lambda _t: mg.OracleAgent(), tmp_path / "oracle")
-    assert [(r.passed, r.reward) for r in results] == [(True, 1.0), (True, 1.0)]
+    assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * 3
     state_ep = mg.read_episode(results[0].notebook)
     assert state_ep.grading["state"] == {"value": pytest.approx(toy[0].answer)}
     folder = Path(results[1].notebook).parent
@@ -106,6 +107,7 @@ def test_plugin_family_oracle_passes_and_wrong_answers_score_zero(toy, tmp_path)
             },
             {"action": "submit", "params": {"answer": "done"}},
         ],
+        "toy_stats.double": [{"action": "submit", "params": {"answer": "def double(x):\n    return x"}}],
     }
 
     class Wrong(ScriptedAgent):
@@ -115,7 +117,7 @@ def test_plugin_family_oracle_passes_and_wrong_answers_score_zero(toy, tmp_path)
             return plans[task.id]
 
     bad = mg.run_episodes(toy, lambda _t: Wrong(), tmp_path / "wrong")
-    assert [(r.passed, r.reward) for r in bad] == [(False, 0.0), (False, 0.0)]
+    assert [(r.passed, r.reward) for r in bad] == [(False, 0.0)] * 3
     assert "incorrect" in mg.read_episode(bad[0].notebook).grade.message
 
 
@@ -145,4 +147,19 @@ def test_cli_runs_a_plugin_family_unchanged(toy, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     index = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
-    assert len(index) == 2 and all(r["passed"] for r in index)
+    assert len(index) == 3 and all(r["passed"] for r in index)
+
+
+def test_agent_code_a_grader_runs_stays_in_the_sandbox(toy, tmp_path):
+    """A submission that tries to write on the host when the grader runs it: the write never lands."""
+    from medgym_nb.kernel.bwrap import bwrap_status
+
+    if not bwrap_status()[0]:
+        pytest.skip(f"bubblewrap unavailable: {bwrap_status()[1]}")
+    marker = tmp_path / "escaped"
+    hostile = f"open({str(marker)!r}, 'w').write('x')\ndef double(x):\n    return 2 * x"
+    with mg.Env() as env:
+        env.reset(toy[2])
+        obs, reward, terminated, *_ = env.step({"action": "submit", "params": {"answer": hostile}})
+    assert terminated and reward == 0.0 and "error" in obs["env_message"]
+    assert not marker.exists()

@@ -10,7 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 import medgym_nb as mg
-from medgym_nb import env as env_module
+from medgym_nb.kernel import choice as env_module
 from medgym_nb.kernel.bwrap import bwrap_status
 
 needs_bwrap = pytest.mark.skipif(not bwrap_status()[0], reason=f"bubblewrap unavailable: {bwrap_status()[1]}")

@@ -1,8 +1,9 @@
 """A task family written only for the tests, plugged in through the ``medgym_nb.families`` entry point.
 
-Two kinds of task over a small CSV: ``state`` tasks leave a value in a named variable (graded by a probe in
-the episode's own kernel), ``file`` tasks write ``predictions.csv`` (graded from the kept file). Its tasks
-permit only ``execute`` and ``submit``; its grader notebook lives beside this module.
+Three kinds of task over a small CSV: ``state`` tasks leave a value in a named variable (graded by a probe in
+the episode's own kernel), ``file`` tasks write ``predictions.csv`` (graded from the kept file), ``code``
+tasks submit a function's source, which the grader runs against a hidden check in a sandboxed kernel. Its
+tasks permit only ``execute`` and ``submit``; its grader notebook lives beside this module.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from medgym_nb import Task, TaskFamily
 
 
 class ToyPayload(BaseModel):
-    kind: Literal["state", "file"]
+    kind: Literal["state", "file", "code"]
     variable: str = ""
+    check: str = ""
+    """code: the hidden program run after the submitted source; its stdout must equal the answer"""
 
 
 class ToyStatsFamily(TaskFamily):
@@ -61,6 +64,15 @@ class ToyStatsFamily(TaskFamily):
                 ],
                 **common,
             ),
+            Task(
+                id="toy_stats.double",
+                category="code",
+                question="Submit the source of a function `double(x)` that returns twice its argument.",
+                answer="42\n",
+                payload=ToyPayload(kind="code", check="print(double(21))"),
+                solution=["def double(x):\n    return 2 * x"],
+                **common,
+            ),
         ]
 
     def outputs(self, task: Task) -> tuple[str, ...]:
@@ -76,5 +88,7 @@ class ToyStatsFamily(TaskFamily):
         return Path(__file__).with_name("grade.ipynb")
 
     def oracle_plan(self, task: Task) -> list[dict[str, Any]]:
+        if task.category == "code":
+            return [{"action": "submit", "params": {"answer": task.solution[0]}}]
         steps = [{"action": "execute", "params": {"code": code}} for code in task.solution]
         return [*steps, {"action": "submit", "params": {"answer": "done"}}]

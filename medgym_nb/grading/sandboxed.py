@@ -1,0 +1,61 @@
+"""Run agent code for a grader: in a fresh sandboxed kernel, never on the host, under a time limit.
+
+Grader notebooks are trusted and run on the host; when a grader must execute what the agent wrote (a
+function spliced into a hidden program, a script the agent produced), it calls ``run_sandboxed`` with the
+episode's sandbox (``GradingContext.sandbox``). The kernel is started for this one run and destroyed after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel
+
+from .._loop import run_sync
+from ..kernel.choice import choose_sandbox
+from ..kernel.limits import SandboxLimits
+from ..kernel.pool import KernelPool
+
+__all__ = ["SandboxRun", "run_sandboxed"]
+
+
+class SandboxRun(BaseModel):
+    """What the code did: ``status`` as a cell's (ok, error, timeout, dead), its stdout, the full text."""
+
+    status: str
+    stdout: str
+    text: str
+
+
+async def run_sandboxed_async(
+    code: str,
+    *,
+    sandbox: str = "auto",
+    timeout: float = 60.0,
+    data: Mapping[str, str] | None = None,
+    limits: SandboxLimits | None = None,
+) -> SandboxRun:
+    """Run ``code`` in a new kernel of ``sandbox``; ``data`` is exposed read-only under ``data/``."""
+    _name, kernel_name = choose_sandbox(sandbox)
+    pool = KernelPool(kernel_name, limits=limits)
+    try:
+        lease = await pool.acquire(data)
+        try:
+            cell = await lease.kernel.execute(code, timeout=timeout)
+        finally:
+            await lease.release()
+    finally:
+        await pool.close()
+    return SandboxRun(status=cell.status, stdout=cell.stdout, text=cell.text)
+
+
+def run_sandboxed(
+    code: str,
+    *,
+    sandbox: str = "auto",
+    timeout: float = 60.0,
+    data: Mapping[str, str] | None = None,
+    limits: SandboxLimits | None = None,
+) -> SandboxRun:
+    """Sync façade of ``run_sandboxed_async`` (for grader notebooks)."""
+    return run_sync(run_sandboxed_async(code, sandbox=sandbox, timeout=timeout, data=data, limits=limits))
