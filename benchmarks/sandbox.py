@@ -17,9 +17,9 @@ from pathlib import Path
 from _common import cell_round_trips, med, p95
 
 import medgym_nb as mg
-from medgym_nb.kernel.choice import SANDBOXES
 from medgym_nb.kernel import KernelSession
 from medgym_nb.kernel.bwrap import bwrap_status
+from medgym_nb.kernel.choice import SANDBOXES
 from medgym_nb.kernel.docker import docker_status
 from medgym_nb.kernel.pool import KernelPool
 from medgym_nb.kernel.provisioners import PRIVATE_WORKDIR_PREFIX, scratch_root

@@ -25,7 +25,7 @@ from typing import Any
 from ._loop import run_sync
 from .actions import Action, ActionError, parse_action
 from .config import EnvConfig
-from .errors import DeadKernelError, EpisodeFinishedError, GraderError, MedgymError, SandboxUnavailableError
+from .errors import DeadKernelError, EpisodeFinishedError, GraderError, MedgymError
 from .families.base import InfoRequestError, TaskFamily
 from .families.registry import get_family
 from .grading.answers import Answer
