@@ -186,3 +186,31 @@ def test_medagentgym_export_is_what_its_scripts_read(test_tasks, tmp_path):
     assert isinstance(history, list) and [m["role"] for m in history[:2]] == ["system", "user"]
     assert history[-1] == {"result": "success", "score": 1.0}
     assert all(set(m) == {"role", "content"} for m in history[:-1])
+
+
+@pytest.mark.parametrize("sandbox", ["bwrap", "zygote"])
+def test_official_task_files_are_not_reachable_from_the_episode(tmp_path, sandbox):
+    """Official tasks keep their database beside the task file (answers, reference SQL): only the database
+    is shown to the episode."""
+    from medgym_nb.kernel.bwrap import bwrap_status
+
+    if not bwrap_status()[0] or (sandbox == "zygote" and os.geteuid() != 0):
+        pytest.skip(f"{sandbox} unavailable here: {bwrap_status()[1]} (zygote needs root)")
+    folder = tmp_path / "data" / "mimic_iii"
+    folder.mkdir(parents=True)
+    db = Path(mg.load_tasks("mimic_iii")[0].data_dir) / "mimic_iii.db"
+    (folder / "mimic_iii.db").write_bytes(db.read_bytes())
+    row = {"id": "q1", "question": "how many patients?", "query": "select count(*) from patients", "answer": [7]}
+    (folder / "train_tasks.jsonl").write_text(json.dumps(row) + "\n")
+    (folder / "answers.json").write_text('{"q1": [7]}')
+    [task] = mg.load_tasks("mimic_iii", path=tmp_path / "data")
+    probe = (
+        "import os\nprint(sorted(os.listdir('data')))\n"
+        f"for p in ['data/train_tasks.jsonl', 'data/../train_tasks.jsonl', {str(folder / 'answers.json')!r}]:\n"
+        "    print(p, os.path.exists(p))"
+    )
+    with mg.Env(sandbox=sandbox) as env:
+        env.reset(task)
+        obs, *_ = env.step({"action": "execute", "params": {"code": probe}})
+    lines = obs["env_message"].strip().splitlines()
+    assert lines[0] == "['mimic_iii.db']" and all(line.endswith(" False") for line in lines[1:]), lines
