@@ -186,7 +186,7 @@ class AsyncEnv:
             limits=self.limits.model_dump() if self.sandbox != "local" else None,
         )
         t0 = time.monotonic()
-        self._lease = await self.pool.acquire(task.data_dir)
+        self._lease = await self.pool.acquire(task.data_mounts())
         obs = _obs("task", task.prompt(), task_id=task.id, actions=list(task.actions))
         return obs, {"task_id": task.id, "kernel_start_s": time.monotonic() - t0, "sandbox": self.sandbox}
 

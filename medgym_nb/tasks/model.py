@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,6 +51,12 @@ class Task(BaseModel):
     actions: list[str] = Field(default_factory=lambda: list(ACTIONS))
     solution: list[str] = Field(default_factory=list)
     grader: str = "ehrsql"
+
+    def data_mounts(self) -> dict[str, str]:
+        """The host paths an episode exposes read-only as ``data/<name>``: the declared files only."""
+        if not self.data_dir:
+            return {}
+        return {name: str(Path(self.data_dir, name).resolve()) for name in self.data_files}
 
     def prompt(self) -> str:
         """The task text an agent is shown first."""
