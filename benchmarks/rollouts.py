@@ -64,7 +64,9 @@ def ours(tasks: list[mg.Task], concurrency: int, preimport: bool, sandbox: str) 
 def baseline_episode(task: mg.Task) -> int:
     """MedAgentGym's harness: each code attempt is a fresh process that must redo its imports and loads."""
     with tempfile.TemporaryDirectory() as wd:
-        os.symlink(Path(task.data_dir), Path(wd) / "data")
+        (Path(wd) / "data").mkdir()
+        for name, path in task.data_mounts().items():
+            os.symlink(path, Path(wd) / "data" / name)
         steps = 0
         for code in cells(task)[1:]:
             program = SETUP + "\n" + code

@@ -180,7 +180,7 @@ class AsyncEnv:
             rollout=rollout,
         )
         t0 = time.monotonic()
-        self._lease = await self.pool.acquire(task.data_dir)
+        self._lease = await self.pool.acquire(task.data_mounts())
         if seed is not None:
             await self._seed(seed)
         if self.config.episode_timeout is not None:

@@ -19,34 +19,14 @@ import nbformat
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.kernel.bwrap import bwrap_status
-from medgym_nb.kernel.docker import LABEL, docker_client, docker_status
+from medgym_nb.kernel.docker import LABEL, docker_client
 from medgym_nb.kernel.limits import SandboxLimits
 from medgym_nb.kernel.provisioners import UID_BASE, UID_SPAN
 
-STATUS = {
-    "bwrap": bwrap_status(),
-    # as root, kernels forked from the template; otherwise the provisioner falls back to plain bwrap
-    "zygote": (bwrap_status()[0] and os.geteuid() == 0, "needs bubblewrap and root"),
-    "docker": docker_status(),
-}
+from .sandboxes import sandboxes
 
-
-def _sandboxes(*names: str) -> pytest.MarkDecorator:
-    params = [
-        pytest.param(
-            n,
-            marks=pytest.mark.skipif(
-                not STATUS[n][0], reason=f"{n} sandbox unavailable here: {STATUS[n][1]}"
-            ),
-        )
-        for n in names
-    ]
-    return pytest.mark.parametrize("sandbox", params)
-
-
-bwrap_only = _sandboxes("bwrap", "zygote")
-both = _sandboxes("bwrap", "zygote", "docker")
+bwrap_only = sandboxes("bwrap", "zygote")
+both = sandboxes("bwrap", "zygote", "docker")
 
 LIMITS = SandboxLimits(memory_mb=2048, processes=128, file_size_mb=64, tmp_size_mb=64, cpu_seconds=120)
 SECRET_ENV = "MEDGYM_TEST_HOST_SECRET"

@@ -200,7 +200,12 @@ def test_official_task_files_are_not_reachable_from_the_episode(tmp_path, sandbo
     folder.mkdir(parents=True)
     db = Path(mg.load_tasks("mimic_iii")[0].data_dir) / "mimic_iii.db"
     (folder / "mimic_iii.db").write_bytes(db.read_bytes())
-    row = {"id": "q1", "question": "how many patients?", "query": "select count(*) from patients", "answer": [7]}
+    row = {
+        "id": "q1",
+        "question": "how many patients?",
+        "query": "select count(*) from patients",
+        "answer": [7],
+    }
     (folder / "train_tasks.jsonl").write_text(json.dumps(row) + "\n")
     (folder / "answers.json").write_text('{"q1": [7]}')
     [task] = mg.load_tasks("mimic_iii", path=tmp_path / "data")

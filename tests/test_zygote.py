@@ -16,6 +16,8 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.kernel.bwrap import bwrap_status
+from medgym_nb.kernel.limits import SandboxLimits
+from medgym_nb.kernel.zygote import Zygote
 
 pytestmark = pytest.mark.skipif(
     not (bwrap_status()[0] and os.geteuid() == 0),
@@ -101,3 +103,13 @@ def test_papermill_on_the_zygote_kernelspec_falls_back_to_a_per_kernel_sandbox(t
     out = nbformat.read(dst, as_version=4).cells[0].outputs[0]["text"]
     assert out.split() == ["True", "True"]
     assert Path(dst).is_file()
+
+
+def test_a_template_that_cannot_start_says_why(tmp_path):
+    """A data entry gone by the time the template starts (the provisioner checks each entry, but a file can
+    vanish after): bubblewrap's own error is quoted."""
+    vanished = tmp_path / "mimic_iii.db"
+    zygote = Zygote({"mimic_iii.db": str(vanished)}, SandboxLimits())
+    with pytest.raises(mg.KernelStartError, match=f"Can't find source path {vanished}"):
+        zygote.wait_ready(timeout=30)
+    assert not Path(zygote.log_path).exists()

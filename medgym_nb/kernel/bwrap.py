@@ -1,10 +1,11 @@
 """The bubblewrap sandbox: a kernel provisioner that runs each kernel in its own namespaces.
 
 Inside: no network (only a private ``lo``), its own pid/ipc/uts namespaces, the system and the Python
-environment read-only, the task's data read-only at ``<workdir>/data``, a private writable work directory,
-a size-capped tmpfs ``/tmp``, a scrubbed environment, rlimits via ``prlimit``. When we are root the kernel
-also drops to an unprivileged uid of its own (``setpriv``), so the process limit is real (Linux does not
-enforce RLIMIT_NPROC for root) and a kernel cannot touch another kernel's files.
+environment read-only (less the installed grader notebooks), the task's declared data entries read-only in
+``<workdir>/data``, a private writable work directory, a size-capped tmpfs ``/tmp``, a scrubbed environment,
+rlimits via ``prlimit``. When we are root the kernel also drops to an unprivileged uid of its own
+(``setpriv``), so the process limit is real (Linux does not enforce RLIMIT_NPROC for root) and a kernel
+cannot touch another kernel's files.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .limits import SandboxLimits
-from .provisioners import DATA_MOUNT, SANDBOX_TMP, SandboxedProvisioner
+from .provisioners import DATA_MOUNT, NOTEBOOK_DIR, SANDBOX_TMP, SandboxedProvisioner
 
 __all__ = ["BubblewrapProvisioner", "bwrap_status", "sandbox_command", "sandbox_env"]
 
@@ -40,8 +42,11 @@ def _python_dirs() -> list[str]:
     return seen
 
 
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + "/")
+def _hidden_dirs() -> list[str]:
+    """Installed copies of the grader notebooks (``<prefix>/share/medgym``): inside the Python environment a
+    sandbox binds, but never for agent code to read."""
+    found = {os.path.realpath(os.path.join(p, "share", "medgym")) for p in (sys.prefix, sys.base_prefix)}
+    return sorted(d for d in found if os.path.isdir(d))
 
 
 class _Args:
@@ -66,6 +71,20 @@ class _Args:
         self.parents(dest)
         self.add(flag, src, dest)
 
+    def empty(self, path: str) -> None:
+        """An empty read-only directory at ``path`` (a tmpfs), e.g. to mask what a bind brought in."""
+        self.parents(path)
+        self.add("--perms", "0555", "--tmpfs", path, "--remount-ro", path)
+
+    def data(self, data: Mapping[str, str], target: str) -> None:
+        """Each data entry read-only as ``<target>/<name>``, in a directory of their own: nothing else of the
+        host folders they come from is visible, and no mount point is made on the host."""
+        self.parents(target)
+        self.add("--perms", "0755", "--tmpfs", target)
+        for name, src in data.items():
+            self.add("--ro-bind", src, f"{target}/{name}")
+        self.add("--remount-ro", target)
+
 
 def sandbox_env(home: str) -> dict[str, str]:
     """The whole environment of a sandboxed kernel (nothing of the host's)."""
@@ -87,7 +106,7 @@ def sandbox_command(
     home: str,
     private_workdir: bool = True,
     runtime_dir: str,
-    data_dir: str | None,
+    data: Mapping[str, str],
     limits: SandboxLimits,
     uid: int | None,
     data_target: str | None = None,
@@ -95,8 +114,9 @@ def sandbox_command(
 ) -> list[str]:
     """The full command line: bwrap's set-up, then (as root) setpriv, then prlimit, then ``cmd``.
 
-    ``data_target`` is where the data appears (default ``<workdir>/data``); ``caps`` are capabilities the
-    command keeps as root of the sandbox (bwrap drops all others; needs root, so no user namespace).
+    ``data`` maps names to real host paths (see ``checked_data``); ``data_target`` is the directory they
+    appear in (default ``<workdir>/data``); ``caps`` are capabilities the command keeps as root of the
+    sandbox (bwrap drops all others; needs root, so no user namespace).
     """
     a = _Args()
     a.add("bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
@@ -108,17 +128,20 @@ def sandbox_command(
     a.add("--proc", "/proc", "--dev", "/dev")
     # /tmp first: a bind under /tmp made before it would be hidden by the tmpfs
     a.add("--perms", "1777", "--size", str(limits.tmp_size_mb * 1024 * 1024), "--tmpfs", SANDBOX_TMP)
+    cwd = workdir if private_workdir else NOTEBOOK_DIR
     for d in _python_dirs():
         a.bind("--ro-bind", d, d)
+    for d in _hidden_dirs():
+        a.empty(d)
     a.bind("--bind", runtime_dir, runtime_dir)
     # An episode's work dir is private and writable; a directory someone else chose (papermill's or
-    # JupyterLab's cwd) is only read, and HOME is a private directory in the runtime dir instead.
-    a.bind("--bind" if private_workdir else "--ro-bind", workdir, workdir)
-    if data_dir:
-        a.bind("--ro-bind", os.path.realpath(data_dir), data_target or os.path.join(workdir, DATA_MOUNT))
+    # JupyterLab's cwd) is only read, at a neutral path, and HOME is a private directory in the runtime dir.
+    a.bind("--bind" if private_workdir else "--ro-bind", workdir, cwd)
+    if data:
+        a.data(data, data_target or os.path.join(workdir, DATA_MOUNT))
     for cap in caps:
         a.add("--cap-add", cap)
-    a.add("--chdir", workdir, "--clearenv")
+    a.add("--chdir", cwd, "--clearenv")
     for key, value in sandbox_env(home).items():
         a.add("--setenv", key, value)
     a.add("--")
@@ -173,7 +196,7 @@ class BubblewrapProvisioner(SandboxedProvisioner):
             home=self.home,
             private_workdir=self.private_workdir,
             runtime_dir=self.runtime_dir,
-            data_dir=self.data_dir,
+            data=self.data,
             limits=self.limits,
             uid=self.uid,
         )

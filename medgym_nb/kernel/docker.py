@@ -2,8 +2,11 @@
 
 ``network_mode="none"``, read-only root, tmpfs ``/tmp``, all capabilities dropped, no-new-privileges,
 memory/pids limits and rlimits from ``SandboxLimits``, an unprivileged uid. The runtime directory (ipc
-sockets and connection file) and the work directory are bind-mounted at the same paths as on the host, so
-no port is published and the connection file needs no rewriting; the task's data is mounted read-only.
+sockets and connection file) and an episode's work directory are bind-mounted at the same paths as on the
+host, so no port is published and the connection file needs no rewriting; each declared data entry is
+mounted read-only in ``<workdir>/data``. A work directory someone else chose is mounted read-only at
+``NOTEBOOK_DIR``. The image holds only the Python packages of ``kernels/requirements.txt``: no medgym, no
+grader notebook, no task file.
 Containers are labelled as ours and named after the kernel; containers left by a crashed run are removed
 the next time a process connects. ``DOCKER_HOST`` selects the engine, ``MEDGYM_KERNEL_IMAGE`` the image.
 """
@@ -20,7 +23,7 @@ from typing import Any
 from jupyter_client.connect import KernelConnectionInfo
 
 from ..errors import SandboxUnavailableError
-from .provisioners import DATA_MOUNT, SANDBOX_TMP, SandboxedProvisioner
+from .provisioners import DATA_MOUNT, LOG_LINES, SANDBOX_TMP, SandboxedProvisioner, tail_text
 
 __all__ = ["DockerProvisioner", "docker_client", "docker_status", "kernel_image", "remove_stale_containers"]
 
@@ -101,13 +104,12 @@ class DockerProvisioner(SandboxedProvisioner):
         limits = self.limits
         mounts = [
             Mount(self.runtime_dir, self.runtime_dir, type="bind"),
-            Mount(self.workdir, self.workdir, type="bind", read_only=not self.private_workdir),
+            Mount(self.kernel_cwd, self.workdir, type="bind", read_only=not self.private_workdir),
         ]
-        if not self.private_workdir:
-            mounts.append(Mount(self.home, self.home, type="bind"))
-        if self.data_dir:
-            target = os.path.join(self.workdir, DATA_MOUNT)
-            mounts.append(Mount(target, os.path.realpath(self.data_dir), type="bind", read_only=True))
+        target = os.path.join(self.workdir, DATA_MOUNT)
+        mounts += [
+            Mount(f"{target}/{name}", src, type="bind", read_only=True) for name, src in self.data.items()
+        ]
         user = f"{self.uid}:{self.uid}" if self.uid is not None else f"{os.getuid()}:{os.getgid()}"
         return {
             "name": f"medgym-kernel-{self.kernel_id}",
@@ -117,7 +119,7 @@ class DockerProvisioner(SandboxedProvisioner):
             "read_only": True,
             "tmpfs": {SANDBOX_TMP: f"size={limits.tmp_size_mb}m,mode=1777"},
             "mounts": mounts,
-            "working_dir": self.workdir,
+            "working_dir": self.kernel_cwd,
             "user": user,
             "hostname": "sandbox",
             "environment": {
@@ -155,6 +157,16 @@ class DockerProvisioner(SandboxedProvisioner):
         if self.container.status in {"created", "running", "paused", "restarting"}:
             return None
         return int(self.container.attrs.get("State", {}).get("ExitCode", 1))
+
+    async def launch_log(self) -> str:
+        """The tail of the container's stderr (the engine keeps it)."""
+        if self.container is None:
+            return ""
+        try:
+            raw = await asyncio.to_thread(self.container.logs, stdout=False, stderr=True, tail=LOG_LINES)
+        except Exception:  # removed underneath us
+            return ""
+        return tail_text(raw.decode(errors="replace"))
 
     async def wait(self) -> int | None:
         while (code := await self.poll()) is None:

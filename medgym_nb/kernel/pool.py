@@ -13,6 +13,7 @@ import contextlib
 import shutil
 import tempfile
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from .provisioners import PRIVATE_WORKDIR_PREFIX, scratch_root
 from .session import KernelSession
 
 __all__ = ["KernelLease", "KernelPool", "PoolStats"]
+
+DataKey = tuple[tuple[str, str], ...]
+"""What a warm kernel was started for: its data entries, sorted by name."""
 
 # matplotlib is left out on purpose: ~0.4 s of CPU per kernel (the import, plus a font cache built in the
 # sandbox's fresh HOME) that most tasks never need; on 2 cores CPU, not latency, limits rollouts.
@@ -69,18 +73,18 @@ class KernelPool:
         self.output_limits = output_limits or OutputLimits()
         self.preimport = preimport
         self.stats = PoolStats()
-        self._key: str | None = None
+        self._key: DataKey | None = None
         self._ready: deque[KernelLease] = deque()
         self._starting: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    async def _start(self, data_dir: str | None) -> KernelLease:
+    async def _start(self, data: DataKey) -> KernelLease:
         workdir = Path(tempfile.mkdtemp(prefix=PRIVATE_WORKDIR_PREFIX, dir=scratch_root()))
         kernel = KernelSession(
             self.kernel_name,
             cwd=workdir,
             limits=self.output_limits,
-            launch_kwargs={"medgym_data_dir": data_dir, "medgym_limits": self.limits},
+            launch_kwargs={"medgym_data": dict(data), "medgym_limits": self.limits},
         )
         loop = asyncio.get_running_loop()
         t0 = loop.time()
@@ -95,11 +99,12 @@ class KernelPool:
         self.stats.start_seconds.append(loop.time() - t0)
         return lease
 
-    async def acquire(self, data_dir: str | None) -> KernelLease:
-        """A ready kernel for ``data_dir``: a warm one if the pool has it, else one started now."""
+    async def acquire(self, data: Mapping[str, str] | None = None) -> KernelLease:
+        """A ready kernel whose ``data/`` holds exactly ``data`` (``{name: absolute host path}``, the
+        ``medgym_data`` launch keyword): a warm one if the pool has it, else one started now."""
         if self._closed:
             raise KernelStartError("the kernel pool is closed")
-        key = data_dir or ""
+        key = tuple(sorted((data or {}).items()))
         if key != self._key:
             self._key = key
             await self._drain()
@@ -114,19 +119,19 @@ class KernelPool:
             self.stats.warm += 1
         else:
             self.stats.cold += 1
-            lease = await self._start(data_dir)
-        self._refill(data_dir)
+            lease = await self._start(key)
+        self._refill(key)
         return lease
 
-    def _refill(self, data_dir: str | None) -> None:
+    def _refill(self, key: DataKey) -> None:
         while not self._closed and len(self._ready) + len(self._starting) < self.size:
-            task = asyncio.ensure_future(self._warm_one(data_dir, data_dir or ""))
+            task = asyncio.ensure_future(self._warm_one(key))
             self._starting.add(task)
             task.add_done_callback(self._starting.discard)
 
-    async def _warm_one(self, data_dir: str | None, key: str) -> None:
+    async def _warm_one(self, key: DataKey) -> None:
         try:
-            lease = await self._start(data_dir)
+            lease = await self._start(key)
         except Exception:
             self.stats.failed += 1
             return

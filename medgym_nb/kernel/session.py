@@ -24,6 +24,7 @@ from nbformat import NotebookNode
 
 from ..errors import DeadKernelError, KernelStartError
 from .outputs import OutputCollector, OutputLimits, render_text, stdout_of, strip_ansi, truncate
+from .provisioners import IpcLocalProvisioner
 
 __all__ = ["CellResult", "ExecutionError", "KernelSession"]
 
@@ -114,7 +115,9 @@ class KernelSession:
     async def start(self, timeout: float = 60.0) -> None:
         """Launch the kernel and wait until it answers and its iopub stream is live.
 
-        On any failure or cancellation (a pool shutting down mid-start) whatever was launched is reaped.
+        On any failure or cancellation (a pool shutting down mid-start) whatever was launched is reaped. A
+        ``KernelStartError`` quotes the end of the launcher's stderr (our provisioners keep it), which says
+        why a kernel died at start.
         """
         km = _KernelManager(kernel_name=self.kernel_name)
         km.shutdown_wait_time = 2.0
@@ -133,15 +136,31 @@ class KernelSession:
             self.kc.start_channels()
             await self._handshake(timeout)
         except BaseException as exc:
+            log = await self._launch_log() if isinstance(exc, Exception) else ""
             await self.shutdown()
             if isinstance(exc, NoSuchKernel):
                 raise KernelStartError(
                     f"no kernelspec named {self.kernel_name!r}; install medgym-nb into this environment "
                     "(pip install -e .) so its kernelspecs land in share/jupyter/kernels"
                 ) from exc
-            if isinstance(exc, Exception) and not isinstance(exc, KernelStartError):
-                raise KernelStartError(f"kernel {self.kernel_name!r} failed to start: {exc}") from exc
-            raise
+            if not isinstance(exc, Exception) or (isinstance(exc, KernelStartError) and not log):
+                raise
+            reason = (
+                str(exc)
+                if isinstance(exc, KernelStartError)
+                else f"kernel {self.kernel_name!r} failed to start: {exc}"
+            )
+            if log:
+                reason += f"\n--- its launcher's stderr ended with ---\n{log}"
+            raise KernelStartError(reason) from exc
+
+    async def _launch_log(self) -> str:
+        provisioner = self.km.provisioner if self.km is not None else None
+        if not isinstance(provisioner, IpcLocalProvisioner):
+            return ""
+        with contextlib.suppress(Exception):  # the reason is a bonus; never hide the failure itself
+            return await provisioner.launch_log()
+        return ""
 
     async def _handshake(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -3,7 +3,7 @@
 A fresh kernel costs ~0.25 s of CPU to start and ~0.2 s more to import pandas; on a machine that runs
 rollouts that CPU, not latency, is the limit. A template process ("zygote", ``zygote_main``) imports
 ipykernel, numpy and pandas once inside one bubblewrap sandbox and forks each kernel from there, so the
-imports are shared copy-on-write. One zygote serves one (data directory, limits) pair and lives as long as
+imports are shared copy-on-write. One zygote serves one (data entries, limits) pair and lives as long as
 this process.
 
 What isolates an episode from the others here: a uid of its own (its directories are 0700, its process
@@ -28,7 +28,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +39,12 @@ from jupyter_client.connect import KernelConnectionInfo
 from ..errors import KernelStartError
 from .bwrap import BubblewrapProvisioner, sandbox_command, sandbox_env
 from .limits import SandboxLimits
-from .provisioners import DATA_MOUNT, SANDBOX_TMP, scratch_root
+from .provisioners import DATA_MOUNT, SANDBOX_TMP, log_tail, scratch_root
 
 __all__ = ["Zygote", "ZygoteProvisioner", "close_templates", "zygote_for"]
 
 TEMPLATE_DATA = "/medgym-data"
-"""Where the template's sandbox shows the task data (each kernel's ``data`` links there): a neutral path,
+"""Where the template's sandbox shows the data entries (each kernel's ``data`` links there): a neutral path,
 so the host's directory names (e.g. ``$MEDGYM_HOME``) are not even visible as empty directories."""
 ZYGOTE_MARK = "medgym-kernel-template"  # its argv[1], to find it among bwrap's processes
 
@@ -97,8 +99,7 @@ def _template_script() -> str:
 class Zygote:
     """The driver's handle on one template process; ``fork`` is thread-safe and returns a host pid."""
 
-    def __init__(self, data_dir: str | None, limits: SandboxLimits) -> None:
-        self.data_dir = os.path.realpath(data_dir) if data_dir else None
+    def __init__(self, data: Mapping[str, str], limits: SandboxLimits) -> None:
         self.limits = limits
         scratch = scratch_root()
         cmd = sandbox_command(
@@ -106,7 +107,7 @@ class Zygote:
             workdir=scratch,
             home=scratch,
             runtime_dir=scratch,
-            data_dir=self.data_dir,
+            data=data,
             data_target=TEMPLATE_DATA,
             # the kernels set the episode's limits themselves; the template's own CPU time (a few ms per
             # fork) must not run out on a run of a million episodes, which would take its kernels down
@@ -114,24 +115,34 @@ class Zygote:
             uid=None,
             caps=("CAP_SETUID", "CAP_SETGID"),
         )
+        # bwrap's and the template's own errors (its kernels write nothing here: their stdio is /dev/null);
+        # 0600 in the scratch root, so no kernel reads it
+        fd, self.log_path = tempfile.mkstemp(prefix="kernel-template-", suffix=".log", dir=scratch)
         # Started from the calling (event-loop) thread: bwrap's --die-with-parent follows the thread.
-        self.proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-        )
+        with os.fdopen(fd, "wb") as log:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            )
         self._lock = threading.Lock()
         self._host_pid: int | None = None
+
+    def _error(self, message: str) -> KernelStartError:
+        """``message`` and the tail of the template's stderr, which says why when it died."""
+        log = log_tail(self.log_path)
+        return KernelStartError(f"{message}\n--- its stderr ended with ---\n{log}" if log else message)
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline() if _readable(self.proc.stdout.fileno(), timeout) else ""
         if not line.strip().startswith('{"ready"'):
+            error = self._error(f"the kernel template process did not start (got {line.strip()!r})")
             self.close()
-            raise KernelStartError(f"the kernel template process did not start (got {line.strip()!r})")
+            raise error
         self._host_pid = self._find_template()
 
     def _find_template(self) -> int:
@@ -159,9 +170,9 @@ class Zygote:
                 self.proc.stdin.flush()
                 reply = json.loads(self.proc.stdout.readline() or "{}")
             except (OSError, ValueError) as exc:
-                raise KernelStartError(f"the kernel template process failed: {exc}") from exc
+                raise self._error(f"the kernel template process failed: {exc}") from exc
             if "pid" not in reply:
-                raise KernelStartError(f"the kernel template process could not fork: {reply.get('error')}")
+                raise self._error(f"the kernel template process could not fork: {reply.get('error')}")
             for child in _children(self._host_pid):
                 if _ns_pid(child) == reply["pid"]:
                     return child
@@ -198,21 +209,24 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        with contextlib.suppress(OSError):
+            os.unlink(self.log_path)
 
 
 _zygotes: dict[tuple[str, str], Zygote] = {}
 _registry_lock = threading.Lock()
 
 
-async def zygote_for(data_dir: str | None, limits: SandboxLimits) -> Zygote:
-    """The running template for (data dir, limits), started on first use."""
-    key = (os.path.realpath(data_dir) if data_dir else "", limits.model_dump_json())
+async def zygote_for(data: Mapping[str, str], limits: SandboxLimits) -> Zygote:
+    """The running template for (data entries, limits), started on first use; ``data`` as ``checked_data``
+    returns it."""
+    key = (json.dumps(sorted(data.items())), limits.model_dump_json())
     with _registry_lock:
         zygote = _zygotes.get(key)
         if zygote is not None and not zygote.alive():
             zygote = None
         if zygote is None:
-            zygote = _zygotes[key] = Zygote(data_dir, limits)
+            zygote = _zygotes[key] = Zygote(data, limits)
             fresh = True
         else:
             fresh = False
@@ -239,7 +253,7 @@ def close_templates() -> None:
 
 
 class ZygoteProvisioner(BubblewrapProvisioner):
-    """Forks the kernel from the template for its data directory (see the module docstring)."""
+    """Forks the kernel from the template for its data entries (see the module docstring)."""
 
     pidfd: int | None = None
     forked_pid: int | None = None
@@ -256,8 +270,8 @@ class ZygoteProvisioner(BubblewrapProvisioner):
         if not self._forkable():
             return await super().launch_kernel(cmd, **kwargs)
         assert self.runtime_dir is not None and self.uid is not None
-        zygote = self.zygote = await zygote_for(self.data_dir, self.limits)
-        if self.data_dir:
+        zygote = self.zygote = await zygote_for(self.data, self.limits)
+        if self.data:
             link = Path(self.workdir) / DATA_MOUNT
             if not link.exists():
                 link.symlink_to(TEMPLATE_DATA)
