@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from medgym_nb.env import SANDBOXES
 from medgym_nb.errors import KernelStartError
 from medgym_nb.kernel import KernelPool, KernelSession
+from medgym_nb.kernel.choice import SANDBOXES
 
 from .sandboxes import sandboxes
 

@@ -16,8 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 import medgym_nb as mg
-from medgym_nb.kernel import KernelSession
-from medgym_nb.kernel import choice as env_module
+from medgym_nb.kernel import KernelSession, choice
 from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.kernel.provisioners import NOTEBOOK_DIR
 
@@ -27,25 +26,25 @@ needs_bwrap = pytest.mark.skipif(not bwrap_status()[0], reason=f"bubblewrap unav
 
 
 def test_auto_falls_back_to_local_with_a_loud_warning(monkeypatch):
-    monkeypatch.setattr(env_module, "bwrap_status", lambda: (False, "bwrap not found"))
-    with pytest.warns(env_module.NoSandboxWarning, match="apt-get install bubblewrap"):
-        assert env_module.choose_sandbox("auto") == ("local", "medgym-local")
+    monkeypatch.setattr(choice, "bwrap_status", lambda: (False, "bwrap not found"))
+    with pytest.warns(choice.NoSandboxWarning, match="apt-get install bubblewrap"):
+        assert choice.choose_sandbox("auto") == ("local", "medgym-local")
     with pytest.raises(mg.SandboxUnavailableError, match="bwrap not found"):
-        env_module.choose_sandbox("bwrap")
+        choice.choose_sandbox("bwrap")
 
 
 def test_local_must_be_asked_for_and_warns():
-    with pytest.warns(env_module.NoSandboxWarning, match="without isolation"):
-        assert env_module.choose_sandbox("local")[0] == "local"
+    with pytest.warns(choice.NoSandboxWarning, match="without isolation"):
+        assert choice.choose_sandbox("local")[0] == "local"
     with pytest.raises(mg.MedgymError, match="unknown sandbox 'docker-ish'"):
-        env_module.choose_sandbox("docker-ish")
+        choice.choose_sandbox("docker-ish")
 
 
 @needs_bwrap
 def test_auto_picks_bubblewrap_here_without_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert env_module.choose_sandbox("auto") == ("bwrap", "medgym-bwrap")
+        assert choice.choose_sandbox("auto") == ("bwrap", "medgym-bwrap")
 
 
 @needs_bwrap
@@ -110,7 +109,7 @@ def test_papermill_runs_in_a_directory_that_holds_the_sandboxes_own_mounts(sandb
     nbformat.write(
         new_notebook(cells=[new_code_cell(f"HOST, ENTRY = {str(cwd)!r}, {entry!r}\n{LOOK_AROUND}")]), src
     )
-    kernel = env_module.SANDBOXES[sandbox]
+    kernel = choice.SANDBOXES[sandbox]
     papermill.execute_notebook(str(src), str(out), kernel_name=kernel, progress_bar=False, cwd=str(cwd))
     seen = json.loads(nbformat.read(out, as_version=4).cells[0].outputs[0]["text"])
     assert seen["cwd"] == NOTEBOOK_DIR
