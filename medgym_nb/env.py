@@ -99,6 +99,7 @@ class AsyncEnv:
         self.usage: dict[str, int] = {}
         self._deadline: float | None = None
         self._scratch_files: Path | None = None
+        self._packages_checked: set[str] = set()
 
     async def __aenter__(self) -> AsyncEnv:
         return self
@@ -155,6 +156,7 @@ class AsyncEnv:
         if seed is not None and not (isinstance(seed, int) and 0 <= seed < _SEED_MAX):
             raise MedgymError(f"seed must be an integer in [0, 2**32), got {seed!r}")
         family = get_family(task.family)  # an unknown family fails here, before a kernel starts
+        _refuse_unmet_needs(family)
         await self._end_episode(Termination.CLOSED)
         if self._releasing:  # the last episode is wholly gone (its processes, its files) before the next
             await asyncio.gather(*self._releasing, return_exceptions=True)
@@ -180,15 +182,36 @@ class AsyncEnv:
             rollout=rollout,
         )
         t0 = time.monotonic()
-        self._lease = await self.pool.acquire(task.data_mounts())
-        if seed is not None:
-            await self._seed(seed)
+        try:
+            self._lease = await self.pool.acquire(task.data_mounts())
+            await self._check_packages(family)
+            if seed is not None:
+                await self._seed(seed)
+        except BaseException:  # no episode began: nothing is recorded, the kernel goes
+            self.done, self.recorder = True, None
+            await self._release()
+            raise
         if self.config.episode_timeout is not None:
             self._deadline = time.monotonic() + self.config.episode_timeout
         else:
             self._deadline = None
         obs = _obs("task", task.prompt(), task_id=task.id, actions=list(family.actions))
         return obs, {"task_id": task.id, "kernel_start_s": time.monotonic() - t0, "sandbox": self.sandbox}
+
+    async def _check_packages(self, family: TaskFamily) -> None:
+        """Fail clearly, once per family and env, if the kernel lacks a package the family declares."""
+        packages = family.kernel.packages
+        if not packages or family.name in self._packages_checked:
+            return
+        assert self.kernel is not None
+        probe = f"[p for p in {list(packages)!r} if __import__('importlib.util').util.find_spec(p) is None]"
+        ok, missing = await self.kernel.run_hidden("", probe, timeout=self.config.cell_timeout)
+        if not ok or missing != "[]":
+            raise MedgymError(
+                f"family {family.name!r} needs packages the kernel lacks: {missing}; install them into the "
+                "environment the kernels run in"
+            )
+        self._packages_checked.add(family.name)
 
     async def _seed(self, seed: int) -> None:
         assert self.kernel is not None
@@ -355,6 +378,7 @@ class AsyncEnv:
             state=state,
             state_error=state_error,
             files=self._keep_outputs(self.family.outputs(self.task)),
+            service=self.family.service_state(self.task),
             sandbox=self.sandbox,
         )
 
@@ -446,6 +470,21 @@ class AsyncEnv:
         own, self._own_grader = self._own_grader, None
         if own is not None:
             await asyncio.to_thread(own.close)
+
+
+def _refuse_unmet_needs(family: TaskFamily) -> None:
+    """A family that needs a kernel environment or a network the env cannot provide is refused, not run
+    without them."""
+    needs = family.kernel
+    if needs.environment is not None:
+        missing = f"the kernel environment {needs.environment!r}"
+    elif needs.network != "none":
+        missing = f"network access of kind {needs.network!r}"
+    else:
+        return
+    raise MedgymError(
+        f"family {family.name!r} needs {missing}, which this version of medgym-nb cannot provide yet"
+    )
 
 
 def _read_regular_file(path: Path) -> bytes | None:

@@ -45,7 +45,9 @@ def test_state_persists_and_the_oracle_passes_in_containers(test_tasks, tmp_path
         )
     assert obs["passed"] and reward == 1.0 and terminated
     meta = nbformat.read(info["notebook"], as_version=4).metadata["medgym"]
-    assert meta["sandbox"] == "docker" and meta["limits"]["processes"] == mg.SandboxLimits().processes
+    assert (
+        meta["sandbox"] == "docker" and meta["config"]["limits"]["processes"] == mg.SandboxLimits().processes
+    )
     deadline = time.monotonic() + 10
     while our_containers() and time.monotonic() < deadline:
         time.sleep(0.1)

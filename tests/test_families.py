@@ -66,6 +66,31 @@ def test_a_family_cannot_claim_another_familys_source():
     assert "thief" not in {f.name for f in mg.families()}
 
 
+def test_kernel_needs_are_checked_not_ignored(test_tasks):
+    class Needy(EhrsqlFamily):
+        name = "needy"
+        sources = ()
+        kernel = mg.KernelNeeds(packages=("pandas", "no_such_package_xyz"))
+
+    class Networked(Needy):
+        name = "networked"
+        kernel = mg.KernelNeeds(network="service")
+
+    mg.register_family(Needy)
+    mg.register_family(Networked)
+    try:
+        with mg.Env() as env:
+            with pytest.raises(mg.MedgymError, match=r"lacks: \['no_such_package_xyz'\]"):
+                env.reset(test_tasks[0].model_copy(update={"family": "needy"}))
+            with pytest.raises(mg.MedgymError, match="cannot provide yet"):
+                env.reset(test_tasks[0].model_copy(update={"family": "networked"}))
+            obs, _ = env.reset(test_tasks[0])  # the env is still usable
+            assert obs["type"] == "task"
+    finally:
+        mg.unregister_family("needy")
+        mg.unregister_family("networked")
+
+
 def test_tasks_of_old_notebooks_still_validate():
     """Tasks recorded before families existed (grader/answer_spec/actions fields) read as EHRSQL tasks."""
     old = {

@@ -136,3 +136,27 @@ def test_replay_reproduces_and_catches_an_edited_notebook(test_tasks, tmp_path):
     report = replay_notebook(edited, tmp_path / "replay2")
     assert not report.reproduced
     assert "something else" in report.cells[-1].diff and report.replayed_passed
+
+
+def test_runs_of_the_old_flat_layout_still_read_grade_and_resume(test_tasks, tmp_path):
+    """A run written before episode folders (``<source>/<task_id>.ipynb``, pre-family task fields)."""
+    from medgym_nb.report import summarise_run
+
+    task = test_tasks[0]
+    [result] = mg.run_episodes([task], lambda _t: mg.OracleAgent(), tmp_path / "new")
+    nb = nbformat.read(result.notebook, as_version=4)
+    meta = nb.metadata["medgym"]
+    legacy_task = {k: v for k, v in meta["task"].items() if k not in {"family", "payload"}}
+    legacy_task |= {"grader": "ehrsql", "answer_spec": meta["task"]["payload"]["answer_spec"], "actions": []}
+    for key in ("config", "grading", "family", "seed", "rollout", "error", "system_prompt"):
+        meta.pop(key, None)
+    meta |= {"task": legacy_task, "limits": None}
+    old = tmp_path / "old"
+    (old / task.source).mkdir(parents=True)
+    nbformat.write(nb, old / task.source / f"{task.id}.ipynb")
+    [record] = grade_directory(old)
+    assert record.status == "graded" and record.passed
+    assert (old / task.source / f"{task.id}.grade.ipynb").is_file()
+    assert summarise_run(old).rows[0].passed
+    [again] = mg.run_episodes([task], lambda _t: mg.OracleAgent(), old)  # resumed, not re-run
+    assert again.notebook == str(old / task.source / f"{task.id}.ipynb")

@@ -35,9 +35,11 @@ class InfoRequestError(ValueError):
 class KernelNeeds(BaseModel):
     """What a family's episode kernels need beyond medgym's standard sandbox.
 
-    ``packages``: import names its tasks use (a kernel environment must provide them). ``environment``: the
-    name of a kernel environment of the family's own (e.g. BioCoder's numpy 1.x stack), None for medgym's.
-    ``network``: ``"none"`` (the default: no network at all) or ``"service"`` (the family's service only).
+    ``packages``: import names its tasks use; the env checks them in the first kernel it starts for the
+    family and fails with a clear error if any is missing. ``environment``: the name of a kernel environment
+    of the family's own (e.g. BioCoder's numpy 1.x stack), None for medgym's. ``network``: ``"none"`` (the
+    default: no network at all) or ``"service"`` (the family's service only). The env refuses families that
+    ask for an environment or a network it cannot provide yet, rather than run them without.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -118,6 +120,10 @@ class TaskFamily:
         reply, not from printed output) becomes ``GradingContext.state``. A family with a probe grades once:
         its grading ends the episode, since the probe may hold what the agent must not see.
         """
+        return None
+
+    def service_state(self, task: Task) -> Any:
+        """What the grader should know of a service the episode used (``GradingContext.service``), or None."""
         return None
 
     # ---- grading ----

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from medgym_nb import Task, TaskFamily
+from medgym_nb import KernelNeeds, Task, TaskFamily
 
 
 class ToyPayload(BaseModel):
@@ -31,6 +31,7 @@ class ToyStatsFamily(TaskFamily):
     suite_sources = ("toy_stats",)
     payload_model = ToyPayload
     actions = ("execute", "submit")
+    kernel = KernelNeeds(packages=("pandas",))
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         rng = random.Random(seed)
