@@ -92,3 +92,36 @@ def test_failing_grader_writes_its_notebook_before_the_error(test_tasks, tmp_pat
     nb = nbformat.read(out, as_version=4)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors and not list(tmp_path.glob(".*partial*"))
+
+
+def test_grader_that_times_out_writes_its_notebook_and_is_a_grader_error(test_tasks, tmp_path):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    slow = tmp_path / "slow.ipynb"
+    nb = new_notebook(
+        cells=[
+            new_code_cell('task = "{}"\ncontext = "{}"', metadata={"tags": ["parameters"]}),
+            new_code_cell("print('started')"),
+            new_code_cell("import time\ntime.sleep(30)"),
+        ]
+    )
+    nbformat.write(nb, slow)
+
+    class SlowGrader(EhrsqlFamily):
+        name = "slow_grader"
+        sources = ()
+        grader_timeout = 2.0
+
+        def grader_notebook(self):
+            return slow
+
+    mg.register_family(SlowGrader)
+    try:
+        task = test_tasks[0].model_copy(update={"family": "slow_grader"})
+        out = tmp_path / "grade.ipynb"
+        with pytest.raises(mg.GraderError, match="could not run"):
+            mg.grade_with_papermill(task, Answer(kind="value", value=[]), out)
+    finally:
+        mg.unregister_family("slow_grader")
+    executed = nbformat.read(out, as_version=4)
+    assert executed.cells[2].outputs[0]["text"] == "started\n"

@@ -1,8 +1,12 @@
-"""A papermill engine that executes on a kernel that is already running (registered as ``medgym-warm``).
+"""The papermill engine every grading runs through (registered as ``medgym-warm``).
 
 papermill's nbclient engine always builds a fresh kernel client and waits for it to be ready (~0.2 s, on top
 of starting a kernel); nbclient itself discards a client handed to it. This engine hands nbclient both the
-running kernel manager and its connected client, so a batch grader pays for neither per notebook.
+running kernel manager and its connected client when given them (``km=``, ``kc=``), so a batch grader pays
+for neither per notebook; without them it starts a kernel as papermill's own engine does. It also hands the
+executed notebook back through ``executed=`` (a list) however the run ends, so a grader that fails or times
+out can still be written out, without papermill saving the notebook after every cell (a dozen writes per
+grading).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ class _ClientOnRunningKernel(PapermillNotebookClient):
 
 
 class WarmKernelEngine(NBClientEngine):
-    """Pass ``km=`` (started) and ``kc=`` (connected) to ``papermill.execute_notebook(engine_name="medgym-warm")``."""
+    """``papermill.execute_notebook(engine_name="medgym-warm", km=..., kc=..., executed=[])``: ``km``
+    (started) and ``kc`` (connected) are optional; ``executed`` receives the notebook as far as it ran."""
 
     @classmethod
     def execute_managed_notebook(
@@ -38,6 +43,7 @@ class WarmKernelEngine(NBClientEngine):
         execution_timeout: Any = None,
         **kwargs: Any,
     ) -> Any:
+        executed = kwargs.pop("executed", None)
         safe_kwargs = remove_args(["timeout", "startup_timeout", "input_path"], **kwargs)
         final_kwargs = merge_kwargs(
             safe_kwargs,
@@ -49,4 +55,8 @@ class WarmKernelEngine(NBClientEngine):
             stdout_file=stdout_file,
             stderr_file=stderr_file,
         )
-        return _ClientOnRunningKernel(nb_man, **final_kwargs).execute()
+        try:
+            return _ClientOnRunningKernel(nb_man, **final_kwargs).execute()
+        finally:
+            if executed is not None:
+                executed.append(nb_man.nb)

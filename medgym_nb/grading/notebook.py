@@ -6,6 +6,7 @@ can reach it. A grader that fails is a ``GraderError`` (an infrastructure fault)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -90,59 +91,55 @@ def _run_grader(
     warm: bool = False,
     **engine_kwargs: Any,
 ) -> Grade:
-    """The one papermill call both paths share; ``engine_kwargs`` may hand nbclient a running kernel.
+    """The one papermill call both paths share; ``engine_kwargs`` may hand our engine a running kernel.
 
-    With ``output_path``, papermill saves the notebook after every cell into a temporary sibling, which is
-    moved into place whether the grader succeeds or fails, so a failing grader's executed notebook is there
-    before its error is reported.
+    With ``output_path``, the executed notebook is written there whether the grader succeeds, fails or times
+    out, so a failing grader's notebook is there before its error is reported.
     """
     family, path = _family_notebook(task)
     source: Any = str(path)
     if warm:
         source = nbformat.reads(_warm_grader_source(path, path.stat().st_mtime_ns), as_version=4)
-    partial = (
-        output_path.with_name(f".{output_path.stem}.{os.getpid()}.partial.ipynb") if output_path else None
-    )
-    if output_path is not None:
-        output_path.parent.mkdir(parents=True, exist_ok=True)
+    executed: list[Any] = []
     try:
         nb = papermill.execute_notebook(
             source,
-            str(partial) if partial else None,
+            None,
             parameters=family.grader_parameters(task, context),
             kernel_name=GRADER_KERNEL,
+            language="python",
+            engine_name="medgym-warm",
             progress_bar=False,
             log_output=False,
-            request_save_on_cell_execute=partial is not None,
             execution_timeout=family.grader_timeout,
+            executed=executed,
             **engine_kwargs,
         )
+        grade = read_grade(nb)
     except PapermillExecutionError as exc:
-        _keep_partial(partial, output_path)
+        _write_executed(executed, output_path)
         raise GraderError(
             f"grader {family.name!r} failed on task {task.id}: {exc.ename}: {exc.evalue}"
         ) from exc
-    except Exception as exc:
-        _keep_partial(partial, output_path)
-        raise GraderError(f"grader {family.name!r} could not run for task {task.id}: {exc}") from exc
-    try:
-        grade = read_grade(nb)
     except GraderError:
-        _keep_partial(partial, output_path)
+        _write_executed(executed, output_path)
         raise
+    except Exception as exc:
+        _write_executed(executed, output_path)
+        raise GraderError(f"grader {family.name!r} could not run for task {task.id}: {exc}") from exc
     if output_path is not None:
         nb.metadata.setdefault("medgym", {})["grade"] = grade.model_dump()
         nb.metadata["medgym"]["task_id"] = task.id
         write_notebook_atomic(nb, output_path)
-        if partial is not None:
-            partial.unlink(missing_ok=True)
     return grade
 
 
-def _keep_partial(partial: Path | None, output_path: Path | None) -> None:
-    """Move what a failed grader run left into place (if it got as far as writing anything)."""
-    if partial is not None and output_path is not None and partial.is_file():
-        os.replace(partial, output_path)
+def _write_executed(executed: list[Any], output_path: Path | None) -> None:
+    """Write what a failed grader run got through (if it got as far as executing anything); a notebook that
+    cannot be written must not hide the grader's own error."""
+    if executed and output_path is not None:
+        with contextlib.suppress(Exception):
+            write_notebook_atomic(executed[-1], output_path)
 
 
 def grade_with_papermill(
@@ -183,9 +180,7 @@ class WarmGrader:
 
     def grade(self, task: Task, context: GradingContext, output_path: Path | None = None) -> Grade:
         self._ensure_kernel()
-        return _run_grader(
-            task, context, output_path, warm=True, engine_name="medgym-warm", km=self.km, kc=self.kc
-        )
+        return _run_grader(task, context, output_path, warm=True, km=self.km, kc=self.kc)
 
     def close(self) -> None:
         km, kc, self.km, self.kc = self.km, self.kc, None, None
