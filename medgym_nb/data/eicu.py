@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -148,6 +149,7 @@ _PRICES = {
 _PANEL_DAILY = {"bmp": 0.9, "cbc": 0.85, "diff": 0.4, "coag": 0.35, "lft": 0.25, "abg": 0.9, "vent": 0.7}
 _VENT_PANELS = ("abg", "vent")
 _SINGLE_LABS = [name for name in LABS if not any(name in panel for panel in LAB_PANELS.values())]
+_STRENGTH = re.compile(r"(\d[\d.,]*) ?(mg|mcg|meq|gm|unit|ml)\b")
 _PATH = "flowsheet|flowsheet cell labels|i&o|{kind} (ml)|{group}|{label}"
 
 # routes eICU records, chosen from keywords of the order string (first match wins)
@@ -287,8 +289,8 @@ class _Builder:
         self.pids: set[str] = set()
         self.hsid = 100000 + self.rng.randrange(30000)
         self.unitid = 141000 + self.rng.randrange(5000)
-        hospitals = self.rng.sample(range(60, 460), 24)
-        self.wards = {h: self.rng.sample(range(80, 1110), self.rng.randint(2, 5)) for h in hospitals}
+        hospitals = self.rng.sample(range(60, 460), 48)
+        self.wards = {h: self.rng.sample(range(80, 1110), self.rng.randint(2, 8)) for h in hospitals}
         price_rng = random.Random(f"eicu-prices-{seed}")
         vocab = {"diagnosis": DIAGNOSES, "lab": list(LABS), "medication": DRUGS, "treatment": TREATMENTS}
         self.prices = {
@@ -325,7 +327,7 @@ class _Builder:
         first = _START + timedelta(
             minutes=rng.randrange(int((_NOW - _START).total_seconds() // 60) - 30 * 1440)
         )
-        age = min(max(rng.gauss(63, 16), 18), 99)
+        age = min(max(rng.gauss(63, 16), 18.1), 99)
         born = first - timedelta(days=age * 365.25)
         height = round(rng.gauss(163 if gender == "female" else 177, 8), 1) if rng.random() < 0.9 else None
         weight = min(max(rng.gauss(72 if gender == "female" else 86, 20), 38), 220)
@@ -469,11 +471,11 @@ class _Builder:
                     self.lab(stay, name, stay.moment(rng))
 
     def vitals(self, stay: _UnitStay) -> None:
-        """Monitor rows every 5 to 60 minutes (at most ~300 a stay), each vital a bounded random walk around
+        """Monitor rows every 5 to 60 minutes (at most ~200 a stay), each vital a bounded random walk around
         the stay's baseline; arterial pressures only with an arterial line, temperature only when probed."""
         rng = self.rng
         minutes = int((stay.end - stay.start).total_seconds() // 60)
-        step = max(rng.choice([5, 5, 10, 15, 30, 60]), minutes // 300 + 1)
+        step = max(rng.choice([5, 5, 10, 15, 30, 60]), minutes // 200 + 1)
         arterial, temp_rate = rng.random() < 0.5, rng.choice([0.0, 0.2, 1.0])
         hr, rr, spo2, sbp, temp = (
             rng.gauss(88, 14),
@@ -512,7 +514,7 @@ class _Builder:
             path = _PATH.format(kind=kind, group=group, label=label)
             every = rng.choice([60, 120, 240, 480])
             minutes = int((stay.end - stay.start).total_seconds() // 60)
-            for minute in list(range(rng.randrange(5, every), minutes, every))[:60]:
+            for minute in list(range(rng.randrange(5, every), minutes, every))[:40]:
                 value = round(rng.uniform(low, high), 1 if high <= 60 else 0)
                 when = stay.start + timedelta(minutes=minute)
                 self.add("intakeoutput", stay.unitid, path, label, value, _t(when))
@@ -537,14 +539,17 @@ def _walk(rng: random.Random, value: float, sd: float, low: float, high: float) 
 
 
 def _dosage(rng: random.Random, drugname: str) -> str:
-    """eICU's free-text dose: its unit read from the order string."""
-    if "meq" in drugname or "potassium" in drugname:
+    """eICU's free-text dose: the strength the order string names, else a common one in the drug's unit."""
+    named = _STRENGTH.search(drugname)
+    if named:
+        return f"{named[1]} {named[2]}"
+    if "potassium" in drugname:
         return f"{rng.choice([10, 20, 40])} meq"
     if any(word in drugname for word in ("insulin", "heparin")):
         return f"{rng.choice([2, 4, 5, 8, 10, 5000])} units"
-    if any(word in drugname for word in ("ml", "sodium chloride", "ringers", "nss", "nacl")):
+    if any(word in drugname for word in ("sodium chloride", "ringers", "nss", "nacl")):
         return f"{rng.choice([50, 100, 250, 500, 1000])} ml"
-    return f"{rng.choice([0.5, 1, 2, 4, 5, 10, 20, 25, 40, 50, 100, 325, 500, 1000])} mg"
+    return f"{rng.choice([1, 2, 4, 5, 10, 20, 25, 40, 50, 100])} mg"
 
 
 def build_database(path: Path, *, seed: int = 0, patients: int = 400) -> Path:
