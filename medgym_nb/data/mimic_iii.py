@@ -571,11 +571,14 @@ class _Planter:
         return self.visits[subject_id, kind]
 
     def stay(self, subject_id: int, hadm_id: int, admit: str, ongoing: bool, plan: QueryPlan) -> int:
-        """An ICU stay (with its transfer row) of the visit, in the care unit and ward the query names."""
-        unit = plan.attributes.get("transfers.careunit", (self.rng.choice(CAREUNITS),))[0]
-        ward = int(plan.attributes.get("transfers.wardid", (self.rng.randrange(7, 60),))[0])
-        key = (hadm_id, ongoing and plan.icu == "current", unit, ward)
+        """An ICU stay (with its transfer row) of the visit, in the care unit and ward the query names; one
+        stay per visit serves every query that names neither, so "the last ICU stay" stays the same one."""
+        named_unit = plan.attributes.get("transfers.careunit", (None,))[0]
+        named_ward = plan.attributes.get("transfers.wardid", (None,))[0]
+        key = (hadm_id, ongoing and plan.icu == "current", named_unit, named_ward)
         if key not in self.stays:
+            unit = named_unit or self.rng.choice(CAREUNITS)
+            ward = int(named_ward or self.rng.randrange(7, 60))
             icustay_id = self.b.next_id("icustay", 200001)
             intime = datetime.strptime(admit, _FMT) + timedelta(minutes=1)
             outtime = None if key[1] else _t(intime + timedelta(hours=20))
