@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from .ehrsql_plant import MIMIC_III_FACTS, Entity, QueryPlan, analyse
 
 __all__ = ["DB_NAME", "NOW", "SCHEMA", "build_database"]
 
@@ -243,11 +246,14 @@ class _Builder:
             "prescriptions": {drug: round(self.rng.uniform(1, 90), 2) for drug, *_ in DRUGS},
         }
 
-    def patients(self, n: int) -> None:
+    def patients(self, n: int, reserved: frozenset[int] = frozenset()) -> None:
+        """``n`` patients with ids outside ``reserved`` (ids the planted queries name for their own patients)."""
         now = datetime.strptime(NOW, _FMT)
         for _ in range(n):
             rng = self.rng
             subject_id = self.next_id("subject", 1000) * 7 % 99991
+            while subject_id in reserved:
+                subject_id = self.next_id("subject", 1000) * 7 % 99991
             first = datetime(2100, 1, 1) + timedelta(minutes=rng.randrange(0, 5 * 365 * 24 * 60))
             dob = first - timedelta(days=rng.randrange(20 * 365, 90 * 365))
             n_adm = rng.choice([1, 1, 2, 2, 3, 4])
@@ -421,11 +427,267 @@ class _Builder:
             )
 
 
-def build_database(path: Path, *, seed: int = 0, patients: int = 120) -> Path:
-    """Write the database to ``path`` (replacing it); the same seed gives byte-identical content."""
+_START = "2095-01-01 00:00:00"  # windows may reach before 2100; anchors prefer 2100+
+_ICU_TABLES = frozenset({"icustays", "chartevents", "inputevents_cv", "outputevents", "transfers"})
+_CHARGED = ("diagnoses_icd", "procedures_icd", "labevents", "prescriptions")
+_ICD_DICTIONARY = {"diagnoses_icd": "d_icd_diagnoses", "procedures_icd": "d_icd_procedures"}
+_COST_RANGE = {
+    "diagnoses_icd": (2, 12),
+    "procedures_icd": (300, 4000),
+    "labevents": (2, 40),
+    "prescriptions": (1, 90),
+}
+_DEFAULTS: dict[str, list[str]] = {
+    "diagnoses_icd": [short for _, short, _ in DIAGNOSES],
+    "procedures_icd": [short for _, short, _ in PROCEDURES],
+    "labevents": [label for label, *_ in LABS],
+    "prescriptions": [drug for drug, *_ in DRUGS],
+    "chartevents": [label for label, *_ in VITALS[:-1]],
+    "inputevents_cv": INPUTS,
+    "outputevents": OUTPUTS,
+}
+_VALUE_COLUMNS = {
+    "labevents": "labevents.valuenum",
+    "chartevents": "chartevents.valuenum",
+    "inputevents_cv": "inputevents_cv.amount",
+    "outputevents": "outputevents.value",
+}
+_RANGES = {label: (lo, hi) for label, lo, hi, _ in (*LABS, *VITALS)}
+
+
+class _Planter:
+    """Adds, as ordinary rows, what planted queries ask about (see `build_database`).
+
+    It draws from its own random stream, so the seeded rows are the same with or without planting. Each query
+    gets a hospital visit of its patient (or of three new patients when it names none) on a day inside its
+    time window, an ICU stay when it reads ICU tables, and two or three events per entity it names, in the
+    order it names them, all on that day, so "before", "same day/month" and "within N days" relations hold.
+    """
+
+    ANONYMOUS = 3
+
+    def __init__(self, builder: _Builder, rng: random.Random) -> None:
+        self.b = builder
+        self.rng = rng
+        self.items: dict[tuple[str, str], object] = {}
+        for i, (label, *_r) in enumerate(LABS):
+            self.items["labevents", label] = 50800 + i
+        for table, labels, first in (
+            ("chartevents", [v[0] for v in VITALS], 211),
+            ("inputevents_cv", INPUTS, 30001),
+            ("outputevents", OUTPUTS, 40055),
+        ):
+            self.items.update({(table, label): first + i for i, label in enumerate(labels)})
+        for table, rows in (("diagnoses_icd", DIAGNOSES), ("procedures_icd", PROCEDURES)):
+            self.items.update({(table, short): code for code, short, _ in rows})
+        self.dobs: dict[int, datetime] = {}
+        self.visits: dict[tuple[int, str | None], tuple[int, str, bool]] = {}
+        self.stays: dict[tuple[object, ...], int] = {}
+        self.anonymous = 100000
+
+    def plant(self, plan: QueryPlan) -> None:
+        if plan.subject and plan.subject.isdigit():
+            subjects = [int(plan.subject)]
+        else:
+            subjects = list(range(self.anonymous, self.anonymous + self.ANONYMOUS))
+            self.anonymous += self.ANONYMOUS
+        for subject_id in subjects:
+            hadm_id, admit, current = self.visit(subject_id, plan)
+            self.events(subject_id, hadm_id, admit, current, plan)
+
+    def item(self, entity: Entity) -> object:
+        """The itemid or ICD-9 code of an entity, adding its dictionary row the first time it is named."""
+        key = (entity.table, entity.name)
+        if key not in self.items:
+            if entity.table == "labevents":
+                self.items[key] = self.b.next_id("planted_lab", 51000)
+                self.b.add("d_labitems", self.items[key], entity.name)
+            elif entity.table in _ICD_DICTIONARY:
+                self.items[key] = str(self.b.next_id("planted_icd", 90000))
+                self.b.add(_ICD_DICTIONARY[entity.table], self.items[key], entity.name, entity.name)
+            elif entity.table == "prescriptions":
+                self.items[key] = entity.name
+            else:
+                self.items[key] = self.b.next_id("planted_item", 220001)
+                self.b.add("d_items", self.items[key], entity.name, entity.table)
+        return self.items[key]
+
+    def anchor(self, kind: str | None, days: tuple[str, ...]) -> str:
+        """A day in the window: early for a first visit, late for a last or current one."""
+        days = tuple(d for d in days if d >= "2100") or days
+        if kind != "current" and len(days) > 3:
+            days = days[:-3]
+        span = max(1, len(days) // 20)
+        pool = days[:span] if kind == "first" else days[-span:] if kind in ("last", "current") else days
+        return self.rng.choice(pool)
+
+    def visit(self, subject_id: int, plan: QueryPlan) -> tuple[int, str, bool]:
+        """(hadm_id, admittime, ongoing) of a visit inside the window, reusing one the patient already has."""
+        kind = "current" if "current" in (plan.visit, plan.icu) else plan.visit
+        days = plan.window.candidates(NOW, _START)
+        known = self.visits.get((subject_id, kind))
+        if known and known[1] in days and not plan.moments:
+            return known
+        rng = self.rng
+        if plan.moments:
+            admit = _t(datetime.strptime(plan.moments[0], _FMT) - timedelta(hours=1))
+        else:
+            admit = self.anchor(kind, days)
+        when = datetime.strptime(admit, _FMT)
+        if subject_id not in self.dobs:
+            lo, hi = plan.age or (20, 89)
+            age = rng.randint(min(lo, 95), min(hi, lo + 30, 95))
+            self.dobs[subject_id] = (when - timedelta(days=age * 365 + rng.randrange(1, 300))).replace(hour=0)
+            gender = plan.attributes.get("patients.gender", (rng.choice("mf"),))[0]
+            dod = _t(when + timedelta(days=rng.randint(5, 40))) if plan.dead else None
+            self.b.add("patients", subject_id, gender, _t(self.dobs[subject_id]), min(dod or NOW, NOW))
+        disch = None
+        if kind != "current":
+            disch = min(
+                when + timedelta(days=rng.randint(1, 5), hours=rng.randrange(24)),
+                datetime.strptime(NOW, _FMT),
+            )
+        hadm_id = self.b.next_id("hadm", 100001)
+
+        def attribute(column: str, choices: Sequence[object]) -> object:
+            return plan.attributes.get(f"admissions.{column}", (rng.choice(choices),))[0]
+
+        self.b.add(
+            "admissions",
+            subject_id,
+            hadm_id,
+            admit,
+            _t(disch) if disch else None,
+            attribute("admission_type", ADMISSION_TYPES),
+            attribute("admission_location", ADMISSION_LOCATIONS),
+            rng.choice(DISCHARGE_LOCATIONS) if disch else None,
+            attribute("insurance", INSURANCE),
+            "engl",
+            attribute("marital_status", MARITAL),
+            rng.choice(ETHNICITY),
+            (when - self.dobs[subject_id]).days // 365,
+        )
+        self.visits[subject_id, kind] = (hadm_id, admit, disch is None)
+        return self.visits[subject_id, kind]
+
+    def stay(self, subject_id: int, hadm_id: int, admit: str, ongoing: bool, plan: QueryPlan) -> int:
+        """An ICU stay (with its transfer row) of the visit, in the care unit and ward the query names; one
+        stay per visit serves every query that names neither, so "the last ICU stay" stays the same one."""
+        named_unit = plan.attributes.get("transfers.careunit", (None,))[0]
+        named_ward = plan.attributes.get("transfers.wardid", (None,))[0]
+        key = (hadm_id, ongoing and plan.icu == "current", named_unit, named_ward)
+        if key not in self.stays:
+            unit = named_unit or self.rng.choice(CAREUNITS)
+            ward = int(named_ward or self.rng.randrange(7, 60))
+            icustay_id = self.b.next_id("icustay", 200001)
+            intime = datetime.strptime(admit, _FMT) + timedelta(minutes=1)
+            outtime = None if key[1] else _t(intime + timedelta(hours=20))
+            self.b.add(
+                "icustays", subject_id, hadm_id, icustay_id, unit, unit, ward, ward, _t(intime), outtime
+            )
+            self.b.add("transfers", subject_id, hadm_id, icustay_id, "admit", unit, ward, _t(intime), outtime)
+            self.stays[key] = icustay_id
+        return self.stays[key]
+
+    def entities(self, plan: QueryPlan) -> list[Entity]:
+        """The named entities, plus two defaults for each event table the query reads without naming any."""
+        named = list(plan.entities)
+        tables = set(plan.tables)
+        if "cost" in tables and not tables & set(_CHARGED):
+            tables.add("diagnoses_icd")
+        for table in sorted(tables & set(_DEFAULTS)):
+            if not any(e.table == table for e in named):
+                named += [Entity(table, name) for name in self.rng.sample(_DEFAULTS[table], 2)]
+        return named
+
+    def events(self, subject_id: int, hadm_id: int, admit: str, ongoing: bool, plan: QueryPlan) -> None:
+        rng = self.rng
+        entities = self.entities(plan)
+        icustay_id = (
+            self.stay(subject_id, hadm_id, admit, ongoing, plan) if plan.tables & _ICU_TABLES else None
+        )
+        counts = [rng.randint(2, 3) for _ in entities]
+        start = datetime.strptime(admit, _FMT)
+        times = [_t(start + timedelta(minutes=m)) for m in sorted(rng.sample(range(2, 840), sum(counts)))]
+        times = [t if ok else admit for t, ok in zip(times, plan.window.admits(times, NOW), strict=True)]
+        if "microbiologyevents" in plan.tables:
+            self.culture(subject_id, hadm_id, times[-1] if times else admit, plan)
+        for entity, count in zip(entities, counts, strict=True):
+            series = sorted([*plan.moments, *times[:count]])
+            del times[:count]
+            for when, value in zip(series, self.series(entity, plan, len(series)), strict=True):
+                self.event(entity, (subject_id, hadm_id, icustay_id), when, value, plan)
+
+    def culture(self, subject_id: int, hadm_id: int, when: str, plan: QueryPlan) -> None:
+        for _ in range(2):
+            spec = plan.attributes.get("microbiologyevents.spec_type_desc", (self.rng.choice(SPECIMENS),))[0]
+            org = plan.attributes.get("microbiologyevents.org_name", (self.rng.choice(ORGANISMS[:-1]),))[0]
+            self.b.add("microbiologyevents", subject_id, hadm_id, when, spec, org)
+
+    def series(self, entity: Entity, plan: QueryPlan, n: int) -> list[float]:
+        """Values of ``n`` events in time order: rising or falling as the query compares them, the value it
+        asks for (``valuenum = 0.6``) among neighbours, thresholds crossed."""
+        column = _VALUE_COLUMNS.get(entity.table)
+        if column is None:
+            return [0.0] * n
+        lo, hi = plan.values.get(column, (None, None))
+        if lo is not None and lo == hi:
+            values = [round(lo * (0.8 + 0.2 * k), 2) for k in range(n)]
+        else:
+            values = [self.value(entity, lo, hi) for _ in range(n)]
+        return sorted(values, reverse=plan.trend < 0) if plan.trend else values
+
+    def value(self, entity: Entity, lo: float | None, hi: float | None) -> float:
+        """A value in the entity's usual range, or across the query's thresholds."""
+        base_lo, base_hi = _RANGES.get(entity.name, (1.0, 150.0))
+        if lo is not None and hi is not None:
+            return round(self.rng.uniform(lo, hi), 2)
+        if lo is not None:
+            return round(lo + self.rng.uniform(0.01, 1 + abs(lo) * 0.3), 2)
+        if hi is not None:
+            return round(hi - self.rng.uniform(0.01, 1 + abs(hi) * 0.3), 2)
+        return round(self.rng.uniform(base_lo, base_hi), 2)
+
+    def event(
+        self, entity: Entity, ids: tuple[int, int, int | None], when: str, value: float, plan: QueryPlan
+    ) -> None:
+        subject_id, hadm_id, icustay_id = ids
+        item = self.item(entity)
+        table = entity.table
+        if table in _ICD_DICTIONARY:
+            row = self.b.add(table, subject_id, hadm_id, item, when)
+        elif table == "labevents":
+            row = self.b.add(table, subject_id, hadm_id, item, when, value, "units")
+        elif table == "prescriptions":
+            route = plan.attributes.get("prescriptions.route", (self.rng.choice(["po", "iv", "sc"]),))[0]
+            end = _t(datetime.strptime(when, _FMT) + timedelta(days=self.rng.randint(1, 4)))
+            dose = str(self.rng.choice([1, 2, 5, 10, 20, 40, 100]))
+            row = self.b.add(table, subject_id, hadm_id, when, end, item, dose, "mg", route)
+        elif table == "chartevents":
+            self.b.add(table, subject_id, hadm_id, icustay_id, item, when, value, "units")
+            return
+        else:
+            self.b.add(table, subject_id, hadm_id, icustay_id, when, item, value)
+            return
+        key = str(item) if table in _ICD_DICTIONARY else entity.name
+        cost = self.b.unit_cost[table].setdefault(key, round(self.rng.uniform(*_COST_RANGE[table]), 2))
+        self.b.add("cost", subject_id, hadm_id, table, row, when, cost)
+
+
+def build_database(path: Path, *, seed: int = 0, patients: int = 120, plant: Sequence[str] = ()) -> Path:
+    """Write the database to ``path`` (replacing it); the same seed and ``plant`` give byte-identical content.
+
+    ``plant`` are EHRSQL queries (of task files the user loads) whose answers should be informative: the
+    patients, entities, attributes, thresholds and time windows they name are added as ordinary rows among
+    the seeded ones. Without ``plant`` the database is exactly the seeded one.
+    """
+    plans = [analyse(sql, MIMIC_III_FACTS) for sql in plant]
     builder = _Builder(seed)
     builder.dictionaries()
-    builder.patients(patients)
+    builder.patients(patients, frozenset(int(p.subject) for p in plans if p.subject and p.subject.isdigit()))
+    planter = _Planter(builder, random.Random(f"plant-{seed}"))
+    for plan in plans:
+        planter.plant(plan)
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     try:
