@@ -27,6 +27,7 @@ from .replay import replay_notebook
 from .report import render_html, summarise_run
 from .runner import run_episodes
 from .tasks import get_task, load_tasks, spread_over_categories
+from .tasks.check import informative_shares
 from .trajectory import read_episode
 
 app = typer.Typer(
@@ -43,6 +44,14 @@ SourceOpt = Annotated[str, typer.Option("--source", "-s", help="Task source, e.g
 PathOpt = Annotated[
     Path | None,
     typer.Option("--path", help="Official MedAgentGym data folder or task file (default: built-in suite)."),
+]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="With --path: the real database to run official tasks on (their released answers stand); "
+        "default: a synthetic one, answers re-grounded on it.",
+    ),
 ]
 
 
@@ -86,10 +95,11 @@ def tasks_list(
     source: SourceOpt = "mimic_iii",
     split: Annotated[str | None, typer.Option(help="train or test")] = None,
     path: PathOpt = None,
+    db: DbOpt = None,
     limit: Annotated[int, typer.Option(help="Rows to show (0: all).")] = 20,
 ) -> None:
     """List the tasks of a source, and a count per category."""
-    tasks = load_tasks(source, split, path=path)
+    tasks = load_tasks(source, split, path=path, database=db)
     table = Table(title=f"{source}: {len(tasks)} task(s)")
     for col in ("id", "category", "split", "question"):
         table.add_column(col, overflow="fold")
@@ -119,6 +129,26 @@ def families_cmd() -> None:
                 counts[task.category] += 1
             listing = ", ".join(f"{c} ({n})" for c, n in sorted(counts.items()))
             table.add_row(family.name, source, "built-in", listing, str(sum(counts.values())))
+    console.print(table)
+
+
+@tasks_app.command("check")
+@_clean_errors
+def tasks_check(
+    source: SourceOpt = "mimic_iii",
+    path: PathOpt = None,
+    db: DbOpt = None,
+    weakest: Annotated[int, typer.Option(help="Categories to show per source, weakest first.")] = 10,
+) -> None:
+    """The share of tasks whose expected answer is informative (not empty, None or 0), per category."""
+    shares = informative_shares(load_tasks(source, path=path, database=db))
+    table = Table(title=f"{source}: informative answers")
+    for col, just in (("category", "left"), ("tasks", "right"), ("informative", "right"), ("share", "right")):
+        table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+    rows = [a for a in shares if a.category != "all"][:weakest] + [a for a in shares if a.category == "all"]
+    for a in rows:
+        style = "bold" if a.category == "all" else None
+        table.add_row(a.category, str(a.tasks), str(a.informative), f"{a.share:.0%}", style=style)
     console.print(table)
 
 
@@ -173,6 +203,7 @@ def run(
     limit: Annotated[int, typer.Option(help="At most this many tasks, spread over categories (0: all).")] = 0,
     split: Annotated[str | None, typer.Option(help="train or test")] = "test",
     path: PathOpt = None,
+    db: DbOpt = None,
     replay_from: Annotated[
         Path | None,
         typer.Option("--from", help="With --agent replay: a run directory whose notebooks to replay."),
@@ -211,7 +242,7 @@ def run(
 ) -> None:
     """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
     if agent == "llm":
-        tasks = load_tasks(source, split, path=path)
+        tasks = load_tasks(source, split, path=path, database=db)
         config = LLMConfig(
             base_url=base_url,
             model=model,
@@ -221,7 +252,7 @@ def run(
         )
         make_agent: Callable[[Any], Any] = lambda _task: LLMAgent(config)  # noqa: E731
     elif agent == "oracle":
-        tasks = load_tasks(source, split, path=path)
+        tasks = load_tasks(source, split, path=path, database=db)
         make_agent = lambda _task: OracleAgent()  # noqa: E731
     elif agent == "replay":
         if replay_from is None:

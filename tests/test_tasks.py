@@ -11,26 +11,36 @@ import pytest
 import medgym_nb as mg
 from medgym_nb.families import ehrsql
 from medgym_nb.families.ehrsql import EhrsqlFamily
+from medgym_nb.tasks.check import informative
 
 EHRSQL_SOURCES = EhrsqlFamily.sources
 
 
-def test_suite_has_enough_instances_and_categories():
-    tasks = mg.load_tasks("mimic_iii")
-    assert len(tasks) >= 200
-    assert len(Counter(t.category for t in tasks)) >= 5
+SUITE_SOURCES = sorted(ehrsql.SUITES)
+MIN_CATEGORIES = {"mimic_iii": 11, "eicu": 9}
+
+
+@pytest.mark.parametrize("source", SUITE_SOURCES)
+def test_suite_has_enough_instances_and_categories(source: str):
+    tasks = mg.load_tasks(source)
+    counts = Counter(t.category for t in tasks)
+    print(f"\n{source}: {len(tasks)} tasks; {dict(sorted(counts.items()))}")
+    assert len(tasks) >= 200 and len(counts) >= MIN_CATEGORIES[source]
     assert len({t.id for t in tasks}) == len(tasks)
     assert {t.split for t in tasks} == {"train", "test"}
-    assert all(t.solution and t.data_dir and Path(t.data_dir, "mimic_iii.db").is_file() for t in tasks)
-    # answers are typed values from SQL, not strings
+    db_file = ehrsql.SUITES[source].database.file
+    assert all(t.solution and t.data_dir and Path(t.data_dir, db_file).is_file() for t in tasks)
+    # answers are typed values from SQL, not strings, and say something
     assert any(isinstance(v, float) for t in tasks for v in t.answer)
     assert any(isinstance(v, int) for t in tasks for v in t.answer)
+    assert sum(map(informative, (t.answer for t in tasks))) / len(tasks) >= 0.85  # a count of 0 is fair
 
 
-def test_suite_is_deterministic(tmp_path: Path):
-    a = ehrsql.build_suite(tmp_path / "a", seed=3)
-    b = ehrsql.build_suite(tmp_path / "b", seed=3)
-    c = ehrsql.build_suite(tmp_path / "c", seed=4)
+@pytest.mark.parametrize("source", SUITE_SOURCES)
+def test_suite_is_deterministic(tmp_path: Path, source: str):
+    a = ehrsql.build_suite(source, tmp_path / "a", seed=3)
+    b = ehrsql.build_suite(source, tmp_path / "b", seed=3)
+    c = ehrsql.build_suite(source, tmp_path / "c", seed=4)
     assert [(t.id, t.question, t.answer) for t in a] == [(t.id, t.question, t.answer) for t in b]
     assert [t.answer for t in a] != [t.answer for t in c]
 
@@ -48,7 +58,7 @@ def test_unknown_source_suggests():
 
 def test_current_time_is_pinned():
     sql = "select strftime('%j',current_time) - strftime('%j', CURRENT_TIME)"
-    assert ehrsql.pin_current_time(sql).count(f"'{ehrsql.NOW}'") == 2
+    assert ehrsql.executable_sql(sql).count(f"'{ehrsql.NOW}'") == 2
 
 
 @pytest.mark.parametrize("source", EHRSQL_SOURCES)
@@ -84,14 +94,15 @@ def test_malformed_task_file_names_file_and_line(tmp_path: Path):
         mg.load_tasks("mimic_iii", path=tmp_path / "nowhere")
 
 
-def test_every_reference_solution_passes_its_grader(monkeypatch):
+@pytest.mark.parametrize("source", SUITE_SOURCES)
+def test_every_reference_solution_passes_its_grader(monkeypatch, source: str):
     """All instances, quickly: run each task's solution cells in-process and grade what they print."""
     import contextlib
     import io
 
     from medgym_nb.grading import compare, parse_printed
 
-    tasks = mg.load_tasks("mimic_iii")
+    tasks = mg.load_tasks(source)
     monkeypatch.chdir(Path(tasks[0].data_dir).parent)
     failures = []
     for task in tasks:

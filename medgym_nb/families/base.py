@@ -96,6 +96,17 @@ class TaskFamily:
         """One row of an official ``*_tasks.jsonl`` as a task; ``TaskFileError`` naming ``origin.where``."""
         raise TaskFileError(f"{origin.where}: family {self.name!r} cannot import official rows")
 
+    def prepare_official(
+        self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
+    ) -> list[Task]:
+        """The tasks read from official ``files``, made ready to run (data built, answers re-grounded).
+
+        ``database``: the user's real data instead of synthetic data, for families that have one.
+        """
+        if database is not None:
+            raise TaskFileError(f"family {self.name!r} takes no database; leave out database= (--db)")
+        return tasks
+
     # ---- episodes ----
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:

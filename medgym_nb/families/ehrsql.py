@@ -6,27 +6,34 @@ EHRSQL's ``current_time`` pinned to the data set's "now" (SQLite's own ``current
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..data import eicu
+from ..data.cache import cached_build
 from ..data.mimic_iii import DB_NAME, NOW, SCHEMA, build_database
-from ..errors import TaskFileError
+from ..errors import TaskFileError, UnknownSourceError
 from ..tasks.model import AnswerSpec, Task
+from ..tasks.store import read_tasks, write_tasks
+from . import eicu_questions, mimic_questions
 from .base import OfficialRow, TaskFamily
+from .questions import QuestionBank
 from .sqlite_info import INFO_HELP, sqlite_request_info
 
 __all__ = [
-    "CATEGORIES",
+    "SUITES",
     "EhrsqlFamily",
     "EhrsqlPayload",
     "build_suite",
-    "pin_current_time",
+    "executable_sql",
     "run_sql",
     "solution_cells",
 ]
@@ -34,175 +41,42 @@ __all__ = [
 _CURRENT_TIME = re.compile(r"\bcurrent_time\b", re.IGNORECASE)
 
 
-def pin_current_time(sql: str, now: str = NOW) -> str:
-    """Replace EHRSQL's ``current_time`` with the data set's fixed "now" as an SQL literal."""
-    return _CURRENT_TIME.sub(f"'{now}'", sql)
+_STRFTIME_FORMAT = re.compile(r"(strftime\(\s*')([^']*)(')", re.IGNORECASE)
 
 
-def run_sql(db: Path, sql: str) -> list[Any]:
-    """Execute ``sql`` read-only and return the first column of every row (EHRSQL's answer shape)."""
+def executable_sql(sql: str, now: str = NOW) -> str:
+    """EHRSQL's SQL as SQLite executes what it means.
+
+    ``current_time`` becomes the data set's fixed "now" (SQLite's own is the wall clock's time of day), and
+    ``%y`` in ``strftime`` formats becomes ``%Y``: the official SQL compares ``strftime('%y', t)`` with
+    four-digit years (``= '2104'``), which SQLite before 3.46 evaluates to NULL, so those questions would
+    have no answer (their released answers are ``None``/``0`` for that reason).
+    """
+    sql = _CURRENT_TIME.sub(f"'{now}'", sql)
+    return _STRFTIME_FORMAT.sub(lambda m: m[1] + m[2].replace("%y", "%Y") + m[3], sql)
+
+
+def run_sql(db: Path, sql: str, now: str = NOW) -> list[Any]:
+    """Execute ``sql`` read-only and return every value of every row, row by row (the official answer shape:
+    a one-column query gives its column, TREQS's two-column lookups give both values)."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return [row[0] for row in con.execute(pin_current_time(sql)).fetchall()]
+        return [value for row in con.execute(executable_sql(sql, now)).fetchall() for value in row]
     finally:
         con.close()
 
 
-def solution_cells(sql: str, db_name: str) -> list[str]:
+def solution_cells(sql: str, db_name: str, now: str = NOW) -> list[str]:
     """Reference code as an agent would write it: connect in one cell, query and print in the next."""
     return [
         f"import sqlite3\ncon = sqlite3.connect('file:data/{db_name}?mode=ro', uri=True)",
-        f"rows = con.execute({pin_current_time(sql)!r}).fetchall()\nprint([row[0] for row in rows])",
+        f"rows = con.execute({executable_sql(sql, now)!r}).fetchall()\n"
+        "print([value for row in rows for value in row])",
     ]
 
 
 def schema_text(schema: dict[str, list[str]]) -> str:
     return "\n".join(f"- {table}({', '.join(cols)})" for table, cols in schema.items())
-
-
-# ---- question templates: each draws its parameters from the database, so most answers are non-empty ----
-
-_Template = Callable[[random.Random, sqlite3.Connection], tuple[str, str]]
-
-_LAST_VISIT = (
-    "select admissions.hadm_id from admissions where admissions.subject_id = {pid} "
-    "and admissions.dischtime is not null order by admissions.admittime desc limit 1"
-)
-_FIRST_VISIT = _LAST_VISIT.replace("desc", "asc")
-_CURRENT_VISIT = "select admissions.hadm_id from admissions where admissions.subject_id = {pid} and admissions.dischtime is null"
-
-
-def _pick(rng: random.Random, con: sqlite3.Connection, sql: str) -> Any:
-    values = [row[0] for row in con.execute(sql)]
-    return rng.choice(values)
-
-
-def _drug_route(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    drug = _pick(rng, con, "select distinct drug from prescriptions order by drug")
-    return (
-        f"what is the intake method of {drug}?",
-        f"select distinct prescriptions.route from prescriptions where prescriptions.drug = '{drug}'",
-    )
-
-
-def _diagnosis_cost(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    title = _pick(rng, con, "select short_title from d_icd_diagnoses order by short_title")
-    return (
-        f"what is the cost of diagnosing {title}?",
-        "select distinct cost.cost from cost where cost.event_type = 'diagnoses_icd' and cost.event_id in "
-        "( select diagnoses_icd.row_id from diagnoses_icd where diagnoses_icd.icd9_code = ( select "
-        f"d_icd_diagnoses.icd9_code from d_icd_diagnoses where d_icd_diagnoses.short_title = '{title}' ) )",
-    )
-
-
-def _age_last_visit(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid = _pick(rng, con, "select distinct subject_id from admissions where dischtime is not null order by 1")
-    return (
-        f"what is the age of patient {pid} on the last hospital visit?",
-        f"select admissions.age from admissions where admissions.subject_id = {pid} and "
-        "admissions.dischtime is not null order by admissions.admittime desc limit 1",
-    )
-
-
-def _count_drugs_first_visit(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid = _pick(rng, con, "select distinct subject_id from admissions where dischtime is not null order by 1")
-    return (
-        f"count the number of drugs patient {pid} was prescribed on the first hospital visit.",
-        f"select count(*) from prescriptions where prescriptions.hadm_id in ( {_FIRST_VISIT.format(pid=pid)} )",
-    )
-
-
-def _lab_aggregate(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid, label = rng.choice(
-        con.execute(
-            "select distinct labevents.subject_id, d_labitems.label from labevents join d_labitems "
-            "on labevents.itemid = d_labitems.itemid order by 1, 2"
-        ).fetchall()
-    )
-    word, fn = rng.choice([("average", "avg"), ("minimum", "min"), ("maximum", "max")])
-    return (
-        f"what was the {word} {label} value of patient {pid} on the first hospital visit?",
-        f"select {fn}(labevents.valuenum) from labevents where labevents.hadm_id in "
-        f"( {_FIRST_VISIT.format(pid=pid)} ) and labevents.itemid in ( select d_labitems.itemid from "
-        f"d_labitems where d_labitems.label = '{label}' )",
-    )
-
-
-def _vital_min_icu(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid = _pick(rng, con, "select distinct subject_id from icustays where outtime is not null order by 1")
-    vital = _pick(
-        rng, con, "select label from d_items where linksto = 'chartevents' and label != 'admit wt' order by 1"
-    )
-    return (
-        f"what was the minimum {vital} of patient {pid} on the last icu visit?",
-        "select min(chartevents.valuenum) from chartevents where chartevents.icustay_id in ( select "
-        "icustays.icustay_id from icustays where icustays.hadm_id in ( select admissions.hadm_id from admissions "
-        f"where admissions.subject_id = {pid} ) and icustays.outtime is not null order by icustays.intime desc "
-        "limit 1 ) and chartevents.itemid in ( select d_items.itemid from d_items where d_items.label = "
-        f"'{vital}' and d_items.linksto = 'chartevents' )",
-    )
-
-
-def _first_drug_current(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid = _pick(rng, con, "select distinct subject_id from admissions where dischtime is null order by 1")
-    return (
-        f"what was the name of the drug that patient {pid} was first prescribed on the current hospital visit?",
-        f"select prescriptions.drug from prescriptions where prescriptions.hadm_id in "
-        f"( {_CURRENT_VISIT.format(pid=pid)} ) order by prescriptions.startdate asc limit 1",
-    )
-
-
-def _days_since_admission(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid = _pick(rng, con, "select distinct subject_id from admissions where dischtime is null order by 1")
-    return (
-        f"how many days have passed since patient {pid} was admitted to the hospital currently?",
-        "select 1 * ( strftime('%j',current_time) - strftime('%j',admissions.admittime) ) from admissions "
-        f"where admissions.subject_id = {pid} and admissions.dischtime is null",
-    )
-
-
-def _er_last_visit(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid = _pick(rng, con, "select distinct subject_id from admissions where dischtime is not null order by 1")
-    return (
-        f"has patient {pid} been to an emergency room on the last hospital visit?",
-        "select count(*)>0 from admissions where admissions.hadm_id in "
-        f"( {_LAST_VISIT.format(pid=pid)} ) and admissions.admission_location = 'emergency room admit'",
-    )
-
-
-def _top_diagnoses_year(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    year = rng.randrange(2100, 2106)
-    return (
-        f"what are the top three frequent diagnoses in {year}?",
-        "select d_icd_diagnoses.short_title from d_icd_diagnoses where d_icd_diagnoses.icd9_code in ( select "
-        "t1.icd9_code from ( select diagnoses_icd.icd9_code, dense_rank() over ( order by count(*) desc ) as c1 "
-        f"from diagnoses_icd where strftime('%Y',diagnoses_icd.charttime) = '{year}' group by "
-        "diagnoses_icd.icd9_code ) as t1 where t1.c1 <= 3 )",
-    )
-
-
-def _recent_drugs_ordered(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid = _pick(rng, con, "select distinct subject_id from admissions where dischtime is not null order by 1")
-    return (
-        f"list the last three drugs prescribed to patient {pid} on the last hospital visit, most recent first.",
-        f"select prescriptions.drug from prescriptions where prescriptions.hadm_id in "
-        f"( {_LAST_VISIT.format(pid=pid)} ) order by prescriptions.startdate desc limit 3",
-    )
-
-
-CATEGORIES: dict[str, tuple[_Template, AnswerSpec]] = {
-    "drug_route": (_drug_route, AnswerSpec()),
-    "diagnosis_cost": (_diagnosis_cost, AnswerSpec()),
-    "age_last_visit": (_age_last_visit, AnswerSpec()),
-    "count_drugs_first_visit": (_count_drugs_first_visit, AnswerSpec()),
-    "lab_aggregate": (_lab_aggregate, AnswerSpec(rel_tol=1e-4)),
-    "vital_min_icu": (_vital_min_icu, AnswerSpec()),
-    "first_drug_current": (_first_drug_current, AnswerSpec()),
-    "days_since_admission": (_days_since_admission, AnswerSpec()),
-    "er_last_visit": (_er_last_visit, AnswerSpec()),
-    "top_diagnoses_year": (_top_diagnoses_year, AnswerSpec()),
-    "recent_drugs_ordered": (_recent_drugs_ordered, AnswerSpec(ordered=True)),
-}
 
 
 def context_text(db_name: str, schema: dict[str, list[str]] | None = None) -> str:
@@ -211,18 +85,37 @@ def context_text(db_name: str, schema: dict[str, list[str]] | None = None) -> st
     return (
         f"The database is the SQLite file `data/{db_name}` (read-only){tables}"
         f"Treat {NOW} as the current time. Text values are lower case. "
-        "Answer with Python code that prints the answer as a Python list of values "
-        "(for example `print([row[0] for row in rows])`)."
+        "Answer with Python code that prints the answer as a Python list of values, every value of every "
+        "row (for example `print([value for row in rows for value in row])`)."
     )
 
 
 class EhrsqlPayload(BaseModel):
-    """EHRSQL's own task data: how answers compare, and the reference SQL."""
+    """EHRSQL's own task data: how answers compare, the reference SQL, and for an official row the answer
+    its release gives (``Task.answer`` is re-grounded on the database the episode uses)."""
 
     model_config = ConfigDict(extra="forbid")
 
     answer_spec: AnswerSpec = Field(default_factory=AnswerSpec)
     query: str | None = None
+    official_answer: list[Any] | None = None
+
+
+@dataclass(frozen=True)
+class SyntheticDatabase:
+    """A source's synthetic database: its file name, its "now", and its builder, ``build(path, seed=...)``,
+    which also takes ``plant=queries`` (the official SQL to make informative) when ``plants`` is set."""
+
+    file: str
+    now: str
+    build: Callable[..., Path]
+    plants: bool
+
+
+DATABASES: dict[str, SyntheticDatabase] = {
+    "mimic_iii": SyntheticDatabase(DB_NAME, NOW, build_database, plants=True),
+    "eicu": SyntheticDatabase(eicu.DB_NAME, eicu.NOW, eicu.build_database, plants=False),
+}
 
 
 _OFFICIAL_FIELDS = ("question", "query", "answer")
@@ -234,14 +127,14 @@ class EhrsqlFamily(TaskFamily):
     name = "ehrsql"
     version = "v2"
     sources = ("mimic_iii", "eicu", "treqs")
-    suite_sources = ("mimic_iii",)
+    suite_sources = ("mimic_iii", "eicu")
     payload_model = EhrsqlPayload
     info_help = INFO_HELP
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
-        if source != "mimic_iii":
+        if source not in SUITES:
             return super().build_suite(source, root, seed)
-        return build_suite(root, seed=seed)
+        return build_suite(source, root, seed=seed)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         missing = [f for f in _OFFICIAL_FIELDS if f not in row]
@@ -253,6 +146,7 @@ class EhrsqlFamily(TaskFamily):
         db_name = f"{row.get('db_id', origin.source)}.db"
         category = row.get("tag") or row.get("template") or "ehrsql"
         query = str(row["query"])
+        released = [None if a == "None" else a for a in answer]
         return Task(
             id=str(row.get("id") or f"{origin.source}.{origin.line}"),
             source=origin.source,
@@ -263,11 +157,34 @@ class EhrsqlFamily(TaskFamily):
             context=context_text(db_name),
             data_dir=str(origin.folder.resolve()),
             data_files=[db_name],
-            answer=[None if a == "None" else a for a in answer],
+            answer=released,
             # EHRSQL scores answers as sets: row order of the official SQL is not part of the question.
-            payload=EhrsqlPayload(query=query),
+            payload=EhrsqlPayload(query=query, official_answer=released),
             solution=solution_cells(query, db_name),
         )
+
+    def prepare_official(
+        self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
+    ) -> list[Task]:
+        """Official rows run on the user's real ``database`` (the released answers stand), or by default on
+        a synthetic database built to contain what the rows' SQL asks about, with answers re-grounded by
+        executing each query on it. Built once per (files, seed), cached by a hash of the files."""
+        if database is not None:
+            return [_on_database(task, Path(database)) for task in tasks]
+        spec = DATABASES.get(source)
+        if spec is None:
+            raise UnknownSourceError(
+                f"no synthetic {source} database yet: pass the real one with database=PATH (--db PATH)"
+            )
+        digest = hashlib.sha256()
+        for path in files:
+            digest.update(path.read_bytes())
+        key = f"{source}-official-{self.version}-seed{seed}-{digest.hexdigest()[:16]}"
+
+        def build(root: Path) -> None:
+            write_tasks(root, _regrounded(root, spec, tasks, seed))
+
+        return read_tasks(cached_build(key, build))
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:
         return sqlite_request_info(task, params)
@@ -282,20 +199,71 @@ class EhrsqlFamily(TaskFamily):
         return [look, *super().oracle_plan(task)]
 
 
-def build_suite(root: Path, *, seed: int = 0, per_category: int = 30) -> list[Task]:
-    """Build the database under ``root/data`` and return the suite's tasks (every third one is ``test``).
+def _on_database(task: Task, database: Path) -> Task:
+    if not database.is_file():
+        raise TaskFileError(f"database not found: {database}")
+    real = database.resolve()
+    return task.model_copy(update={"data_dir": str(real.parent), "data_files": [real.name]})
+
+
+def _regrounded(root: Path, spec: SyntheticDatabase, tasks: list[Task], seed: int) -> list[Task]:
+    """Build the planted database under ``root/data`` and give each task the answer its SQL has there."""
+    queries = [_payload(task).query or "" for task in tasks]
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    planted = {"plant": [executable_sql(q, spec.now) for q in queries]} if spec.plants else {}
+    db = spec.build(data / spec.file, seed=seed, **planted)
+    grounded = []
+    for task, query in zip(tasks, queries, strict=True):
+        try:
+            answer = run_sql(db, query, spec.now)
+        except sqlite3.Error as exc:
+            raise TaskFileError(
+                f"task {task.id}: its official query fails on the synthetic database ({exc}); "
+                "run it on the real one with --db PATH"
+            ) from None
+        grounded.append(
+            task.model_copy(update={"answer": answer, "data_dir": "data", "data_files": [spec.file]})
+        )
+    return grounded
+
+
+def _payload(task: Task) -> EhrsqlPayload:
+    assert isinstance(task.payload, EhrsqlPayload)
+    return task.payload
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A built-in suite: the database it runs on, its schema (shown to the agent) and its questions."""
+
+    database: SyntheticDatabase
+    schema: dict[str, list[str]]
+    questions: QuestionBank
+
+
+SUITES: dict[str, Suite] = {
+    "mimic_iii": Suite(DATABASES["mimic_iii"], SCHEMA, mimic_questions.QUESTIONS),
+    "eicu": Suite(DATABASES["eicu"], eicu.SCHEMA, eicu_questions.QUESTIONS),
+}
+
+
+def build_suite(source: str, root: Path, *, seed: int = 0, per_category: int = 30) -> list[Task]:
+    """Build ``source``'s database under ``root/data`` and return its suite (every third task is ``test``).
 
     ``data_dir`` is relative to ``root``; the catalog resolves it.
     """
+    suite = SUITES[source]
     data_dir = root / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    db = build_database(data_dir / DB_NAME, seed=seed)
-    rng = random.Random(f"mimic_iii-tasks-{seed}")
-    context = context_text(DB_NAME, SCHEMA)
+    file, now = suite.database.file, suite.database.now
+    db = suite.database.build(data_dir / file, seed=seed)
+    rng = random.Random(f"{source}-tasks-{seed}")
+    context = context_text(file, suite.schema)
     tasks: list[Task] = []
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        for category, (template, spec) in CATEGORIES.items():
+        for category, (template, spec) in suite.questions.items():
             seen: set[str] = set()
             for _attempt in range(per_category * 10):
                 if len(seen) == per_category:
@@ -307,18 +275,18 @@ def build_suite(root: Path, *, seed: int = 0, per_category: int = 30) -> list[Ta
                 n = len(tasks)
                 tasks.append(
                     Task(
-                        id=f"mimic_iii.syn.{category}.{len(seen):03d}",
-                        source="mimic_iii",
+                        id=f"{source}.syn.{category}.{len(seen):03d}",
+                        source=source,
                         family=EhrsqlFamily.name,
                         category=category,
                         split="test" if n % 3 == 0 else "train",
                         question=question,
                         context=context,
                         data_dir="data",  # relative to the suite root, which is renamed into place after the build
-                        data_files=[DB_NAME],
-                        answer=run_sql(db, sql),
+                        data_files=[file],
+                        answer=run_sql(db, sql, now),
                         payload=EhrsqlPayload(answer_spec=spec, query=sql),
-                        solution=solution_cells(sql, DB_NAME),
+                        solution=solution_cells(sql, file, now),
                     )
                 )
     finally:

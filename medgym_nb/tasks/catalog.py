@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..data.cache import cached_build
-from ..errors import TaskFileError, UnknownSourceError, UnknownTaskError
+from ..errors import MedgymError, TaskFileError, UnknownSourceError, UnknownTaskError
 from ..families.registry import families, family_for_source
 from .model import Task
 from .official import read_task_file
+from .store import read_tasks, write_tasks
 
 __all__ = ["get_task", "list_sources", "load_tasks", "spread_over_categories"]
 
@@ -19,7 +19,7 @@ def list_sources() -> list[str]:
     return sorted({s for f in families() for s in f.suite_sources})
 
 
-def _suite_file(source: str, seed: int) -> Path:
+def _suite_root(source: str, seed: int) -> Path:
     family = family_for_source(source)
     if source not in family.suite_sources:
         raise UnknownSourceError(
@@ -28,33 +28,38 @@ def _suite_file(source: str, seed: int) -> Path:
         )
 
     def build(root: Path) -> None:
-        tasks = family.build_suite(source, root, seed)
-        with (root / "tasks.jsonl").open("w", encoding="utf-8") as fh:
-            for task in tasks:
-                fh.write(task.model_dump_json() + "\n")
+        write_tasks(root, family.build_suite(source, root, seed))
 
-    return cached_build(f"{source}-{family.name}-{family.version}-seed{seed}", build) / "tasks.jsonl"
+    return cached_build(f"{source}-{family.name}-{family.version}-seed{seed}", build)
 
 
 def load_tasks(
-    source: str, split: str | None = None, *, path: str | Path | None = None, seed: int = 0
+    source: str,
+    split: str | None = None,
+    *,
+    path: str | Path | None = None,
+    seed: int = 0,
+    database: str | Path | None = None,
 ) -> list[Task]:
     """Tasks of ``source``: the built-in synthetic suite, or the official files under ``path``.
 
-    ``path`` may be a task file or a MedAgentGym ``data`` folder (``<path>/<source>/*_tasks.jsonl``).
+    ``path`` may be a task file or a MedAgentGym ``data`` folder (``<path>/<source>/*_tasks.jsonl``). Official
+    rows are prepared by their family: for the EHR sources they run on a synthetic database built to contain
+    what they ask about, answers re-grounded on it, unless ``database`` names the real one.
     """
     if path is None:
-        suite = _suite_file(source, seed)
-        tasks = [_resolve(Task.model_validate(json.loads(line)), suite.parent) for line in suite.open()]
+        if database is not None:
+            raise MedgymError("database= applies to official task files: pass path= as well")
+        tasks = read_tasks(_suite_root(source, seed))
     else:
-        tasks = [t for f in _task_files(Path(path), source) for t in read_task_file(f, source)]
+        files = _task_files(Path(path), source)
+        rows = [t for f in files for t in read_task_file(f, source)]
+        family = family_for_source(source)
+        official = [t for t in rows if t.family == family.name and t.source == source]
+        others = [t for t in rows if not (t.family == family.name and t.source == source)]
+        db = Path(database) if database is not None else None
+        tasks = family.prepare_official(source, official, files, seed=seed, database=db) + others
     return [t for t in tasks if split is None or t.split == split]
-
-
-def _resolve(task: Task, root: Path) -> Task:
-    if task.data_dir is not None and not Path(task.data_dir).is_absolute():
-        task = task.model_copy(update={"data_dir": str(root / task.data_dir)})
-    return task
 
 
 def _task_files(path: Path, source: str) -> list[Path]:
