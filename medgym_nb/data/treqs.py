@@ -13,6 +13,8 @@ the query gives an informative answer. Values are synthetic: no patient data.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import random
 import re
@@ -28,6 +30,7 @@ __all__ = ["DB_NAME", "SCHEMA", "Condition", "build_database", "parse_conditions
 
 DB_NAME = "treqs.db"
 _FMT = "%Y-%m-%d %H:%M:%S"
+_LAST_DAY = datetime(2205, 12, 30)  # admissions are shifted into 2100-2205, like the official literals
 
 SCHEMA: dict[str, list[str]] = {
     "demographic": [
@@ -67,7 +70,17 @@ SCHEMA: dict[str, list[str]] = {
         "route",
         "drug_dose",
     ],
-    "lab": ["subject_id", "hadm_id", "itemid", "charttime", "flag", "value_unit", "label", "fluid", "category"],
+    "lab": [
+        "subject_id",
+        "hadm_id",
+        "itemid",
+        "charttime",
+        "flag",
+        "value_unit",
+        "label",
+        "fluid",
+        "category",
+    ],
 }
 
 # the columns that name one concept (a code, a lab item, a drug); the rest of a row varies per event
@@ -77,9 +90,13 @@ _ENTITY: dict[str, tuple[str, ...]] = {
     "lab": ("itemid", "label", "fluid", "category", "value_unit"),
     "prescriptions": ("drug", "formulary_drug_cd", "drug_dose"),
 }
-_KEY = {"diagnoses": "icd9_code", "procedures": "icd9_code", "lab": "itemid", "prescriptions": "formulary_drug_cd"}
+_KEY = {
+    "diagnoses": "icd9_code",
+    "procedures": "icd9_code",
+    "lab": "itemid",
+    "prescriptions": "formulary_drug_cd",
+}
 _PERSON = ("name", "gender", "dob", "dod")
-_NULLABLE = {("demographic", "dod"), ("demographic", "dod_year"), ("lab", "flag"), ("prescriptions", "icustay_id")}
 
 
 def _sentence(text: str) -> str:
@@ -116,7 +133,8 @@ def _stored(column: str, value: str) -> str:
 
 @dataclass(frozen=True)
 class Condition:
-    """One ``table.'column' op 'value'`` of a query's where clause; op ``notnull`` marks a selected column."""
+    """One ``table.'column' op 'value'`` of a query's where clause; op ``notnull`` marks a column it selects
+    or a table it joins (``hadm_id``): the answer needs a row there."""
 
     table: str
     column: str
@@ -147,6 +165,7 @@ class Condition:
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _COND = re.compile(r"(\w+)\.'(\w+)'\s*(<=|>=|!=|=|<|>)\s*'((?:[^']|'')*)'")
 _SELECTED = re.compile(r"(\w+)\.'(\w+)'")
+_TABLE = re.compile(r"(?:^|\bjoin )\s*(\w+)")
 
 
 def repair_quotes(sql: str) -> str:
@@ -159,19 +178,21 @@ def repair_quotes(sql: str) -> str:
 
 
 def parse_conditions(sql: str) -> list[Condition]:
-    """The where clause's conditions, plus ``notnull`` for nullable selected columns (their answer)."""
+    """The where clause's conditions, plus ``notnull`` for the selected columns and joined tables."""
     sql = repair_quotes(sql)
     head, _, where = sql.partition(" where ")
     conds = [Condition(t, c, op, v.replace("''", "'")) for t, c, op, v in _COND.findall(where)]
-    select = head.partition(" from ")[0]
-    conds += [Condition(t, c, "notnull") for t, c in _SELECTED.findall(select) if (t, c) in _NULLABLE]
+    select, _, tables = head.partition(" from ")
+    conds += [Condition(t, c, "notnull") for t, c in _SELECTED.findall(select)]
+    conds += [Condition(t, "hadm_id", "notnull") for t in _TABLE.findall(tables)]
     return conds
 
 
 # ---------------------------------------------------------------- value domains
 
-_AGES = [(str(a), 1.0 + a / 15) for a in range(15, 90)] + [(str(a), 0.4) for a in range(300, 306)]
 _DOMAINS: dict[str, list[tuple[str, float]]] = {
+    "age": [(str(a), 1.0 + a / 15) for a in range(15, 90)] + [(str(a), 0.4) for a in range(300, 306)],
+    "flag": [("abnormal", 0.3), ("delta", 0.03), ("", 0.67)],
     "admityear": [(str(y), 1.0) for y in range(2100, 2206)],
     "dob_year": [(str(y), 1.0) for y in range(1795, 2206)],
     "days_stay": [(str(d), (d + 1) * math.exp(-d / 4) + 0.02) for d in range(0, 121)],
@@ -180,10 +201,17 @@ _DOMAINS: dict[str, list[tuple[str, float]]] = {
 }
 
 
-def _pick(rng: random.Random, domain: list[tuple[str, float]], conds: Sequence[Condition]) -> str:
-    """A weighted draw among the values that satisfy ``conds`` (all of the domain if none does)."""
+@functools.cache
+def _fits(column: str, conds: tuple[Condition, ...]) -> tuple[list[str], list[float]]:
+    domain = _DOMAINS[column]
     fits = [(v, w) for v, w in domain if all(c.holds(v) for c in conds)] or domain
-    return rng.choices([v for v, _ in fits], [w for _, w in fits])[0]
+    return [v for v, _ in fits], list(itertools.accumulate(w for _, w in fits))
+
+
+def _pick(rng: random.Random, column: str, conds: Sequence[Condition] = ()) -> str:
+    """A weighted draw of a ``column`` value among those that satisfy ``conds`` (any, if none does)."""
+    values, cum = _fits(column, tuple(conds))
+    return rng.choices(values, cum_weights=cum)[0]
 
 
 def _t(dt: datetime) -> str:
@@ -238,8 +266,10 @@ class _Builder:
         if name is None:
             name = f"{rng.choice(vocab.FIRST_NAMES)} {rng.choice(vocab.LAST_NAMES)}"
             while name.lower() in self.names:
-                name = f"{rng.choice(vocab.FIRST_NAMES)} {rng.choice(vocab.LAST_NAMES)}{rng.choice('abcdefgh')}"
-        person = _Person(subject_id, name, _pick(rng, _DOMAINS["gender"], ()))
+                name = (
+                    f"{rng.choice(vocab.FIRST_NAMES)} {rng.choice(vocab.LAST_NAMES)}{rng.choice('abcdefgh')}"
+                )
+        person = _Person(subject_id, name, _pick(rng, "gender"))
         self.people[subject_id] = person
         self.names[name.lower()] = subject_id
         return person
@@ -250,13 +280,14 @@ class _Builder:
         Derived fields stay consistent (age from dob, days_stay from the times, expire_flag from dod), so
         conditions are met by rejection: draw the free values inside their allowed domains, derive, check.
         """
-        dem = [c for c in conds if c.table == "demographic"]
+        dem = [c for c in conds if c.table == "demographic" and c.column != "hadm_id"]  # hadm_id comes later
         anchor = next((c.value for c in conds if c.column == "charttime" and c.op == "="), None)
         record: dict[str, str | None] = {}
         for attempt in range(400):
             record = self.attempt(person, dem, anchor, dob_first=attempt % 2 == 1)
             alive = person.dod is None or str(record["dischtime"]) <= _t(person.dod + timedelta(days=1))
-            if alive and all(c.holds(record.get(c.column)) for c in dem):
+            shifted = "2100" <= str(record["admityear"]) <= str(_LAST_DAY.year)
+            if alive and shifted and all(c.holds(record.get(c.column)) for c in dem):
                 break
         return record
 
@@ -266,22 +297,24 @@ class _Builder:
         rng = self.rng
         on = {col: [c for c in dem if c.column == col] for col in SCHEMA["demographic"]}
         fixed = {c.column: _stored(c.column, c.value) for c in dem if c.op == "="}
-        kind = _pick(rng, _DOMAINS["admission_type"], on["admission_type"])
-        days = int(_pick(rng, _DOMAINS["days_stay"], on["days_stay"]))
-        if kind == "NEWBORN":
-            age = 0
-        else:
-            age = int(_pick(rng, _AGES, on["age"]))
+        later = [Condition("demographic", "admission_type", "!=", "newborn")] if person.admissions else []
+        kind = _pick(rng, "admission_type", on["admission_type"] + later)
+        days = int(_pick(rng, "days_stay", on["days_stay"]))
+        age = 0 if kind == "NEWBORN" else int(_pick(rng, "age", on["age"]))
         if anchor:
             event = datetime.strptime(anchor, _FMT)
             admit = event - timedelta(days=rng.randint(0, days), minutes=rng.randrange(1, 600))
-        elif person.dob is not None:
-            admit = person.dob + timedelta(days=365 * age + rng.randrange(365))
+        elif person.admissions:  # a later stay of a known patient
+            last = datetime.strptime(str(person.admissions[-1]["dischtime"]), _FMT)
+            room = (_LAST_DAY - last).days - days
+            admit = last + timedelta(
+                days=rng.randrange(1, max(2, min(1500, room))), minutes=rng.randrange(1440)
+            )
         elif dob_first:
-            dob_year = int(_pick(rng, _DOMAINS["dob_year"], on["dob_year"]))
+            dob_year = int(_pick(rng, "dob_year", on["dob_year"]))
             admit = datetime(dob_year + age, 1, 1) + timedelta(minutes=rng.randrange(365 * 1440))
         else:
-            year = int(_pick(rng, _DOMAINS["admityear"], on["admityear"]))
+            year = int(_pick(rng, "admityear", on["admityear"]))
             admit = datetime(year, 1, 1) + timedelta(minutes=rng.randrange(365 * 1440))
         if person.dob is None:
             dob = datetime(admit.year - age, rng.randint(1, 12), rng.randint(1, 28))
@@ -291,13 +324,10 @@ class _Builder:
         died_here = fixed.get("discharge_location") == "DEAD/EXPIRED"
         dod = person.dod
         if dod is None and not person.admissions:
-            dead = died_here or _pick(rng, _DOMAINS["expire_flag"], on["expire_flag"]) == "1"
+            dead = died_here or _pick(rng, "expire_flag", on["expire_flag"]) == "1"
             died_here = died_here or (dead and rng.random() < 0.4)
             dod = (disch if died_here else disch + timedelta(days=rng.randrange(1, 4000))) if dead else None
-        if died_here:
-            location = "DEAD/EXPIRED"
-        else:
-            location = _pick(rng, _DOMAINS["discharge_location"], on["discharge_location"])
+        location = "DEAD/EXPIRED" if died_here else _pick(rng, "discharge_location", on["discharge_location"])
         record: dict[str, str | None] = {
             "subject_id": person.subject_id,
             "name": person.name,
@@ -318,8 +348,15 @@ class _Builder:
         }
         if kind == "NEWBORN":
             record["admission_location"] = rng.choice(vocab.NEWBORN_LOCATIONS)
-        for column in ("admission_location", "insurance", "ethnicity", "religion", "language", "marital_status"):
-            record.setdefault(column, _pick(rng, _DOMAINS[column], on[column]))
+        for column in (
+            "admission_location",
+            "insurance",
+            "ethnicity",
+            "religion",
+            "language",
+            "marital_status",
+        ):
+            record.setdefault(column, _pick(rng, column, on[column]))
         if kind == "NEWBORN":
             record["marital_status"] = None
         record.update({k: v for k, v in fixed.items() if k not in _PERSON and k in record})
@@ -348,19 +385,28 @@ class _Builder:
         for table, n in counts.items():
             for _ in range(n):
                 self.event(table, record, ())
-            wanted = [c for c in conds if c.table == table and c.column != "subject_id"]
-            if wanted or any(c.table == table for c in conds):
-                self.event(table, record, wanted)
+        self.wanted_events(record, conds)
+
+    def wanted_events(self, record: dict[str, str | None], conds: Sequence[Condition]) -> None:
+        """One event row per table the query reads, meeting that table's conditions."""
+        for table in _ENTITY:
+            wanted = [c for c in conds if c.table == table]
+            if wanted:
+                self.event(table, record, [c for c in wanted if c.column != "subject_id"])
 
     def event(self, table: str, record: dict[str, str | None], conds: Sequence[Condition]) -> None:
         rng = self.rng
         entity = self.entity(table, [c for c in conds if c.column in _ENTITY[table]])
-        row: dict[str, str | None] = {"subject_id": record["subject_id"], "hadm_id": record["hadm_id"], **entity}
+        row: dict[str, str | None] = {
+            "subject_id": record["subject_id"],
+            "hadm_id": record["hadm_id"],
+            **entity,
+        }
         if table == "lab":
             admit = datetime.strptime(str(record["admittime"]), _FMT)
             span = max(int(record["days_stay"] or 0) * 1440, 60)
             row["charttime"] = _t(admit + timedelta(minutes=rng.randrange(span)))
-            flag = _pick(rng, [*_DOMAINS["flag"], ("", 0.67)], [c for c in conds if c.column == "flag"])
+            flag = _pick(rng, "flag", [c for c in conds if c.column == "flag"])
             row["flag"] = flag or None
         elif table == "prescriptions":
             routes, kind = self.drug_info.get(str(entity["formulary_drug_cd"]), (vocab.ROUTES, "MAIN"))
@@ -378,6 +424,8 @@ class _Builder:
     def entity(self, table: str, conds: Sequence[Condition]) -> dict[str, str]:
         """A known concept meeting ``conds``, or a new one built from them (then known to later draws)."""
         known = self.entities[table]
+        if not conds:
+            return self.rng.choice(known)
         fits = [e for e in known if all(c.holds(e[c.column]) for c in conds)]
         if fits:
             return self.rng.choice(fits)
@@ -429,15 +477,10 @@ class _Builder:
             person = self.person(sid, _stored("name", name) if name else None)
         dem = [c for c in conds if c.table == "demographic" and c.column not in ("subject_id", "name")]
         fits = [a for a in person.admissions if all(c.holds(a.get(c.column)) for c in dem)]
-        if fits and all(c.table == "demographic" for c in conds):
-            return
         if fits:
-            for table in _ENTITY:
-                wanted = [c for c in conds if c.table == table and c.column != "subject_id"]
-                if wanted or any(c.table == table for c in conds):
-                    self.event(table, fits[0], wanted)
-            return
-        self.admit(person, conds)
+            self.wanted_events(fits[0], conds)
+        else:
+            self.admit(person, conds)
 
 
 def _describe(table: str, given: dict[str, str], template: dict[str, str]) -> dict[str, str]:
@@ -445,7 +488,9 @@ def _describe(table: str, given: dict[str, str], template: dict[str, str]) -> di
     new = dict(template)
     if table in ("diagnoses", "procedures"):
         short, long = given.get("short_title"), given.get("long_title")
-        new["long_title"] = long or (short and _sentence(short)) or f"Other specified condition {given['icd9_code']}"
+        new["long_title"] = (
+            long or (short and _sentence(short)) or f"Other specified condition {given['icd9_code']}"
+        )
         new["short_title"] = short or new["long_title"][:24]
     elif table == "prescriptions" and "drug" not in given and "formulary_drug_cd" in given:
         new["drug"] = _sentence(re.sub(r"[^a-z]", "", given["formulary_drug_cd"].lower())) or "Drug"
@@ -459,7 +504,9 @@ def build_database(path: Path, *, seed: int = 0, patients: int = 1500, plant: Se
     ``patients`` random ones, so re-running them gives informative answers.
     """
     builder = _Builder(seed)
-    named = [c.value for sql in plant for c in parse_conditions(sql) if c.column == "subject_id" and c.op == "="]
+    named = [
+        c.value for sql in plant for c in parse_conditions(sql) if c.column == "subject_id" and c.op == "="
+    ]
     builder.used_ids.update(named)
     for sql in plant:
         for c in parse_conditions(sql):

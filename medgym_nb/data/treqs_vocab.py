@@ -64,7 +64,11 @@ DIAGNOSES: list[tuple[str, str, str]] = [
     ),
     ("V3001", "Single lb in-hosp w cs", "Single liveborn, born in hospital, delivered by cesarean section"),
     ("V290", "NB obsrv suspct infect", "Observation for suspected infectious condition"),
-    ("V053", "Need prphyl vc vrl hepat", "Need for prophylactic vaccination and inoculation against viral hepatitis"),
+    (
+        "V053",
+        "Need prphyl vc vrl hepat",
+        "Need for prophylactic vaccination and inoculation against viral hepatitis",
+    ),
     ("3051", "Tobacco use disorder", "Tobacco use disorder"),
     ("412", "Old myocardial infarct", "Old myocardial infarction"),
     ("1120", "Thrush", "Candidiasis of mouth"),
@@ -202,7 +206,7 @@ DRUGS: list[tuple[str, str, tuple[str, ...], str, str]] = [
     ("Miconazole Powder 2%", "MICO2P", ("TP",), "1Appl", "MAIN"),
 ]
 
-ROUTES = ["PO", "IV", "SC", "IM", "NG", "PO/NG", "PR", "SL", "NEB", "IV DRIP", "IV BOLUS", "TP", "ORAL"]
+ROUTES = ("PO", "IV", "SC", "IM", "NG", "PO/NG", "PR", "SL", "NEB", "IV DRIP", "IV BOLUS", "TP", "ORAL")
 
 ADMIT_DIAGNOSES = [
     "PNEUMONIA",
@@ -305,8 +309,6 @@ CATEGORIES: dict[str, list[tuple[str, float]]] = {
         ("UNKNOWN (DEFAULT)", 0.01),
         ("LIFE PARTNER", 0.01),
     ],
-    "flag": [("abnormal", 0.3), ("delta", 0.03)],
-    "drug_type": [("MAIN", 0.9), ("BASE", 0.07), ("ADDITIVE", 0.03)],
 }
 
 FIRST_NAMES = [
