@@ -72,7 +72,7 @@ def test_a_real_database_keeps_the_released_answers(shared_dir, tmp_path):
         mg.load_tasks("mimic_iii", path=shared_dir, database=tmp_path / "nope.db")
 
 
-@pytest.mark.parametrize("source", ["mimic_iii", "eicu"])
+@pytest.mark.parametrize("source", sorted(DATABASES))
 def test_oracle_passes_regrounded_official_tasks_in_sandboxed_kernels(shared_dir, source, tmp_path):
     tasks = mg.load_tasks(source, path=shared_dir)
     results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, config=mg.EnvConfig(pool_size=1))
@@ -114,3 +114,17 @@ def test_request_info_over_a_regrounded_database(shared_dir):
         )
         assert "medication.drugname" in obs["env_message"]
     json.dumps(task.model_dump(mode="json"))  # the task stays serialisable with its payload
+
+
+@pytest.mark.parametrize("source", ["eicu", "treqs"])
+def test_cli_runs_a_builtin_suite_from_nothing(source, tmp_path):
+    """``medgym run --source S --agent oracle --limit 20`` with an empty cache: the database is built, every
+    category is played in sandboxed kernels, and the oracle passes them all."""
+    exe = Path(sys.executable).with_name("medgym")
+    env = {**os.environ, "MEDGYM_HOME": str(tmp_path / "home"), "COLUMNS": "150"}
+    args = ["run", "--source", source, "--agent", "oracle", "--limit", "20", "--out", str(tmp_path / "run")]
+    done = subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr
+    index = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    assert len(index) == 20 and all(r["passed"] for r in index)
+    assert len({r["category"] for r in index}) >= 4

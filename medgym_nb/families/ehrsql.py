@@ -17,13 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..data import eicu
+from ..data import eicu, treqs
 from ..data.cache import cached_build
 from ..data.mimic_iii import DB_NAME, NOW, SCHEMA, build_database
+from ..data.treqs import repair_quotes
 from ..errors import TaskFileError, UnknownSourceError
 from ..tasks.model import AnswerSpec, Task
 from ..tasks.store import read_tasks, write_tasks
-from . import eicu_questions, mimic_questions
+from . import eicu_questions, mimic_questions, treqs_questions
 from .base import OfficialRow, TaskFamily
 from .questions import QuestionBank
 from .sqlite_info import INFO_HELP, sqlite_request_info
@@ -47,12 +48,13 @@ _STRFTIME_FORMAT = re.compile(r"(strftime\(\s*')([^']*)(')", re.IGNORECASE)
 def executable_sql(sql: str, now: str = NOW) -> str:
     """EHRSQL's SQL as SQLite executes what it means.
 
-    ``current_time`` becomes the data set's fixed "now" (SQLite's own is the wall clock's time of day), and
+    ``current_time`` becomes the data set's fixed "now" (SQLite's own is the wall clock's time of day);
     ``%y`` in ``strftime`` formats becomes ``%Y``: the official SQL compares ``strftime('%y', t)`` with
     four-digit years (``= '2104'``), which SQLite before 3.46 evaluates to NULL, so those questions would
-    have no answer (their released answers are ``None``/``0`` for that reason).
+    have no answer (their released answers are ``None``/``0`` for that reason); and apostrophes some official
+    rows leave unescaped inside literals (``'alzheimer's disease'``) are doubled.
     """
-    sql = _CURRENT_TIME.sub(f"'{now}'", sql)
+    sql = _CURRENT_TIME.sub(f"'{now}'", repair_quotes(sql))
     return _STRFTIME_FORMAT.sub(lambda m: m[1] + m[2].replace("%y", "%Y") + m[3], sql)
 
 
@@ -79,12 +81,16 @@ def schema_text(schema: dict[str, list[str]]) -> str:
     return "\n".join(f"- {table}({', '.join(cols)})" for table, cols in schema.items())
 
 
-def context_text(db_name: str, schema: dict[str, list[str]] | None = None) -> str:
+_LOWER_CASE_NOTE = f"Treat {NOW} as the current time. Text values are lower case. "
+
+
+def context_text(
+    db_name: str, schema: dict[str, list[str]] | None = None, notes: str = _LOWER_CASE_NOTE
+) -> str:
     """What the agent is told about the data; the table list is omitted when the schema is not known."""
     tables = f", with these tables:\n{schema_text(schema)}\n" if schema else ".\n"
     return (
-        f"The database is the SQLite file `data/{db_name}` (read-only){tables}"
-        f"Treat {NOW} as the current time. Text values are lower case. "
+        f"The database is the SQLite file `data/{db_name}` (read-only){tables}{notes}"
         "Answer with Python code that prints the answer as a Python list of values, every value of every "
         "row (for example `print([value for row in rows for value in row])`)."
     )
@@ -110,11 +116,20 @@ class SyntheticDatabase:
     now: str
     build: Callable[..., Path]
     plants: bool
+    notes: str = _LOWER_CASE_NOTE
+    """conventions of the data the agent is told about"""
 
 
 DATABASES: dict[str, SyntheticDatabase] = {
     "mimic_iii": SyntheticDatabase(DB_NAME, NOW, build_database, plants=True),
     "eicu": SyntheticDatabase(eicu.DB_NAME, eicu.NOW, eicu.build_database, plants=False),
+    "treqs": SyntheticDatabase(
+        treqs.DB_NAME,
+        NOW,
+        treqs.build_database,
+        plants=True,
+        notes="Text keeps MIMIC's capitalisation; comparisons ignore case. ",
+    ),
 }
 
 
@@ -127,7 +142,7 @@ class EhrsqlFamily(TaskFamily):
     name = "ehrsql"
     version = "v2"
     sources = ("mimic_iii", "eicu", "treqs")
-    suite_sources = ("mimic_iii", "eicu")
+    suite_sources = ("mimic_iii", "eicu", "treqs")
     payload_model = EhrsqlPayload
     info_help = INFO_HELP
 
@@ -154,7 +169,7 @@ class EhrsqlFamily(TaskFamily):
             category=str(category),
             split=str(row.get("split") or origin.split),
             question=str(row["question"]),
-            context=context_text(db_name),
+            context=context_text(db_name, notes=_notes(origin.source)),
             data_dir=str(origin.folder.resolve()),
             data_files=[db_name],
             answer=released,
@@ -199,6 +214,11 @@ class EhrsqlFamily(TaskFamily):
         return [look, *super().oracle_plan(task)]
 
 
+def _notes(source: str) -> str:
+    spec = DATABASES.get(source)
+    return spec.notes if spec else _LOWER_CASE_NOTE
+
+
 def _on_database(task: Task, database: Path) -> Task:
     if not database.is_file():
         raise TaskFileError(f"database not found: {database}")
@@ -240,26 +260,29 @@ class Suite:
     database: SyntheticDatabase
     schema: dict[str, list[str]]
     questions: QuestionBank
+    per_category: int = 30
 
 
 SUITES: dict[str, Suite] = {
     "mimic_iii": Suite(DATABASES["mimic_iii"], SCHEMA, mimic_questions.QUESTIONS),
     "eicu": Suite(DATABASES["eicu"], eicu.SCHEMA, eicu_questions.QUESTIONS),
+    "treqs": Suite(DATABASES["treqs"], treqs.SCHEMA, treqs_questions.QUESTIONS, per_category=50),
 }
 
 
-def build_suite(source: str, root: Path, *, seed: int = 0, per_category: int = 30) -> list[Task]:
+def build_suite(source: str, root: Path, *, seed: int = 0) -> list[Task]:
     """Build ``source``'s database under ``root/data`` and return its suite (every third task is ``test``).
 
     ``data_dir`` is relative to ``root``; the catalog resolves it.
     """
     suite = SUITES[source]
+    per_category = suite.per_category
     data_dir = root / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     file, now = suite.database.file, suite.database.now
     db = suite.database.build(data_dir / file, seed=seed)
     rng = random.Random(f"{source}-tasks-{seed}")
-    context = context_text(file, suite.schema)
+    context = context_text(file, suite.schema, suite.database.notes)
     tasks: list[Task] = []
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
