@@ -306,7 +306,8 @@ def _window(sql: str, facts: DatabaseFacts) -> TimeWindow:
         columns = re.findall(r"\b\w+\.(\w+)\b", left)
         if len(columns) != 1 or columns[0] not in facts.time_columns or re.search(r"\w+\.\w+", right):
             continue
-        predicates.append(re.sub(r"\b\w+\.\w+\b", ":t", left) + f" {m.group(2)} {right}")
+        left = re.sub(r"\b\w+\.\w+\b", ":t", left).replace("%y", "%Y")  # as `executable_sql` runs it
+        predicates.append(f"{left} {m.group(2)} {right}")
     return TimeWindow(tuple(predicates))
 
 
@@ -368,8 +369,8 @@ def anchor(rng: Random, kind: str | None, days: tuple[str, ...]) -> str:
     """A day of the window for a planted visit: early for a first visit, late for a last or current one,
     preferring the years the data lives in (2100+) and leaving later days free after a non-current one."""
     days = tuple(d for d in days if d >= "2100") or days
-    if kind != "current" and len(days) > 3:
-        days = days[:-3]
+    if len(days) > 3:  # a current visit began before today ("days since admitted" is not 0)
+        days = days[:-1] if kind == "current" else days[:-3]
     span = max(1, len(days) // 20)
     pool = days[:span] if kind == "first" else days[-span:] if kind in ("last", "current") else days
     return rng.choice(pool)

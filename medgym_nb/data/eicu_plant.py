@@ -108,7 +108,7 @@ class Planter:
         self.rng = rng
         self.now = now
         self.people: dict[str, _Person] = {}
-        self.visits: dict[tuple[str, str | None, bool], _Visit] = {}
+        self.visits: dict[tuple[object, ...], _Visit] = {}
         self.anonymous = 10000
 
     def plant(self, plan: QueryPlan) -> None:
@@ -125,7 +125,7 @@ class Planter:
 
     def strangers(self) -> list[str]:
         """New people for a query that names none, with ids no seeded or named patient has."""
-        pids = []
+        pids: list[str] = []
         while len(pids) < self.ANONYMOUS:
             self.anonymous += 1
             pid = f"099-{self.anonymous}"
@@ -152,10 +152,13 @@ class Planter:
         )
 
     def visit(self, pid: str, plan: QueryPlan, kind: str | None) -> _Visit:
-        """A hospital stay of ``pid`` inside the window, reusing one the patient already has there."""
+        """A hospital stay of ``pid`` inside the window, reusing one the patient already has there with the
+        same ward, hospital, admission source and discharge status."""
         open_unit = plan.icu == "current"
         days = plan.window.candidates(self.now, _START)
-        known = self.visits.get((pid, kind, open_unit))
+        stay_facts = sorted((k, v) for k, v in plan.attributes.items() if k.startswith("patient."))
+        key = (pid, kind, open_unit, *stay_facts, plan.dead)
+        known = self.visits.get(key)
         if known and known.admit in days and not plan.moments:
             return known
         rng = self.rng
@@ -174,8 +177,8 @@ class Planter:
             (self.unit(pid, plan, kind, stay, start, open_unit and start == starts[-1]), start)
             for start in starts
         )
-        self.visits[pid, kind, open_unit] = _Visit(self.b.hsid, admit, units)
-        return self.visits[pid, kind, open_unit]
+        self.visits[key] = _Visit(self.b.hsid, admit, units)
+        return self.visits[key]
 
     def unit(
         self,
@@ -242,13 +245,14 @@ class Planter:
 
     def flowsheet(self, plan: QueryPlan) -> list[str]:
         """Flowsheet labels of the kinds (intake, output) the query's ``cellpath`` patterns name."""
-        kinds = self.cell_kinds(plan)
+        kinds = {"output" if kind == "output" else "intake" for kind in self.cell_kinds(plan)}
         return [label for label, (kind, *_rest) in _IO.items() if kind in kinds]
 
     @staticmethod
     def cell_kinds(plan: QueryPlan) -> set[str]:
+        """The words the query's ``cellpath like '%word%'`` patterns look for (``intake`` without any)."""
         patterns = plan.attributes.get("intakeoutput.cellpath", ())
-        return {kind for kind in ("intake", "output") if any(kind in p for p in patterns)} or {"intake"}
+        return {p.strip("%") for p in patterns if p.strip("%").isalpha()} or {"intake"}
 
     def events(self, pid: str, hsid: int, unitid: int, start: str, plan: QueryPlan) -> None:
         rng = self.rng
