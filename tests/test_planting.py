@@ -51,7 +51,7 @@ def test_routed_labels_and_time_literals():
     )
     plan = analyse(sql, MIMIC_III_FACTS)
     assert plan.entities == (Entity("outputevents", "foley"),)
-    assert plan.subject is None and plan.window.predicates == ("strftime('%y-%m',:t) >= '2103-05'",)
+    assert plan.subject is None and plan.window.predicates == ("strftime('%Y-%m',:t) >= '2103-05'",)
 
 
 def test_planting_is_deterministic_and_leaves_the_seeded_build_alone(tmp_path: Path, shared_dir: Path):

@@ -15,16 +15,21 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
+from random import Random
 
 __all__ = [
+    "EICU_FACTS",
     "MIMIC_III_FACTS",
     "DatabaseFacts",
     "Entity",
     "QueryPlan",
     "TimeWindow",
     "analyse",
+    "anchor",
+    "event_times",
+    "series",
 ]
 
 _FMT = "%Y-%m-%d %H:%M:%S"
@@ -55,7 +60,12 @@ class DatabaseFacts:
     """(discharge column, admission-time column) of a hospital visit."""
     icu: tuple[str, str]
     """(out-time column, in-time column) of an ICU stay."""
-    death_column: str
+    death: str
+    """The SQL condition that marks a patient who died."""
+    column_entities: Mapping[str, str] = field(default_factory=dict)
+    """``table.column`` that is itself an entity (eICU's vitals are columns of one table) → that table."""
+    hospital_column: str | None = None
+    """Column naming the hospital; ``hospital <> (...)`` asks for a stay in another hospital."""
 
 
 MIMIC_III_FACTS = DatabaseFacts(
@@ -106,7 +116,62 @@ MIMIC_III_FACTS = DatabaseFacts(
     ),
     visit=("admissions.dischtime", "admissions.admittime"),
     icu=("icustays.outtime", "icustays.intime"),
-    death_column="patients.dod",
+    death="patients.dod is not null",
+)
+
+_EICU_EVENTS = {
+    "medication": "drugstarttime",
+    "lab": "labresulttime",
+    "diagnosis": "diagnosistime",
+    "treatment": "treatmenttime",
+    "allergy": "allergytime",
+    "intakeoutput": "intakeoutputtime",
+    "microlab": "culturetakentime",
+    "vitalperiodic": "observationtime",
+    "cost": "chargetime",
+}
+_EICU_VITALS = ("heartrate", "sao2", "respiration", "systemicsystolic", "systemicdiastolic", "systemicmean")
+
+EICU_FACTS = DatabaseFacts(
+    entity_columns={
+        "medication.drugname": "medication",
+        "lab.labname": "lab",
+        "diagnosis.diagnosisname": "diagnosis",
+        "treatment.treatmentname": "treatment",
+        "allergy.allergyname": "allergy",
+        "allergy.drugname": "allergy",
+        "intakeoutput.celllabel": "intakeoutput",
+    },
+    routed_label=None,
+    attribute_columns=frozenset(
+        {
+            "patient.gender",
+            "patient.hospitaladmitsource",
+            "patient.hospitaldischargestatus",
+            "patient.wardid",
+            "patient.hospitalid",
+            "medication.routeadmin",
+            "microlab.culturesite",
+            "microlab.organism",
+            "intakeoutput.cellpath",
+        }
+    ),
+    value_columns={
+        "lab.labresult": "lab",
+        "intakeoutput.cellvaluenumeric": "intakeoutput",
+        **{f"vitalperiodic.{vital}": "vitalperiodic" for vital in (*_EICU_VITALS, "temperature")},
+    },
+    age_column="patient.age",
+    subject_column="uniquepid",
+    time_columns=frozenset(
+        {*_EICU_EVENTS.values(), "unitadmittime", "hospitaladmittime", "hospitaldischargetime"}
+    ),
+    event_tables=frozenset(_EICU_EVENTS),
+    visit=("patient.hospitaldischargetime", "patient.hospitaladmittime"),
+    icu=("patient.unitdischargetime", "patient.unitadmittime"),
+    death="patient.hospitaldischargestatus = 'expired'",
+    column_entities={f"vitalperiodic.{vital}": "vitalperiodic" for vital in (*_EICU_VITALS, "temperature")},
+    hospital_column="patient.hospitalid",
 )
 
 
@@ -156,6 +221,8 @@ class QueryPlan:
     trend: int = 0
     """+1 / -1 when the query compares a later value with an earlier one and wants it higher / lower."""
     dead: bool = False
+    elsewhere: bool = False
+    """The events must lie in a stay at another hospital than the patient's current one."""
 
 
 def _unquote(literal: str) -> str:
@@ -183,6 +250,12 @@ def _entities(sql: str, facts: DatabaseFacts) -> list[Entity]:
         pattern = rf"{re.escape(label)} = ({_STRING}) and {re.escape(route)} = ({_STRING})"
         entities += [Entity(_unquote(m.group(2)), _unquote(m.group(1))) for m in re.finditer(pattern, sql)]
     order = {value: pos for pos, _, value in reversed(literals)}
+    for column, table in facts.column_entities.items():
+        name = column.split(".")[1]
+        found = re.search(rf"\b{re.escape(column)}\b", sql)
+        if found:
+            entities.append(Entity(table, name))
+            order.setdefault(name, found.start())
     return sorted(dict.fromkeys(entities), key=lambda e: order.get(e.name, 0))
 
 
@@ -233,7 +306,8 @@ def _window(sql: str, facts: DatabaseFacts) -> TimeWindow:
         columns = re.findall(r"\b\w+\.(\w+)\b", left)
         if len(columns) != 1 or columns[0] not in facts.time_columns or re.search(r"\w+\.\w+", right):
             continue
-        predicates.append(re.sub(r"\b\w+\.\w+\b", ":t", left) + f" {m.group(2)} {right}")
+        left = re.sub(r"\b\w+\.\w+\b", ":t", left).replace("%y", "%Y")  # as `executable_sql` runs it
+        predicates.append(f"{left} {m.group(2)} {right}")
     return TimeWindow(tuple(predicates))
 
 
@@ -268,7 +342,8 @@ def analyse(sql: str, facts: DatabaseFacts) -> QueryPlan:
     literals = _literal_map(sql)
     subject = next((v for _, col, v in literals if col.endswith("." + facts.subject_column)), None)
     attributes: dict[str, tuple[str, ...]] = {}
-    for _, col, value in literals:
+    likes = [(col, _unquote(value)) for col, value in re.findall(rf"(\w+\.\w+) like ({_STRING})", sql)]
+    for col, value in [(col, value) for _, col, value in literals] + likes:
         if col in facts.attribute_columns:
             attributes[col] = (*attributes.get(col, ()), value)
     entities = _entities(sql, facts)
@@ -285,8 +360,54 @@ def analyse(sql: str, facts: DatabaseFacts) -> QueryPlan:
         window=_window(sql, facts),
         moments=_moments(sql, facts),
         trend=_trend(sql),
-        dead=f"{facts.death_column} is not null" in sql,
+        dead=facts.death in sql,
+        elsewhere=bool(facts.hospital_column) and f"{facts.hospital_column} <> (" in sql,
     )
+
+
+def anchor(rng: Random, kind: str | None, days: tuple[str, ...]) -> str:
+    """A day of the window for a planted visit: early for a first visit, late for a last or current one,
+    preferring the years the data lives in (2100+) and leaving later days free after a non-current one."""
+    days = tuple(d for d in days if d >= "2100") or days
+    if len(days) > 3:  # a current visit began before today ("days since admitted" is not 0)
+        days = days[:-1] if kind == "current" else days[:-3]
+    span = max(1, len(days) // 20)
+    pool = days[:span] if kind == "first" else days[-span:] if kind in ("last", "current") else days
+    return rng.choice(pool)
+
+
+def event_times(rng: Random, plan: QueryPlan, start: str, n: int, now: str, span: int = 840) -> list[str]:
+    """``n`` distinct minutes after ``start`` in time order, within ``span`` minutes so they fall on its day
+    ("same day", "within N days" hold); a time outside the query's window becomes ``start`` itself."""
+    first = datetime.strptime(start, _FMT)
+    minutes = sorted(rng.sample(range(2, span), n))
+    times = [(first + timedelta(minutes=m)).strftime(_FMT) for m in minutes]
+    return [t if ok else start for t, ok in zip(times, plan.window.admits(times, now), strict=True)]
+
+
+def series(
+    rng: Random, plan: QueryPlan, column: str | None, usual: tuple[float, float], n: int
+) -> list[float]:
+    """Values of ``n`` events of ``column`` in time order: rising or falling as the query compares them, the
+    value it asks for (``valuenum = 0.6``) among neighbours, thresholds crossed, else in the ``usual`` range."""
+    if column is None:
+        return [0.0] * n
+    lo, hi = plan.values.get(column, (None, None))
+    if lo is not None and lo == hi:
+        values = [round(lo * (0.8 + 0.2 * k), 2) for k in range(n)]
+    else:
+        values = [_value(rng, usual, lo, hi) for _ in range(n)]
+    return sorted(values, reverse=plan.trend < 0) if plan.trend else values
+
+
+def _value(rng: Random, usual: tuple[float, float], lo: float | None, hi: float | None) -> float:
+    if lo is not None and hi is not None:
+        return round(rng.uniform(lo, hi), 2)
+    if lo is not None:
+        return round(lo + rng.uniform(0.01, 1 + abs(lo) * 0.3), 2)
+    if hi is not None:
+        return round(hi - rng.uniform(0.01, 1 + abs(hi) * 0.3), 2)
+    return round(rng.uniform(*usual), 2)
 
 
 @lru_cache(maxsize=1)

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from .ehrsql_plant import EICU_FACTS, analyse
+from .eicu_plant import Planter
 from .eicu_vocab import (
     ADMIT_SOURCES,
     ALLERGIES,
+    CELL_PATH,
     CULTURE_SITES,
     DIAGNOSES,
     DRUGS,
@@ -32,7 +34,10 @@ from .eicu_vocab import (
     LABS,
     ORGANISMS,
     OUTPUTS,
+    PRICES,
     TREATMENTS,
+    dosage_for,
+    routes_for,
 )
 
 __all__ = ["DB_NAME", "NOW", "SCHEMA", "build_database", "routes_for"]
@@ -138,76 +143,10 @@ _COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 SCHEMA: dict[str, list[str]] = {table: [name for name, _ in cols] for table, cols in _COLUMNS.items()}
 
-# price ranges per cost event type (dollars), one fixed price per name
-_PRICES = {
-    "diagnosis": (5.0, 120.0),
-    "lab": (2.0, 80.0),
-    "medication": (1.0, 150.0),
-    "treatment": (20.0, 3000.0),
-}
 # chance per ICU day that a lab panel is drawn (the ``abg``/``vent`` panels only for ventilated stays)
 _PANEL_DAILY = {"bmp": 0.9, "cbc": 0.85, "diff": 0.4, "coag": 0.35, "lft": 0.25, "abg": 0.9, "vent": 0.7}
 _VENT_PANELS = ("abg", "vent")
 _SINGLE_LABS = [name for name in LABS if not any(name in panel for panel in LAB_PANELS.values())]
-_STRENGTH = re.compile(r"(\d[\d.,]*) ?(mg|mcg|meq|gm|unit|ml)\b")
-_PATH = "flowsheet|flowsheet cell labels|i&o|{kind} (ml)|{group}|{label}"
-
-# routes eICU records, chosen from keywords of the order string (first match wins)
-_ROUTE_RULES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
-    (("neb", "inhl", "albuterol", "ipratropium"), ("inhalation", "inhale", "neb")),
-    (("supp", "rect"), ("rectal", "pr")),
-    (("patch", "nicoderm", "transdermal"), ("transdermal",)),
-    (("ophth", "eye"), ("both eyes", "ophthalmic")),
-    (("idrm",), ("idrm", "intradermal")),
-    (("mouth rinse",), ("oral mucosa", "swish & spit")),
-    (("sl tab",), ("sublingual",)),
-    (("sc soln", "enoxaparin", "heparin", "insulin"), ("subcutaneous", "sc", "iv push")),
-    (
-        (
-            "inj",
-            " ij",
-            "iv ",
-            "ivpb",
-            "infusion",
-            "lvp",
-            "mbp",
-            "syr",
-            "vial",
-            "premix",
-            "in d5w",
-            "bolus",
-            "ringers",
-            "norepinephrine",
-            "phenylephrine",
-            "propofol",
-            "midazolam",
-            "fentanyl",
-            "vancocin",
-            "merrem",
-            "vancomycin",
-            "neostigmine",
-            "glucagon",
-            "magnesium sulfate",
-            "sodium chloride",
-            "dextrose 50%",
-        ),
-        ("iv push", "intravenous", "iv piggyback", "ivpb", "intravenou", "iv (continuous)"),
-    ),
-    (
-        ("po ", " po", "tab", "cap", "chew", "liq", "susp", "oral", "ecotrin", "plavix", "zocor", "senokot"),
-        ("po", "oral", "per tube", "gastric tube", "ng"),
-    ),
-]
-_ANY_ROUTE = ("po", "oral", "iv push", "intravenous", "gastric tu", "iv piggyback")
-
-
-def routes_for(drugname: str) -> tuple[str, ...]:
-    """Routes a drug order may carry: read from its name (``'... inhl neb soln'`` is inhaled, ``'... inj'``
-    intravenous); a bare generic name may go by mouth, tube or vein."""
-    for keys, routes in _ROUTE_RULES:
-        if any(key in drugname for key in keys):
-            return routes
-    return _ANY_ROUTE
 
 
 def _t(dt: datetime) -> str:
@@ -294,7 +233,7 @@ class _Builder:
         price_rng = random.Random(f"eicu-prices-{seed}")
         vocab = {"diagnosis": DIAGNOSES, "lab": list(LABS), "medication": DRUGS, "treatment": TREATMENTS}
         self.prices = {
-            (kind, name): round(price_rng.uniform(*_PRICES[kind]), 2)
+            (kind, name): round(price_rng.uniform(*PRICES[kind]), 2)
             for kind, names in vocab.items()
             for name in names
         }
@@ -437,7 +376,7 @@ class _Builder:
                 "medication",
                 stay.unitid,
                 name,
-                _dosage(rng, name),
+                dosage_for(rng, name),
                 rng.choice(routes_for(name)),
                 _t(start),
                 _t(stop) if stop <= _NOW else None,
@@ -511,7 +450,7 @@ class _Builder:
             labels.append("urine")
         for label in dict.fromkeys(labels):
             kind, group, low, high = _IO[label]
-            path = _PATH.format(kind=kind, group=group, label=label)
+            path = CELL_PATH.format(kind=kind, group=group, label=label)
             every = rng.choice([60, 120, 240, 480])
             minutes = int((stay.end - stay.start).total_seconds() // 60)
             for minute in list(range(rng.randrange(5, every), minutes, every))[:40]:
@@ -538,25 +477,21 @@ def _walk(rng: random.Random, value: float, sd: float, low: float, high: float) 
     return min(max(value + rng.gauss(0, sd), low), high)
 
 
-def _dosage(rng: random.Random, drugname: str) -> str:
-    """eICU's free-text dose: the strength the order string names, else a common one in the drug's unit."""
-    named = _STRENGTH.search(drugname)
-    if named:
-        return f"{named[1]} {named[2]}"
-    if "potassium" in drugname:
-        return f"{rng.choice([10, 20, 40])} meq"
-    if any(word in drugname for word in ("insulin", "heparin")):
-        return f"{rng.choice([2, 4, 5, 8, 10, 5000])} units"
-    if any(word in drugname for word in ("sodium chloride", "ringers", "nss", "nacl")):
-        return f"{rng.choice([50, 100, 250, 500, 1000])} ml"
-    return f"{rng.choice([1, 2, 4, 5, 10, 20, 25, 40, 50, 100])} mg"
+def build_database(path: Path, *, seed: int = 0, patients: int = 400, plant: Sequence[str] = ()) -> Path:
+    """Write the database to ``path`` (replacing it); the same seed, size and ``plant`` give the same rows.
 
-
-def build_database(path: Path, *, seed: int = 0, patients: int = 400) -> Path:
-    """Write the database to ``path`` (replacing it); the same seed and size give the same rows."""
+    ``plant`` are EHRSQL eICU queries (of task files the user loads) whose answers should be informative: the
+    patients, entities, attributes, thresholds, visits and time windows they name are added as ordinary rows
+    among the seeded ones (see `eicu_plant.Planter`). Without ``plant`` the database is exactly the seeded one.
+    """
+    plans = [analyse(sql, EICU_FACTS) for sql in plant]
     builder = _Builder(seed)
+    builder.pids.update(p.subject for p in plans if p.subject)  # seeded people never take a named id
     for _ in range(patients):
         builder.person()
+    planter = Planter(builder, random.Random(f"eicu-plant-{seed}"), NOW)
+    for plan in plans:
+        planter.plant(plan)
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     try:

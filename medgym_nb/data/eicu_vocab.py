@@ -7,9 +7,13 @@ carry no rows, ids or answers. Lists run from common to rare: ``eicu.py`` weight
 
 from __future__ import annotations
 
+import random
+import re
+
 __all__ = [
     "ADMIT_SOURCES",
     "ALLERGIES",
+    "CELL_PATH",
     "CULTURE_SITES",
     "DIAGNOSES",
     "DRUGS",
@@ -19,7 +23,10 @@ __all__ = [
     "LAB_PANELS",
     "ORGANISMS",
     "OUTPUTS",
+    "PRICES",
     "TREATMENTS",
+    "dosage_for",
+    "routes_for",
 ]
 
 DIAGNOSES = [
@@ -574,3 +581,85 @@ ADMIT_SOURCES = [
 ]
 
 ETHNICITIES = ["caucasian", "african american", "hispanic", "asian", "native american", "other/unknown"]
+
+# price ranges per cost event type (dollars); the database keeps one fixed price per name
+PRICES = {
+    "diagnosis": (5.0, 120.0),
+    "lab": (2.0, 80.0),
+    "medication": (1.0, 150.0),
+    "treatment": (20.0, 3000.0),
+}
+# a flowsheet row's path: ``cellpath like '%intake%'`` / ``'%output%'`` tells intakes from outputs
+CELL_PATH = "flowsheet|flowsheet cell labels|i&o|{kind} (ml)|{group}|{label}"
+_STRENGTH = re.compile(r"(\d[\d.,]*) ?(mg|mcg|meq|gm|unit|ml)\b")
+
+# routes eICU records, chosen from keywords of the order string (first match wins)
+_ROUTE_RULES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    (("neb", "inhl", "albuterol", "ipratropium"), ("inhalation", "inhale", "neb")),
+    (("supp", "rect"), ("rectal", "pr")),
+    (("patch", "nicoderm", "transdermal"), ("transdermal",)),
+    (("ophth", "eye"), ("both eyes", "ophthalmic")),
+    (("idrm",), ("idrm", "intradermal")),
+    (("mouth rinse",), ("oral mucosa", "swish & spit")),
+    (("sl tab",), ("sublingual",)),
+    (("sc soln", "enoxaparin", "heparin", "insulin"), ("subcutaneous", "sc", "iv push")),
+    (
+        (
+            "inj",
+            " ij",
+            "iv ",
+            "ivpb",
+            "infusion",
+            "lvp",
+            "mbp",
+            "syr",
+            "vial",
+            "premix",
+            "in d5w",
+            "bolus",
+            "ringers",
+            "norepinephrine",
+            "phenylephrine",
+            "propofol",
+            "midazolam",
+            "fentanyl",
+            "vancocin",
+            "merrem",
+            "vancomycin",
+            "neostigmine",
+            "glucagon",
+            "magnesium sulfate",
+            "sodium chloride",
+            "dextrose 50%",
+        ),
+        ("iv push", "intravenous", "iv piggyback", "ivpb", "intravenou", "iv (continuous)"),
+    ),
+    (
+        ("po ", " po", "tab", "cap", "chew", "liq", "susp", "oral", "ecotrin", "plavix", "zocor", "senokot"),
+        ("po", "oral", "per tube", "gastric tube", "ng"),
+    ),
+]
+_ANY_ROUTE = ("po", "oral", "iv push", "intravenous", "gastric tu", "iv piggyback")
+
+
+def routes_for(drugname: str) -> tuple[str, ...]:
+    """Routes a drug order may carry: read from its name (``'... inhl neb soln'`` is inhaled, ``'... inj'``
+    intravenous); a bare generic name may go by mouth, tube or vein."""
+    for keys, routes in _ROUTE_RULES:
+        if any(key in drugname for key in keys):
+            return routes
+    return _ANY_ROUTE
+
+
+def dosage_for(rng: random.Random, drugname: str) -> str:
+    """eICU's free-text dose: the strength the order string names, else a common one in the drug's unit."""
+    named = _STRENGTH.search(drugname)
+    if named:
+        return f"{named[1]} {named[2]}"
+    if "potassium" in drugname:
+        return f"{rng.choice([10, 20, 40])} meq"
+    if any(word in drugname for word in ("insulin", "heparin")):
+        return f"{rng.choice([2, 4, 5, 8, 10, 5000])} units"
+    if any(word in drugname for word in ("sodium chloride", "ringers", "nss", "nacl")):
+        return f"{rng.choice([50, 100, 250, 500, 1000])} ml"
+    return f"{rng.choice([1, 2, 4, 5, 10, 20, 25, 40, 50, 100])} mg"

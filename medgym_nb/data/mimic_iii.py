@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .ehrsql_plant import MIMIC_III_FACTS, Entity, QueryPlan, analyse
+from .ehrsql_plant import MIMIC_III_FACTS, Entity, QueryPlan, analyse, anchor, event_times, series
 
 __all__ = ["DB_NAME", "NOW", "SCHEMA", "build_database"]
 
@@ -512,15 +512,6 @@ class _Planter:
                 self.b.add("d_items", self.items[key], entity.name, entity.table)
         return self.items[key]
 
-    def anchor(self, kind: str | None, days: tuple[str, ...]) -> str:
-        """A day in the window: early for a first visit, late for a last or current one."""
-        days = tuple(d for d in days if d >= "2100") or days
-        if kind != "current" and len(days) > 3:
-            days = days[:-3]
-        span = max(1, len(days) // 20)
-        pool = days[:span] if kind == "first" else days[-span:] if kind in ("last", "current") else days
-        return self.rng.choice(pool)
-
     def visit(self, subject_id: int, plan: QueryPlan) -> tuple[int, str, bool]:
         """(hadm_id, admittime, ongoing) of a visit inside the window, reusing one the patient already has."""
         kind = "current" if "current" in (plan.visit, plan.icu) else plan.visit
@@ -532,7 +523,7 @@ class _Planter:
         if plan.moments:
             admit = _t(datetime.strptime(plan.moments[0], _FMT) - timedelta(hours=1))
         else:
-            admit = self.anchor(kind, days)
+            admit = anchor(rng, kind, days)
         when = datetime.strptime(admit, _FMT)
         if subject_id not in self.dobs:
             lo, hi = plan.age or (20, 89)
@@ -607,9 +598,7 @@ class _Planter:
             self.stay(subject_id, hadm_id, admit, ongoing, plan) if plan.tables & _ICU_TABLES else None
         )
         counts = [rng.randint(2, 3) for _ in entities]
-        start = datetime.strptime(admit, _FMT)
-        times = [_t(start + timedelta(minutes=m)) for m in sorted(rng.sample(range(2, 840), sum(counts)))]
-        times = [t if ok else admit for t, ok in zip(times, plan.window.admits(times, NOW), strict=True)]
+        times = event_times(rng, plan, admit, sum(counts), NOW)
         if "microbiologyevents" in plan.tables:
             self.culture(subject_id, hadm_id, times[-1] if times else admit, plan)
         for entity, count in zip(entities, counts, strict=True):
@@ -625,28 +614,8 @@ class _Planter:
             self.b.add("microbiologyevents", subject_id, hadm_id, when, spec, org)
 
     def series(self, entity: Entity, plan: QueryPlan, n: int) -> list[float]:
-        """Values of ``n`` events in time order: rising or falling as the query compares them, the value it
-        asks for (``valuenum = 0.6``) among neighbours, thresholds crossed."""
-        column = _VALUE_COLUMNS.get(entity.table)
-        if column is None:
-            return [0.0] * n
-        lo, hi = plan.values.get(column, (None, None))
-        if lo is not None and lo == hi:
-            values = [round(lo * (0.8 + 0.2 * k), 2) for k in range(n)]
-        else:
-            values = [self.value(entity, lo, hi) for _ in range(n)]
-        return sorted(values, reverse=plan.trend < 0) if plan.trend else values
-
-    def value(self, entity: Entity, lo: float | None, hi: float | None) -> float:
-        """A value in the entity's usual range, or across the query's thresholds."""
-        base_lo, base_hi = _RANGES.get(entity.name, (1.0, 150.0))
-        if lo is not None and hi is not None:
-            return round(self.rng.uniform(lo, hi), 2)
-        if lo is not None:
-            return round(lo + self.rng.uniform(0.01, 1 + abs(lo) * 0.3), 2)
-        if hi is not None:
-            return round(hi - self.rng.uniform(0.01, 1 + abs(hi) * 0.3), 2)
-        return round(self.rng.uniform(base_lo, base_hi), 2)
+        usual = _RANGES.get(entity.name, (1.0, 150.0))
+        return series(self.rng, plan, _VALUE_COLUMNS.get(entity.table), usual, n)
 
     def event(
         self, entity: Entity, ids: tuple[int, int, int | None], when: str, value: float, plan: QueryPlan

@@ -122,7 +122,7 @@ class SyntheticDatabase:
 
 DATABASES: dict[str, SyntheticDatabase] = {
     "mimic_iii": SyntheticDatabase(DB_NAME, NOW, build_database, plants=True),
-    "eicu": SyntheticDatabase(eicu.DB_NAME, eicu.NOW, eicu.build_database, plants=False),
+    "eicu": SyntheticDatabase(eicu.DB_NAME, eicu.NOW, eicu.build_database, plants=True),
     "treqs": SyntheticDatabase(
         treqs.DB_NAME,
         NOW,
@@ -140,7 +140,7 @@ class EhrsqlFamily(TaskFamily):
     """Questions over an EHR database answered with SQL: MedAgentGym's mimic_iii, eicu and treqs sources."""
 
     name = "ehrsql"
-    version = "v2"
+    version = "v3"
     sources = ("mimic_iii", "eicu", "treqs")
     suite_sources = ("mimic_iii", "eicu", "treqs")
     payload_model = EhrsqlPayload

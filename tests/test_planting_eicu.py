@@ -1,0 +1,85 @@
+"""Question-aware synthesis for eICU: the SQL of task files decides what the synthetic eICU database holds."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from medgym_nb.data import eicu
+from medgym_nb.data.ehrsql_plant import EICU_FACTS, Entity, analyse
+from medgym_nb.families.ehrsql import executable_sql, run_sql
+from medgym_nb.tasks.check import informative
+
+SPLITS = {
+    "sample": ("medagentgym", "train_tasks.sample.jsonl", 0.95),
+    "train": ("medagentgym-train", "train_tasks.jsonl", 0.95),
+}
+
+
+def _rows(shared_dir: Path, split: str) -> list[dict]:
+    folder, name, _ = SPLITS[split]
+    path = shared_dir.parent / folder / "eicu" / name
+    if not path.is_file():
+        pytest.skip(f"{path} is not here")
+    return [json.loads(line) for line in path.open() if line.strip()]
+
+
+def test_analysis_reads_eicu_patients_vitals_cells_and_death():
+    vitals = executable_sql(
+        "select vitalperiodic.heartrate from vitalperiodic where vitalperiodic.patientunitstayid in ( select "
+        "patient.patientunitstayid from patient where patient.uniquepid = '030-42006' and "
+        "patient.unitdischargetime is null ) and vitalperiodic.heartrate > 98.0 and "
+        "strftime('%y-%m-%d',vitalperiodic.observationtime) >= '2105-12-01'"
+    )
+    plan = analyse(vitals, EICU_FACTS)
+    assert (plan.subject, plan.icu, plan.entities) == (
+        "030-42006",
+        "current",
+        (Entity("vitalperiodic", "heartrate"),),
+    )
+    assert plan.values == {"vitalperiodic.heartrate": (98.0, None)}
+    assert plan.window.candidates(eicu.NOW, "2100-01-01 00:00:00")[0].startswith("2105-12-01")
+    cells = analyse(
+        "select count(*) from intakeoutput join patient on intakeoutput.patientunitstayid = "
+        "patient.patientunitstayid where intakeoutput.cellpath like '%output%' and intakeoutput.celllabel = "
+        "'urine' and patient.hospitaldischargestatus = 'expired'",
+        EICU_FACTS,
+    )
+    assert cells.entities == (Entity("intakeoutput", "urine"),) and cells.dead
+    assert cells.attributes["intakeoutput.cellpath"] == ("%output%",)
+
+
+def test_planting_is_deterministic_and_leaves_the_seeded_build_alone(tmp_path: Path, shared_dir: Path):
+    queries = [executable_sql(row["query"]) for row in _rows(shared_dir, "sample")]
+    a = eicu.build_database(tmp_path / "a.db", patients=60, plant=queries).read_bytes()
+    b = eicu.build_database(tmp_path / "b.db", patients=60, plant=queries).read_bytes()
+    plain = eicu.build_database(tmp_path / "c.db", patients=60).read_bytes()
+    assert a == b
+    assert plain == eicu.build_database(tmp_path / "d.db", patients=60, plant=()).read_bytes() != a
+
+
+@pytest.mark.parametrize("split", sorted(SPLITS))
+def test_official_queries_execute_and_answer(tmp_path: Path, shared_dir: Path, split: str):
+    """Every official query runs on a database planted with them; nearly all answers say something."""
+    rows = _rows(shared_dir, split)
+    started = time.perf_counter()
+    db = eicu.build_database(tmp_path / "planted.db", plant=[executable_sql(row["query"]) for row in rows])
+    seconds = time.perf_counter() - started
+    by_tag: dict[str, list[bool]] = defaultdict(list)
+    for row in rows:
+        by_tag[row.get("tag", "")].append(informative(run_sql(db, row["query"])))
+    hits = [ok for oks in by_tag.values() for ok in oks]
+    share = sum(hits) / len(hits)
+    weakest = sorted(by_tag.items(), key=lambda item: sum(item[1]) / len(item[1]))[:5]
+    print(
+        f"\neicu {split}: {len(rows)} queries, build {seconds:.2f} s, {db.stat().st_size / 2**20:.1f} MiB; "
+        f"informative {share:.1%}"
+    )
+    for tag, oks in weakest:
+        print(f"  {sum(oks)}/{len(oks)}  {tag[:110]}")
+    assert share >= SPLITS[split][2]
+    assert seconds < 10
