@@ -89,6 +89,14 @@ def _progress() -> Progress:
     )
 
 
+def _load(
+    source: str, split: str | None = None, path: Path | None = None, db: Path | None = None
+) -> list[Any]:
+    """``load_tasks`` with a spinner: the first use of a source (or of new task files) builds its data."""
+    with err.status(f"loading {source} tasks (the first use builds their synthetic database)"):
+        return load_tasks(source, split, path=path, database=db)
+
+
 @tasks_app.command("list")
 @_clean_errors
 def tasks_list(
@@ -99,7 +107,7 @@ def tasks_list(
     limit: Annotated[int, typer.Option(help="Rows to show (0: all).")] = 20,
 ) -> None:
     """List the tasks of a source, and a count per category."""
-    tasks = load_tasks(source, split, path=path, database=db)
+    tasks = _load(source, split, path, db)
     table = Table(title=f"{source}: {len(tasks)} task(s)")
     for col in ("id", "category", "split", "question"):
         table.add_column(col, overflow="fold")
@@ -125,7 +133,7 @@ def families_cmd() -> None:
                 table.add_row(family.name, source, "official files (--path)", "", "")
                 continue
             counts: dict[str, int] = defaultdict(int)
-            for task in load_tasks(source):
+            for task in _load(source):
                 counts[task.category] += 1
             listing = ", ".join(f"{c} ({n})" for c, n in sorted(counts.items()))
             table.add_row(family.name, source, "built-in", listing, str(sum(counts.values())))
@@ -141,7 +149,7 @@ def tasks_check(
     weakest: Annotated[int, typer.Option(help="Categories to show per source, weakest first.")] = 10,
 ) -> None:
     """The share of tasks whose expected answer is informative (not empty, None or 0), per category."""
-    shares = informative_shares(load_tasks(source, path=path, database=db))
+    shares = informative_shares(_load(source, None, path, db))
     table = Table(title=f"{source}: informative answers")
     for col, just in (("category", "left"), ("tasks", "right"), ("informative", "right"), ("share", "right")):
         table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
@@ -242,7 +250,7 @@ def run(
 ) -> None:
     """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
     if agent == "llm":
-        tasks = load_tasks(source, split, path=path, database=db)
+        tasks = _load(source, split, path, db)
         config = LLMConfig(
             base_url=base_url,
             model=model,
@@ -252,7 +260,7 @@ def run(
         )
         make_agent: Callable[[Any], Any] = lambda _task: LLMAgent(config)  # noqa: E731
     elif agent == "oracle":
-        tasks = load_tasks(source, split, path=path, database=db)
+        tasks = _load(source, split, path, db)
         make_agent = lambda _task: OracleAgent()  # noqa: E731
     elif agent == "replay":
         if replay_from is None:

@@ -20,7 +20,7 @@ import medgym_nb as mg
 from medgym_nb.families.ehrsql import DATABASES
 from medgym_nb.tasks.check import informative_shares
 
-FLOORS = {"mimic_iii": 0.88, "eicu": 0.95, "treqs": 0.88}
+FLOORS = {"mimic_iii": 0.95, "eicu": 0.95, "treqs": 0.95}
 SPLITS = {"sample": "medagentgym", "train": "medagentgym-train"}
 
 

@@ -15,8 +15,8 @@ from medgym_nb.families.ehrsql import executable_sql, run_sql
 from medgym_nb.tasks.check import informative
 
 SPLITS = {
-    "sample": ("medagentgym", "train_tasks.sample.jsonl", 0.88),
-    "train": ("medagentgym-train", "train_tasks.jsonl", 0.88),
+    "sample": ("medagentgym", "train_tasks.sample.jsonl", 0.95),
+    "train": ("medagentgym-train", "train_tasks.jsonl", 0.95),
 }
 
 
