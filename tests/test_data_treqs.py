@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sqlite3
@@ -15,29 +14,21 @@ import pytest
 
 from medgym_nb.data import treqs
 from medgym_nb.families.ehrsql import run_sql
+from medgym_nb.tasks.check import informative
 
-SPLITS = {
-    "sample": "medagentgym/treqs/train_tasks.sample.jsonl",
-    "train": "medagentgym-train/treqs/train_tasks.jsonl",
-}
+from .official import SPLIT_FILES, official_rows
+
+SPLITS = sorted(SPLIT_FILES)
 
 
 def _queries(shared_dir: Path, split: str) -> list[str]:
-    path = shared_dir.parent / SPLITS[split]
-    if not path.is_file():
-        pytest.skip(f"the official TREQS {split} file is not in ../shared ({path})")
-    return [json.loads(line)["query"] for line in path.read_text().splitlines() if line.strip()]
+    return [row["query"] for row in official_rows(shared_dir, "treqs", split)]
 
 
 def _build(path: Path, **kwargs: Any) -> tuple[Path, float]:
     start = time.perf_counter()
     treqs.build_database(path, **kwargs)
     return path, time.perf_counter() - start
-
-
-def _informative(answer: list[Any]) -> bool:
-    """Not empty, not all None, not all 0: an answer that tells a right query from a wrong one."""
-    return any(value is not None and str(value) not in ("0", "0.0") for value in answer)
 
 
 def _shape(sql: str) -> str:
@@ -59,7 +50,7 @@ def plain_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=sorted(SPLITS))
+@pytest.fixture(scope="module", params=SPLITS)
 def planted(request: pytest.FixtureRequest, shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     queries = _queries(shared_dir, request.param)
     path, seconds = _build(tmp_path_factory.mktemp("treqs") / treqs.DB_NAME, plant=queries)
@@ -158,7 +149,7 @@ def test_planting_unseen_literals_gives_hits_and_near_misses(tmp_path: Path) -> 
 
 
 def test_every_official_query_runs_without_planting(shared_dir: Path, plain_db: Path) -> None:
-    for split in sorted(SPLITS):
+    for split in SPLITS:
         for sql in _queries(shared_dir, split):
             run_sql(plain_db, treqs.repair_quotes(sql))
 
@@ -166,7 +157,7 @@ def test_every_official_query_runs_without_planting(shared_dir: Path, plain_db: 
 def _informative_share(db: Path, queries: list[str], label: str) -> float:
     weak: Counter[str] = Counter()
     for sql in queries:
-        if not _informative(run_sql(db, treqs.repair_quotes(sql))):
+        if not informative(run_sql(db, treqs.repair_quotes(sql))):
             weak[_shape(sql)] += 1
     share = 1 - sum(weak.values()) / len(queries)
     print(f"\nTREQS {label}: {share:.1%} of {len(queries)} official queries informative")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +38,7 @@ from .eicu_vocab import (
     dosage_for,
     routes_for,
 )
+from .sqlite_file import write_tables
 
 __all__ = ["DB_NAME", "NOW", "SCHEMA", "build_database", "routes_for"]
 
@@ -492,14 +492,5 @@ def build_database(path: Path, *, seed: int = 0, patients: int = 400, plant: Seq
     planter = Planter(builder, random.Random(f"eicu-plant-{seed}"), NOW)
     for plan in plans:
         planter.plant(plan)
-    path.unlink(missing_ok=True)
-    con = sqlite3.connect(path)
-    try:
-        for table, columns in _COLUMNS.items():
-            con.execute(f"create table {table} ({', '.join(f'{name} {kind}' for name, kind in columns)})")
-            marks = ", ".join("?" * len(columns))
-            con.executemany(f"insert into {table} values ({marks})", builder.rows[table])
-        con.commit()
-    finally:
-        con.close()
-    return path
+    columns = {table: [f"{name} {kind}" for name, kind in cols] for table, cols in _COLUMNS.items()}
+    return write_tables(path, columns, builder.rows)

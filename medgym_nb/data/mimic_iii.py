@@ -8,12 +8,12 @@ MedAgentGym/EHRSQL task files, so official queries run on it unchanged. Values a
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from .ehrsql_plant import MIMIC_III_FACTS, Entity, QueryPlan, analyse, anchor, event_times, series
+from .sqlite_file import write_tables
 
 __all__ = ["DB_NAME", "NOW", "SCHEMA", "build_database"]
 
@@ -657,14 +657,4 @@ def build_database(path: Path, *, seed: int = 0, patients: int = 120, plant: Seq
     planter = _Planter(builder, random.Random(f"plant-{seed}"))
     for plan in plans:
         planter.plant(plan)
-    path.unlink(missing_ok=True)
-    con = sqlite3.connect(path)
-    try:
-        for table, columns in SCHEMA.items():
-            con.execute(f"create table {table} ({', '.join(columns)})")
-            marks = ", ".join("?" * len(columns))
-            con.executemany(f"insert into {table} values ({marks})", builder.rows[table])
-        con.commit()
-    finally:
-        con.close()
-    return path
+    return write_tables(path, SCHEMA, builder.rows)

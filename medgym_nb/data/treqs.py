@@ -18,13 +18,14 @@ import itertools
 import math
 import random
 import re
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from medgym_nb.data import treqs_vocab as vocab
+
+from .sqlite_file import write_tables
 
 __all__ = ["DB_NAME", "SCHEMA", "Condition", "build_database", "parse_conditions", "repair_quotes"]
 
@@ -518,18 +519,5 @@ def build_database(path: Path, *, seed: int = 0, patients: int = 1500, plant: Se
             builder.admit(person, ())
     for sql in plant:
         builder.plant(sql)
-    return _write(path, builder.rows)
-
-
-def _write(path: Path, rows: dict[str, list[tuple[str | None, ...]]]) -> Path:
-    path.unlink(missing_ok=True)
-    con = sqlite3.connect(path)
-    try:
-        for table, columns in SCHEMA.items():
-            con.execute(f"create table {table} ({', '.join(f'{c} text collate nocase' for c in columns)})")
-            marks = ", ".join("?" * len(columns))
-            con.executemany(f"insert into {table} values ({marks})", rows[table])
-        con.commit()
-    finally:
-        con.close()
-    return path
+    columns = {table: [f"{c} text collate nocase" for c in names] for table, names in SCHEMA.items()}
+    return write_tables(path, columns, builder.rows)

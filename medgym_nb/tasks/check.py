@@ -16,7 +16,7 @@ __all__ = ["AnswerShare", "informative", "informative_shares"]
 def informative(answer: Any) -> bool:
     """False for an empty answer, and for one whose every value is None, 0 or empty text."""
     values = answer if isinstance(answer, list | tuple) else [answer]
-    return any(v not in (None, 0, 0.0, "", "0", "None") for v in values)
+    return any(v not in (None, 0, 0.0, "", "0", "0.0", "None") for v in values)
 
 
 class AnswerShare(BaseModel):
