@@ -82,7 +82,7 @@ def test_generator_yields_thousands_of_distinct_sequences(tmp_path):
 
 
 def test_oracle_scores_every_part_in_sandboxed_kernels(suite, tmp_path):
-    tasks = _spread([t for t in suite if t.split == "test"], 3)
+    tasks = _spread([t for t in suite if t.split == "test"], 4)
     assert {t.category for t in tasks} == set(SEQUENCES)
     results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2)
     failed = [(r.task_id, r.reward, r.message) for r in results if not r.passed]
@@ -94,7 +94,9 @@ def test_oracle_scores_every_part_in_sandboxed_kernels(suite, tmp_path):
 def test_a_wrong_sub_answer_costs_exactly_its_share(suite, family, tmp_path):
     task = next(t for t in suite if len(t.answer) == 4)
     plan = family.oracle_plan(task)
-    third = plan[-2]["params"]["code"]  # its cell still runs (the fourth part builds on it), its answer is wrong
+    third = plan[-2]["params"][
+        "code"
+    ]  # its cell still runs (the fourth part builds on it), its answer is wrong
     plan[-2:-1] = [
         {"action": "execute", "params": {"code": third}},
         {"action": "submit", "params": {"answer": ["not the answer"]}},
@@ -119,7 +121,9 @@ def test_a_reference_solution_uses_a_variable_of_an_earlier_turn_and_replays(sui
         obs, *_ = env.step({"action": "validate_code", "params": {"code": first}})
         assert obs["type"] == "next_question" and obs["passed"]
         assert task.payload.parts[1].question in obs["env_message"]
-        obs, *_ = env.step({"action": "execute", "params": {"code": "print(len(cohort))"}})  # kept in the kernel
+        obs, *_ = env.step(
+            {"action": "execute", "params": {"code": "print(len(cohort))"}}
+        )  # kept in the kernel
         assert int(obs["env_message"]) == len(task.answer[0])
         for code in task.solution[2:]:
             obs, reward, terminated, _, info = env.step({"action": "validate_code", "params": {"code": code}})

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from ..tasks.model import AnswerSpec
 from .questions import sql_text
 
-__all__ = ["SEQUENCES", "Step", "SequenceTemplate"]
+__all__ = ["SEQUENCES", "SequenceTemplate", "Step"]
 
+_EXACT = AnswerSpec()
 _AVERAGE = AnswerSpec(rel_tol=1e-4)
 
 
@@ -30,7 +31,7 @@ class Step:
     question: str
     sql: str
     code: str
-    spec: AnswerSpec = AnswerSpec()
+    spec: AnswerSpec = _EXACT
 
 
 SequenceTemplate = Callable[[random.Random, sqlite3.Connection], list[Step]]
@@ -350,9 +351,7 @@ def _insurance_discharge(rng: random.Random, con: sqlite3.Connection) -> list[St
         "select distinct a.insurance, strftime('%Y', a.admittime), a.discharge_location, r.drug from admissions "
         "a join prescriptions r on r.hadm_id = a.hadm_id where a.discharge_location is not null order by 1, 2, 3, 4",
     )
-    covered = (
-        f"admissions.insurance = '{insurance}' and strftime('%Y', admissions.admittime) = '{year}'"
-    )
+    covered = f"admissions.insurance = '{insurance}' and strftime('%Y', admissions.admittime) = '{year}'"
     left = f"select admissions.hadm_id from admissions where {covered} and admissions.discharge_location = '{sql_text(str(place))}'"
     doses = f"prescriptions.hadm_id in ( {left} ) and prescriptions.drug = '{sql_text(str(drug))}'"
     return [
@@ -435,8 +434,7 @@ def _procedure_diagnosis(rng: random.Random, con: sqlite3.Connection) -> list[St
             f"procedures_icd.row_id from procedures_icd where procedures_icd.subject_id in ( {both} ) and "
             f"procedures_icd.icd9_code = ( select d_icd_procedures.icd9_code from d_icd_procedures where "
             f"d_icd_procedures.short_title = '{sql_text(str(procedure))}' ) )",
-            _read("px_cost", "select * from cost where event_type = 'procedures_icd'")
-            + "\n"
+            _read("px_cost", "select * from cost where event_type = 'procedures_icd'") + "\n"
             "print([float(px_cost[px_cost['event_id'].isin(px[px['subject_id'].isin(also)]['row_id'])]['cost'].sum())])",
             _AVERAGE,
         ),
