@@ -106,8 +106,7 @@ def _payload(task: Task) -> EhrSeqsqlPayload:
 
 def _connect_cell(db_name: str) -> str:
     return (
-        "import sqlite3\nimport pandas as pd\n"
-        f"con = sqlite3.connect('file:data/{db_name}?mode=ro', uri=True)"
+        f"import sqlite3\nimport pandas as pd\ncon = sqlite3.connect('file:data/{db_name}?mode=ro', uri=True)"
     )
 
 
