@@ -36,6 +36,7 @@ GRADES = "grades.jsonl"
 class GradeRecord(BaseModel):
     notebook: str
     task_id: str | None = None
+    source: str | None = None
     category: str | None = None
     status: Literal["graded", "skipped", "no_answer", "error"]
     score: float | None = None
@@ -63,6 +64,7 @@ def _grade_one(path: Path, force: bool, grade_fn: GradeFn) -> GradeRecord:
     base: dict[str, Any] = {
         "notebook": str(path),
         "task_id": episode.task.id,
+        "source": episode.task.source,
         "category": episode.task.category,
     }
     earlier = None if force else _earlier_grade(out)
