@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/medgym run --source mimic_iii --agent oracle --limit 22 --out $(DEMO_OUT)
+	$(BIN)/medgym run --source all --agent oracle --limit 12 --out $(DEMO_OUT)
 	$(BIN)/medgym grade $(DEMO_OUT) --force
 	$(BIN)/medgym report $(DEMO_OUT)
 

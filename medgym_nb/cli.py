@@ -26,7 +26,7 @@ from .layout import trajectory_notebooks
 from .replay import replay_notebook
 from .report import render_html, summarise_run
 from .runner import run_episodes
-from .tasks import get_task, load_tasks, spread_over_categories
+from .tasks import get_task, load_tasks, select_tasks, spread_over_categories
 from .tasks.check import informative_shares
 from .trajectory import read_episode
 
@@ -95,6 +95,11 @@ def _load(
     """``load_tasks`` with a spinner: the first use of a source (or of new task files) builds its data."""
     with err.status(f"loading {source} tasks (the first use builds their synthetic database)"):
         return load_tasks(source, split, path=path, database=db)
+
+
+def _select(source: str, split: str | None, path: Path | None, db: Path | None, limit: int) -> list[Any]:
+    with err.status(f"loading {source} tasks (the first use builds their synthetic databases)"):
+        return select_tasks(source, split, path=path, database=db, limit=limit)
 
 
 @tasks_app.command("list")
@@ -180,7 +185,7 @@ def _summary(rows: Iterable[tuple[str, bool, float]], title: str) -> Table:
             stats[k][2] += reward
     table = Table(title=title)
     for col, just in (
-        ("category", "left"),
+        ("source / category", "left"),
         ("episodes", "right"),
         ("passed", "right"),
         ("success", "right"),
@@ -203,12 +208,19 @@ def _summary(rows: Iterable[tuple[str, bool, float]], title: str) -> Table:
 @app.command()
 @_clean_errors
 def run(
-    source: SourceOpt = "mimic_iii",
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source", "-s", help="Task source, several separated by commas, or all (every built-in suite)."
+        ),
+    ] = "mimic_iii",
     agent: Annotated[str, typer.Option(help="oracle, replay or llm")] = "oracle",
     out: Annotated[Path, typer.Option(help="Run directory (notebooks + results.jsonl).")] = Path(
         "runs/latest"
     ),
-    limit: Annotated[int, typer.Option(help="At most this many tasks, spread over categories (0: all).")] = 0,
+    limit: Annotated[
+        int, typer.Option(help="At most this many tasks per source, spread over categories (0: all).")
+    ] = 0,
     split: Annotated[str | None, typer.Option(help="train or test")] = "test",
     path: PathOpt = None,
     db: DbOpt = None,
@@ -250,7 +262,7 @@ def run(
 ) -> None:
     """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
     if agent == "llm":
-        tasks = _load(source, split, path, db)
+        tasks = _select(source, split, path, db, limit)
         config = LLMConfig(
             base_url=base_url,
             model=model,
@@ -260,7 +272,7 @@ def run(
         )
         make_agent: Callable[[Any], Any] = lambda _task: LLMAgent(config)  # noqa: E731
     elif agent == "oracle":
-        tasks = _load(source, split, path, db)
+        tasks = _select(source, split, path, db, limit)
         make_agent = lambda _task: OracleAgent()  # noqa: E731
     elif agent == "replay":
         if replay_from is None:
@@ -268,10 +280,10 @@ def run(
         episodes = {ep.task.id: ep for ep in map(read_episode, trajectory_notebooks(replay_from))}
         tasks = [ep.task for ep in episodes.values()]
         make_agent = lambda task: ReplayAgent(episodes[task.id])  # noqa: E731
+        if limit:
+            tasks = spread_over_categories(tasks, limit)
     else:
         raise MedgymError(f"unknown agent {agent!r}; choose oracle, replay or llm")
-    if limit:
-        tasks = spread_over_categories(tasks, limit)
     if not tasks:
         raise MedgymError("no tasks to run (check --source, --split, --path)")
     with _progress() as bar:
@@ -311,7 +323,8 @@ def run(
             concurrency=concurrency,
             rollouts=rollouts,
         )
-    console.print(_summary(((r.category, r.passed, r.reward) for r in results), f"{agent} run → {out}"))
+    rows = ((f"{r.source} / {r.category}", r.passed, r.reward) for r in results)
+    console.print(_summary(rows, f"{agent} run → {out}"))
     _exit_on_problems([(r.task_id, r.error) for r in results if r.error])
 
 
@@ -338,7 +351,10 @@ def grade(
             warm=not cold,
             progress=lambda r: bar.update(job, advance=1, status=r.status),
         )
-    rows = [(r.category or "(unreadable)", bool(r.passed), r.score or 0.0) for r in records]
+    rows = [
+        (f"{r.source} / {r.category}" if r.category else "(unreadable)", bool(r.passed), r.score or 0.0)
+        for r in records
+    ]
     console.print(_summary(rows, f"papermill grades → {directory / 'grades.jsonl'}"))
     _exit_on_problems([(r.notebook, r.message) for r in records if r.status == "error"])
 
@@ -386,16 +402,16 @@ def report(
 ) -> None:
     """Success by source/category/agent, turns, failure taxonomy; a terminal table and an HTML report."""
     runs = [summarise_run(directory)] + ([summarise_run(compare)] if compare else [])
-    categories = sorted({c for run in runs for c in run.success_by("category")})
-    table = Table(title="success by category")
-    table.add_column("category")
+    categories = sorted({c for run in runs for c in run.success_by("group")})
+    table = Table(title="success by source / category")
+    table.add_column("source / category")
     for run in runs:
         table.add_column(run.root, justify="right")
     for c in [*categories, "all"]:
         cells = []
         for run in runs:
             ok, n = (
-                run.success_by("category").get(c, (0, 0))
+                run.success_by("group").get(c, (0, 0))
                 if c != "all"
                 else (sum(r.passed for r in run.rows), len(run.rows))
             )

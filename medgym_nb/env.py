@@ -29,14 +29,14 @@ from .errors import DeadKernelError, EpisodeFinishedError, GraderError, MedgymEr
 from .families.base import InfoRequestError, TaskFamily
 from .families.registry import get_family
 from .grading.answers import Answer
-from .grading.comparators import Grade
+from .grading.comparators import Grade, combine_parts
 from .grading.context import GradingContext
 from .grading.notebook import SharedGrader
 from .kernel.choice import choose_sandbox
 from .kernel.outputs import truncate
 from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
-from .layout import EpisodePaths, episode_paths
+from .layout import EpisodePaths, episode_paths, graded_path
 from .tasks.model import Task
 from .trajectory import Recorder, Termination, Turn
 
@@ -94,6 +94,7 @@ class AsyncEnv:
         self.answer: Answer | None = None
         self.grade: Grade | None = None
         self.context: GradingContext | None = None
+        self.parts: list[tuple[GradingContext, Grade]] = []  # graded answers of a multi-part task
         self.paths: EpisodePaths | None = None
         self.notebook_path: Path | None = None
         self.usage: dict[str, int] = {}
@@ -162,6 +163,7 @@ class AsyncEnv:
             await asyncio.gather(*self._releasing, return_exceptions=True)
         self.task, self.turn, self.done = task, 0, False
         self.termination, self.answer, self.grade, self.context = Termination.RUNNING, None, None, None
+        self.parts = []
         self.notebook_path = None
         self.agent = options.get("agent", self.agent)
         self.model = options.get("model", self.model)
@@ -288,6 +290,8 @@ class AsyncEnv:
         )
         assert self.recorder is not None
         self.recorder.record(turn, cell)
+        if obs["type"] == "next_question":
+            self.recorder.question(len(self.parts), obs["question"])
         info: dict[str, Any] = {"turn": self.turn}
         if self.grade is not None:
             info["grade"] = self.grade.model_dump()
@@ -344,22 +348,62 @@ class AsyncEnv:
         assert self.task is not None
         submit = cell is None
         probe = self.family.state_probe(self.task)
-        context = await self._grading_context(answer, probe)
-        output = self.paths.graded if self.paths else None
+        follow_ups = self.family.follow_ups(self.task)
+        part = len(self.parts) if follow_ups else None
+        context = await self._grading_context(answer, probe, part or 0)
+        output = None
+        if self.paths is not None:
+            output = self.paths.graded if part is None else graded_path(self.paths.notebook, part)
         try:
             grade = await self._run_grader(self.task, context, output)
         except GraderError as exc:
             self.termination = Termination.GRADER_ERROR
             return _obs("error", f"[medgym: grading failed, not your fault: {exc}]"), cell, 0.0, True
         self.answer, self.grade, self.context = answer, grade, context
-        shown = (cell.text if cell else "") + f"\n[grader] {grade.message}"
-        obs = _obs("grade", shown.strip(), score=grade.score, passed=grade.passed)
+        shown = ((cell.text if cell else "") + f"\n[grader] {grade.message}").strip()
+        if part is not None:
+            return self._next_part(follow_ups, context, grade, shown, cell)
+        obs = _obs("grade", shown, score=grade.score, passed=grade.passed)
         if grade.passed or submit or probe is not None:
             self.termination = Termination.PASSED if grade.passed else Termination.SUBMITTED
             return obs, cell, grade.score, True
         return obs, cell, 0.0, False
 
-    async def _grading_context(self, answer: Answer, probe: str | None) -> GradingContext:
+    def _next_part(
+        self,
+        follow_ups: list[str],
+        context: GradingContext,
+        grade: Grade,
+        shown: str,
+        cell: CellResult | None,
+    ) -> tuple[Observation, CellResult | None, float, bool]:
+        """After an answer to a multi-part task: the next question, or the end with the share answered."""
+        self.parts.append((context, grade))
+        if len(self.parts) <= len(follow_ups):
+            question = follow_ups[len(self.parts) - 1]
+            message = f"{shown}\n\nNext question: {question}"
+            return (
+                _obs("next_question", message, score=grade.score, passed=grade.passed, question=question),
+                cell,
+                0.0,
+                False,
+            )
+        self.grade = self._combined_grade()
+        self.termination = Termination.PASSED if self.grade.passed else Termination.SUBMITTED
+        message = f"{shown}\n[grader] {self.grade.message}"
+        return (
+            _obs("grade", message, score=self.grade.score, passed=self.grade.passed),
+            cell,
+            self.grade.score,
+            True,
+        )
+
+    def _combined_grade(self) -> Grade:
+        assert self.task is not None
+        total = len(self.family.follow_ups(self.task)) + 1
+        return combine_parts([grade for _context, grade in self.parts], total)
+
+    async def _grading_context(self, answer: Answer, probe: str | None, part: int = 0) -> GradingContext:
         """The answer, plus what the family's grader looks at: the kernel's state, the kept output files."""
         assert self.task is not None and self.kernel is not None
         state: Any = None
@@ -380,6 +424,7 @@ class AsyncEnv:
             files=self._keep_outputs(self.family.outputs(self.task)),
             service=self.family.service_state(self.task),
             sandbox=self.sandbox,
+            part=part,
         )
 
     def _keep_outputs(self, patterns: tuple[str, ...]) -> dict[str, str]:
@@ -409,6 +454,8 @@ class AsyncEnv:
         if self.recorder is not None and not self.done:
             self.termination = termination
         if self.recorder is not None and self.notebook_path is None and self.task is not None:
+            if self.parts:  # a multi-part task that ended early: unanswered questions count as wrong
+                self.grade = self._combined_grade()
             passed = bool(self.grade and self.grade.passed)
             self.recorder.finish(
                 termination=self.termination,
@@ -416,7 +463,7 @@ class AsyncEnv:
                 passed=passed,
                 grade=self.grade,
                 answer=self.answer,
-                grading=self.context.recorded() if self.context else None,
+                grading=self._recorded_grading(),
                 usage=self.usage,
                 error=error,
             )
@@ -424,6 +471,12 @@ class AsyncEnv:
                 self.notebook_path = self.recorder.write(self.paths.notebook)
         self.done = True
         await self._release()
+
+    def _recorded_grading(self) -> dict[str, Any] | None:
+        """The grading context(s) as the notebook keeps them, for re-grading offline."""
+        if self.parts:
+            return {"parts": [context.recorded() for context, _grade in self.parts]}
+        return self.context.recorded() if self.context else None
 
     async def _release(self) -> None:
         """Kill the finished episode's kernel in the background: the step that ended it returns at once."""

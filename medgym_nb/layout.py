@@ -44,8 +44,11 @@ def legacy_notebook(out_dir: Path, source: str, task_id: str, rollout: int | Non
     return Path(out_dir) / source / f"{task_id}{suffix}.ipynb"
 
 
-def graded_path(notebook: Path) -> Path:
-    """The executed grader notebook that belongs beside ``notebook`` (either layout)."""
+def graded_path(notebook: Path, part: int | None = None) -> Path:
+    """The executed grader notebook that belongs beside ``notebook`` (either layout); for question ``part``
+    of a multi-part task, ``grade.q<part+1>.ipynb``."""
+    if part is not None:
+        return notebook.with_name(f"grade.q{part + 1}.ipynb")
     if notebook.name == EPISODE_NOTEBOOK:
         return notebook.with_name(GRADED_NOTEBOOK)
     return notebook.with_name(notebook.name.removesuffix(".ipynb") + _LEGACY_GRADED_SUFFIX)

@@ -236,6 +236,12 @@ class Recorder:
             )
             self.nb.cells.append(_markdown(text, {"medgym": {"role": "action", **info}}))
 
+    def question(self, part: int, text: str) -> None:
+        """A follow-up question, shown where it was asked (multi-part tasks)."""
+        self.nb.cells.append(
+            _markdown(f"## Question {part + 1}\n\n{text}", {"medgym": {"role": "question", "part": part}})
+        )
+
     def finish(
         self,
         *,

@@ -57,11 +57,13 @@ def kernel_processes() -> list[tuple[int, str]]:
     me = os.getpid()
 
     def ours(pid: int) -> bool:
+        if parents.get(pid) == 1:  # orphaned: its launcher died, so it may well have been ours
+            return True
         while pid > 1:
             pid = parents.get(pid, 0)
             if pid == me:
                 return True
-        return pid == 1
+        return False  # another session's (every chain ends at init; only orphans are counted)
 
     found = []
     for pid in parents:

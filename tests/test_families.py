@@ -109,9 +109,10 @@ def test_tasks_of_old_notebooks_still_validate():
 
 
 def test_plugin_family_oracle_passes_and_wrong_answers_score_zero(toy, tmp_path):
-    assert {t.category for t in toy} == {"state", "file", "code"} and toy[0].actions == ("execute", "submit")
+    assert {t.category for t in toy} == {"state", "file", "code", "sequence"}
+    assert toy[0].actions == ("execute", "submit")
     results = mg.run_episodes(toy, lambda _t: mg.OracleAgent(), tmp_path / "oracle")
-    assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * 3
+    assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * 4
     state_ep = mg.read_episode(results[0].notebook)
     assert state_ep.grading["state"] == {"value": pytest.approx(toy[0].answer)}
     folder = Path(results[1].notebook).parent
@@ -133,6 +134,10 @@ def test_plugin_family_oracle_passes_and_wrong_answers_score_zero(toy, tmp_path)
             {"action": "submit", "params": {"answer": "done"}},
         ],
         "toy_stats.double": [{"action": "submit", "params": {"answer": "def double(x):\n    return x"}}],
+        "toy_stats.sequence": [
+            {"action": "submit", "params": {"answer": -1.0}},
+            {"action": "submit", "params": {"answer": -1}},
+        ],
     }
 
     class Wrong(ScriptedAgent):
@@ -142,7 +147,7 @@ def test_plugin_family_oracle_passes_and_wrong_answers_score_zero(toy, tmp_path)
             return plans[task.id]
 
     bad = mg.run_episodes(toy, lambda _t: Wrong(), tmp_path / "wrong")
-    assert [(r.passed, r.reward) for r in bad] == [(False, 0.0)] * 3
+    assert [(r.passed, r.reward) for r in bad] == [(False, 0.0)] * 4
     assert "incorrect" in mg.read_episode(bad[0].notebook).grade.message
 
 
@@ -172,7 +177,7 @@ def test_cli_runs_a_plugin_family_unchanged(toy, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     index = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
-    assert len(index) == 3 and all(r["passed"] for r in index)
+    assert len(index) == 4 and all(r["passed"] for r in index)
 
 
 def test_agent_code_a_grader_runs_stays_in_the_sandbox(toy, tmp_path):
@@ -188,3 +193,38 @@ def test_agent_code_a_grader_runs_stays_in_the_sandbox(toy, tmp_path):
         obs, reward, terminated, *_ = env.step({"action": "submit", "params": {"answer": hostile}})
     assert terminated and reward == 0.0 and "error" in obs["env_message"]
     assert not marker.exists()
+
+
+def test_a_follow_up_question_is_graded_on_its_own_and_reuses_kernel_state(toy, tmp_path):
+    """Multi-part tasks: each answer is graded once, the next question follows; one wrong answer of two
+    costs exactly half the reward, the notebook shows the question where it was asked, and both the
+    offline re-grade and a replay agree."""
+    from medgym_nb.replay import replay_notebook
+
+    task = toy[3]
+    with mg.Env(out_dir=tmp_path / "run") as env:
+        env.reset(task)
+        env.step({"action": "execute", "params": {"code": task.solution[0]}})
+        env.step({"action": "execute", "params": {"code": task.solution[1]}})
+        obs, reward, terminated, *_ = env.step({"action": "submit", "params": {"answer": task.answer[0]}})
+        assert obs["type"] == "next_question" and obs["passed"] and not terminated and reward == 0.0
+        assert "half of that largest value" in obs["env_message"]
+        obs, *_ = env.step({"action": "execute", "params": {"code": "print(top)"}})  # state of the first part
+        assert float(obs["env_message"]) == task.answer[0]
+        obs, reward, terminated, _, info = env.step(
+            {"action": "submit", "params": {"answer": task.answer[1] + 1}}
+        )
+    assert (
+        terminated and reward == 0.5 and obs["type"] == "grade" and "1 of 2 questions" in obs["env_message"]
+    )
+    episode = mg.read_episode(info["notebook"])
+    assert episode.reward == 0.5 and episode.grade.subscores == {"q1": 1.0, "q2": 0.0}
+    nb = nbformat.read(info["notebook"], as_version=4)
+    roles = [c.metadata.get("medgym", {}).get("role") for c in nb.cells]
+    assert roles.index("question") == 4  # after the task, three actions and the first answer
+    folder = Path(info["notebook"]).parent
+    assert (folder / "grade.q1.ipynb").is_file() and (folder / "grade.q2.ipynb").is_file()
+    [record] = grade_directory(tmp_path / "run", force=True)
+    assert (record.status, record.score, record.passed) == ("graded", 0.5, False)
+    report = replay_notebook(info["notebook"], tmp_path / "replay")
+    assert report.reproduced and mg.read_episode(report.replayed).reward == 0.5

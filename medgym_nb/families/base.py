@@ -120,6 +120,15 @@ class TaskFamily:
     def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
         return Answer(kind="value", value=params["answer"])
 
+    def follow_ups(self, task: Task) -> list[str]:
+        """Questions asked in turn after the task's first one is answered (EHR-SeqSQL's interactions).
+
+        With follow-ups every answer (a submit or a ``validate_code``) is graded once, for the current question
+        (``GradingContext.part``), and the next question is shown (observation ``next_question``); the episode
+        ends after the last one, its reward the share answered correctly. None by default.
+        """
+        return []
+
     def outputs(self, task: Task) -> tuple[str, ...]:
         """Files (names or glob patterns, no ``/``) in the work dir that are kept and handed to the grader."""
         return ()

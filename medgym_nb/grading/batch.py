@@ -20,9 +20,11 @@ from pydantic import BaseModel
 
 from .._atomic import write_text_atomic
 from ..errors import GraderError, TrajectoryError
+from ..families.registry import get_family
 from ..layout import files_dir, graded_path, trajectory_notebooks
 from ..trajectory import read_episode
 from .comparators import Grade as GradeModel
+from .comparators import combine_parts
 from .context import GradingContext
 from .notebook import WarmGrader, grade_with_papermill, read_grade
 
@@ -34,6 +36,7 @@ GRADES = "grades.jsonl"
 class GradeRecord(BaseModel):
     notebook: str
     task_id: str | None = None
+    source: str | None = None
     category: str | None = None
     status: Literal["graded", "skipped", "no_answer", "error"]
     score: float | None = None
@@ -61,6 +64,7 @@ def _grade_one(path: Path, force: bool, grade_fn: GradeFn) -> GradeRecord:
     base: dict[str, Any] = {
         "notebook": str(path),
         "task_id": episode.task.id,
+        "source": episode.task.source,
         "category": episode.task.category,
     }
     earlier = None if force else _earlier_grade(out)
@@ -77,12 +81,24 @@ def _grade_one(path: Path, force: bool, grade_fn: GradeFn) -> GradeRecord:
             message=f"the episode gave no answer ({episode.termination})",
         )
     recorded = episode.grading or {"answer": episode.final_answer.model_dump(mode="json")}
-    context = GradingContext.from_record(recorded, files_dir(path))
     try:
-        grade = grade_fn(episode.task, context, out)
+        grade = _regrade(episode, recorded, path, grade_fn)
     except GraderError as exc:
         return GradeRecord(**base, status="error", message=str(exc))
     return GradeRecord(**base, status="graded", score=grade.score, passed=grade.passed, message=grade.message)
+
+
+def _regrade(episode: Any, recorded: dict[str, Any], path: Path, grade_fn: GradeFn) -> GradeModel:
+    """Grade from the recorded context; a multi-part task part by part, combined as the live grading did."""
+    files = files_dir(path)
+    parts = recorded.get("parts")
+    if parts is None:
+        return grade_fn(episode.task, GradingContext.from_record(recorded, files), graded_path(path))
+    grades = [
+        grade_fn(episode.task, GradingContext.from_record(part, files), graded_path(path, k))
+        for k, part in enumerate(parts)
+    ]
+    return combine_parts(grades, len(get_family(episode.task.family).follow_ups(episode.task)) + 1)
 
 
 def grade_directory(

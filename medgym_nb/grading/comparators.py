@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ..tasks.model import AnswerSpec
 
-__all__ = ["GRADE_MIME", "Grade", "compare", "publish"]
+__all__ = ["GRADE_MIME", "Grade", "combine_parts", "compare", "publish"]
 
 GRADE_MIME = "application/vnd.medgym.grade+json"
 
@@ -95,6 +95,19 @@ def compare(spec: AnswerSpec, expected: Any, submitted: Any) -> Grade:
         message = f"incorrect: {len(want) - matched} of {len(want)} expected value(s) not found in the answer"
     return Grade(
         score=1.0 if passed else 0.0, passed=passed, message=message, subscores={"value_recall": recall}
+    )
+
+
+def combine_parts(grades: list[Grade], total: int) -> Grade:
+    """The verdict of a multi-part task: the share of its ``total`` questions answered correctly (an
+    unanswered question counts as wrong), passed only when all are; each part's score is a sub-score."""
+    right = sum(g.passed for g in grades)
+    subscores = {f"q{i + 1}": (grades[i].score if i < len(grades) else 0.0) for i in range(total)}
+    return Grade(
+        score=sum(subscores.values()) / total,
+        passed=right == total,
+        message=f"{right} of {total} questions answered correctly",
+        subscores=subscores,
     )
 
 

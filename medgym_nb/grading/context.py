@@ -24,7 +24,8 @@ class GradingContext(BaseModel):
     ``state``: the JSON value the family's state probe computed in the episode's own kernel after the
     agent's last turn (``state_error`` says why there is none). ``files``: declared output name → path of
     the kept copy. ``service``: what the family read from a service the episode used. ``sandbox``: the
-    episode's sandbox, for graders that run agent code (``medgym_nb.grading.run_sandboxed``).
+    episode's sandbox, for graders that run agent code (``medgym_nb.grading.run_sandboxed``). ``part``: which
+    question of a multi-part task (``TaskFamily.follow_ups``) the answer is for, counted from 0.
     """
 
     answer: Answer
@@ -33,6 +34,7 @@ class GradingContext(BaseModel):
     files: dict[str, str] = Field(default_factory=dict)
     service: Any = None
     sandbox: str = "auto"
+    part: int = 0
 
     def recorded(self) -> dict[str, Any]:
         """The form kept in the episode's notebook: kept files by name (they live in ``files/`` beside it)."""

@@ -21,12 +21,12 @@ def _png(fig: Any) -> str:
 
 
 def _success_plot(runs: list[RunSummary], names: list[str]) -> str:
-    categories = sorted({c for run in runs for c in run.success_by("category")})
+    categories = sorted({c for run in runs for c in run.success_by("group")})
     fig = Figure(figsize=(7, 0.35 * len(categories) + 1.2))
     ax = fig.subplots()
     height = 0.8 / len(runs)
     for i, (run, name) in enumerate(zip(runs, names, strict=True)):
-        by = run.success_by("category")
+        by = run.success_by("group")
         rates = [by[c][0] / by[c][1] if c in by else 0.0 for c in categories]
         ax.barh([y + i * height for y in range(len(categories))], rates, height=height, label=name)
     ax.set_yticks([y + 0.4 - height / 2 for y in range(len(categories))], categories)

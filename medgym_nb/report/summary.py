@@ -31,6 +31,11 @@ class EpisodeRow(BaseModel):
     failure: str | None = None
     tokens: int = 0
 
+    @property
+    def group(self) -> str:
+        """``source / category``: categories of different sources share names (``drug_route``)."""
+        return f"{self.source} / {self.category}"
+
 
 class RunSummary(BaseModel):
     """Everything the report shows, computed once from the notebooks (unreadable ones are counted apart)."""
@@ -40,7 +45,7 @@ class RunSummary(BaseModel):
     unreadable: list[str] = Field(default_factory=list)
 
     def success_by(self, key: str) -> dict[str, tuple[int, int]]:
-        """{group: (passed, episodes)} for ``key`` in source, category, agent."""
+        """{group: (passed, episodes)} for ``key`` in source, category, group (source / category), agent."""
         table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for row in self.rows:
             group = table[getattr(row, key)]

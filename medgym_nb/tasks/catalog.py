@@ -11,7 +11,7 @@ from .model import Task
 from .official import read_task_file
 from .store import read_tasks, write_tasks
 
-__all__ = ["get_task", "list_sources", "load_tasks", "spread_over_categories"]
+__all__ = ["get_task", "list_sources", "load_tasks", "select_tasks", "spread_over_categories"]
 
 
 def list_sources() -> list[str]:
@@ -93,4 +93,22 @@ def spread_over_categories(tasks: list[Task], limit: int) -> list[Task]:
     while len(picked) < limit and queues:
         picked += [q.pop(0) for q in queues][: limit - len(picked)]
         queues = [q for q in queues if q]
+    return picked
+
+
+def select_tasks(
+    sources: str,
+    split: str | None = None,
+    *,
+    path: str | Path | None = None,
+    database: str | Path | None = None,
+    limit: int = 0,
+) -> list[Task]:
+    """Tasks of several sources for one run: ``sources`` is a name, a comma-separated list, or ``all`` (every
+    built-in suite); ``limit`` caps each source, spread over its categories (0: no cap)."""
+    names = list_sources() if sources == "all" else [s.strip() for s in sources.split(",") if s.strip()]
+    picked: list[Task] = []
+    for name in names:
+        tasks = load_tasks(name, split, path=path, database=database)
+        picked += spread_over_categories(tasks, limit) if limit else tasks
     return picked

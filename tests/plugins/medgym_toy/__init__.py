@@ -2,8 +2,9 @@
 
 Three kinds of task over a small CSV: ``state`` tasks leave a value in a named variable (graded by a probe in
 the episode's own kernel), ``file`` tasks write ``predictions.csv`` (graded from the kept file), ``code``
-tasks submit a function's source, which the grader runs against a hidden check in a sandboxed kernel. Its
-tasks permit only ``execute`` and ``submit``; its grader notebook lives beside this module.
+tasks submit a function's source, which the grader runs against a hidden check in a sandboxed kernel, and a
+``sequence`` task asks a follow-up question about its first answer. Its tasks permit only ``execute`` and
+``submit``; its grader notebook lives beside this module.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from medgym_nb import KernelNeeds, Task, TaskFamily
 
 
 class ToyPayload(BaseModel):
-    kind: Literal["state", "file", "code"]
+    kind: Literal["state", "file", "code", "sequence"]
     variable: str = ""
     check: str = ""
     """code: the hidden program run after the submitted source; its stdout must equal the answer"""
@@ -40,6 +41,7 @@ class ToyStatsFamily(TaskFamily):
         with (root / "data" / "values.csv").open("w", newline="") as fh:
             csv.writer(fh).writerows([("id", "x"), *rows])
         threshold = 5.0
+        top = max(x for _, x in rows)
         common = {"source": source, "family": self.name, "data_dir": "data", "data_files": ["values.csv"]}
         read = "import pandas as pd\ndf = pd.read_csv('data/values.csv')"
         return [
@@ -74,6 +76,15 @@ class ToyStatsFamily(TaskFamily):
                 solution=["def double(x):\n    return 2 * x"],
                 **common,
             ),
+            Task(
+                id="toy_stats.sequence",
+                category="sequence",
+                question="What is the largest x in data/values.csv? Submit it.",
+                answer=[top, sum(x > top / 2 for _, x in rows)],
+                payload=ToyPayload(kind="sequence"),
+                solution=[read, "top = df['x'].max()", "n = int((df['x'] > top / 2).sum())"],
+                **common,
+            ),
         ]
 
     def outputs(self, task: Task) -> tuple[str, ...]:
@@ -88,7 +99,23 @@ class ToyStatsFamily(TaskFamily):
     def grader_notebook(self) -> Path:
         return Path(__file__).with_name("grade.ipynb")
 
+    def follow_ups(self, task: Task) -> list[str]:
+        if task.category != "sequence":
+            return []
+        return ["How many rows have an x greater than half of that largest value? Submit the count."]
+
     def oracle_plan(self, task: Task) -> list[dict[str, Any]]:
+        if (
+            task.category == "sequence"
+        ):  # the follow-up reuses `top`, kept in the kernel since the first answer
+            read, first, second = task.solution
+            return [
+                {"action": "execute", "params": {"code": read}},
+                {"action": "execute", "params": {"code": first}},
+                {"action": "submit", "params": {"answer": task.answer[0]}},
+                {"action": "execute", "params": {"code": f"{second}\nprint(n)"}},
+                {"action": "submit", "params": {"answer": task.answer[1]}},
+            ]
         if task.category == "code":
             return [{"action": "submit", "params": {"answer": task.solution[0]}}]
         steps = [{"action": "execute", "params": {"code": code}} for code in task.solution]
