@@ -113,13 +113,23 @@ def convert(value: float, unit: str, to: str) -> float | None:
     return value * _GROUPS.get(unit, ("", 1.0))[1] / _GROUPS.get(to, ("", 1.0))[1]
 
 
-_DOSES = {"mg": (5, 100), "unit": (2, 20), "meq": (10, 40), "ml": (50, 500), "gm": (1, 4), "tab": (1, 2)}
+_DOSES = {"mg": (5, 100), "unit": (2, 40), "meq": (10, 60), "ml": (50, 500), "gm": (1, 4), "tab": (1, 4)}
+
+
+def _decimals(lo: float, hi: float) -> int:
+    """Enough decimals for a handful of values that differ visibly within the range."""
+    return 2 if hi - lo < 2 else 1 if hi < 50 else 0
+
 
 _KNOWN: dict[str, Profile] = {
-    **{label: Profile("labevents", unit, lo, hi, 1 if hi < 50 else 0) for label, lo, hi, unit in LABS},
-    **{label: Profile("chartevents", unit, lo, hi, 1 if hi < 50 else 0) for label, lo, hi, unit in VITALS},
+    **{label: Profile("labevents", unit, lo, hi, _decimals(lo, hi)) for label, lo, hi, unit in LABS},
+    **{label: Profile("chartevents", unit, lo, hi, _decimals(lo, hi)) for label, lo, hi, unit in VITALS},
     **{label: Profile("inputevents_cv", "ml", 20, 500, 0) for label in INPUTS},
-    **{drug: Profile("prescriptions", unit, *_DOSES.get(unit, (1, 50)), 0) for drug, _r, unit in DRUGS},
+    **{
+        drug: Profile("prescriptions", unit, lo, hi, _decimals(lo, hi))
+        for drug, _r, unit in DRUGS
+        for lo, hi in [_DOSES.get(unit, (1, 50))]
+    },
 }
 
 _DRUG = Profile("prescriptions", "mg", 5, 100, 0)
@@ -155,7 +165,10 @@ _RULES: tuple[tuple[str, Profile], ...] = (
     (r"peep|pip|plateau|paw", Profile("chartevents", "cmh2o", 5, 30, 0)),
     (r"^vt|tidal", Profile("chartevents", "ml", 300, 650, 0)),
     (r"glucose|^bg$|fingerstick", Profile("labevents", "mg/dl", 70, 220, 0)),
-    (r"^hct$|hematocrit|^rdw|^mchc$|^eos|^lymph|^mono|^neut|^poly|^baso|^atyp", Profile("labevents", "%", 1, 48, 1)),
+    (
+        r"^hct$|hematocrit|^rdw|^mchc$|^eos|^lymph|^mono|^neut|^poly|^baso|^atyp",
+        Profile("labevents", "%", 1, 48, 1),
+    ),
     (r"^hgb$|hemoglobin|^hb$|albumin|protein", Profile("labevents", "g/dl", 2.5, 15.5, 1)),
     (r"^inr", Profile("labevents", "ratio", 0.9, 3.5, 1)),
     (r"^pt$|^ptt$|thromboplastin|prothrombin", Profile("labevents", "sec", 10, 60, 1)),
@@ -173,7 +186,10 @@ _RULES: tuple[tuple[str, Profile], ...] = (
     ),
     (r"lact", Profile("labevents", "mmol/l", 0.5, 5.0, 1)),
     (r"trop|ck-?mb|bnp", Profile("labevents", "ng/ml", 0.01, 2.0, 2)),
-    (r"^alt|^ast|alk|^ck|cpk|^ldh|ld\(ldh\)|amylase|lipase|sgot|sgpt|ggt", Profile("labevents", "iu/l", 10, 400, 0)),
+    (
+        r"^alt|^ast|alk|^ck|cpk|^ldh|ld\(ldh\)|amylase|lipase|sgot|sgpt|ggt",
+        Profile("labevents", "iu/l", 10, 400, 0),
+    ),
     (r"^ph$", Profile("labevents", "units", 7.2, 7.5, 2)),
     (r"pco2|po2", Profile("labevents", "mm hg", 28, 110, 0)),
 )

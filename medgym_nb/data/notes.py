@@ -183,10 +183,14 @@ def _series(rng: random.Random, stay: _Stay, found: Profile, label: str) -> list
     """The entity's charted values: one per day on distinct days, values apart by 5 % of the usual range."""
     gap = max(0.05 * (found.hi - found.lo), 10.0**-found.decimals)
     values: list[float] = []
-    while len(values) < _EVENTS:
+    for _attempt in range(_ATTEMPTS):
         value = round(rng.uniform(found.lo, found.hi), found.decimals)
         if value > 0 and all(abs(value - v) > gap for v in values):
             values.append(value)
+        if len(values) == _EVENTS:
+            break
+    else:
+        raise ValueError(f"{_EVENTS} distinct values do not fit the range of {label!r} ({found})")
     days = sorted(rng.sample(range(1, _STAY_DAYS - 1), _EVENTS))
     events = []
     for day, value in zip(days, values, strict=True):
