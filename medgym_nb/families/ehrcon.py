@@ -10,7 +10,6 @@ cannot become such a note are left out of the tasks and listed by ``unmapped_row
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import random
 import re
@@ -22,8 +21,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..data.cache import cached_build
 from ..data.mimic_iii import DB_NAME
 from ..data.note_vocab import SUITE_ENTITIES
-from ..data.notes import MAX_INCONSISTENCIES, NOTE_KINDS, TOLERANCE, Mention, Note, NoteRequest
-from ..data.notes import build_notes, value_query
+from ..data.notes import (
+    MAX_INCONSISTENCIES,
+    NOTE_KINDS,
+    TOLERANCE,
+    Mention,
+    Note,
+    NoteRequest,
+    build_notes,
+    value_query,
+)
 from ..errors import TaskFileError
 from ..grading.answers import Answer, parse_printed
 from ..grading.comparators import Grade
@@ -140,7 +147,7 @@ class EhrconFamily(TaskFamily):
         if source != SOURCE:
             return super().build_suite(source, root, seed)
         rng = random.Random(f"ehrcon-suite-{seed}")
-        requests = []
+        requests: list[NoteRequest] = []
         for hadm_id in rng.sample(range(110_000, 200_000), _SUITE_ADMISSIONS):
             for entities in SUITE_ENTITIES.values():
                 count = rng.choices(range(5), weights=(50, 25, 12, 8, 5))[0]
@@ -212,8 +219,7 @@ class EhrconFamily(TaskFamily):
 
     def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
         """``{"answer": {...}}``, or the two fields given as the params themselves."""
-        value = params["answer"] if "answer" in params else params
-        return Answer(kind="value", value=value)
+        return Answer(kind="value", value=params.get("answer", params))
 
 
 def unmapped_rows(path: str | Path) -> list[tuple[str, str]]:
@@ -249,7 +255,7 @@ def _noted(
 
 def _task(note: Note, task_id: str, split: str) -> Task:
     kind = _KIND_NAMES[note.kind]
-    answer = {"has_error": note.inconsistencies > 0, "inconsistencies": note.inconsistencies}
+    has_error, count = note.inconsistencies > 0, note.inconsistencies
     return Task(
         id=task_id,
         source=SOURCE,
@@ -265,7 +271,7 @@ def _task(note: Note, task_id: str, split: str) -> Task:
         context=CONTEXT,
         data_dir="data",
         data_files=[DB_NAME, note.file],
-        answer=answer,
+        answer={"has_error": has_error, "inconsistencies": count},
         payload=EhrconPayload(
             hadm_id=note.hadm_id,
             entity=note.entity,
@@ -274,7 +280,8 @@ def _task(note: Note, task_id: str, split: str) -> Task:
             note_file=note.file,
             injected=[m.error for m in note.mentions if m.error],
             mentions=note.mentions,
-            **answer,
+            has_error=has_error,
+            inconsistencies=count,
         ),
         solution=_solution(note),
     )
