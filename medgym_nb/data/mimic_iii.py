@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from .ehrsql_plant import MIMIC_III_FACTS, Entity, QueryPlan, analyse, anchor, event_times, series
 from .sqlite_file import write_tables
 
-__all__ = ["DB_NAME", "NOW", "SCHEMA", "build_database"]
+__all__ = ["DB_NAME", "NOW", "SCHEMA", "ChartedAdmission", "ChartedEvent", "build_database"]
 
 DB_NAME = "mimic_iii.db"
 NOW = "2105-12-31 23:59:00"  # EHRSQL's fixed "current_time"
@@ -211,15 +212,47 @@ def _t(dt: datetime) -> str:
     return dt.strftime(_FMT)
 
 
+@dataclass(frozen=True)
+class ChartedEvent:
+    """One charted value: ``table`` is labevents, chartevents, inputevents_cv or prescriptions; ``label`` the
+    item, lab or drug name (written lower case, as the database's vocabularies are); ``unit`` is stored where
+    the table has a unit column (inputevents_cv has none: its amounts are ml)."""
+
+    table: str
+    label: str
+    time: str
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class ChartedAdmission:
+    """A hospital admission written exactly as given (ids, times, events), for data that must agree with text
+    written about it, such as generated clinical notes."""
+
+    subject_id: int
+    hadm_id: int
+    gender: str
+    age: int
+    admittime: str
+    dischtime: str
+    events: tuple[ChartedEvent, ...]
+
+
 class _Builder:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, taken: dict[str, frozenset[int]] | None = None) -> None:
         self.rng = random.Random(seed)
         self.rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in SCHEMA}
         self.ids: dict[str, int] = {}
+        self.taken = taken or {}
+        """ids (by kind) that charted admissions own, so generated rows skip them"""
 
     def next_id(self, kind: str, start: int) -> int:
-        self.ids[kind] = self.ids.get(kind, start - 1) + 1
-        return self.ids[kind]
+        value = self.ids.get(kind, start - 1) + 1
+        while value in self.taken.get(kind, ()):
+            value += 1
+        self.ids[kind] = value
+        return value
 
     def add(self, table: str, *values: object) -> int:
         row_id = len(self.rows[table]) + 1
@@ -607,6 +640,54 @@ class _Planter:
             for when, value in zip(series, self.series(entity, plan, len(series)), strict=True):
                 self.event(entity, (subject_id, hadm_id, icustay_id), when, value, plan)
 
+    def chart(self, admission: ChartedAdmission) -> None:
+        """Write ``admission`` as given: its patient, the visit, one ICU stay if it has ICU events, its events."""
+        a = admission
+        admit = datetime.strptime(a.admittime, _FMT)
+        dob = (admit - timedelta(days=a.age * 365 + self.rng.randrange(1, 300))).replace(hour=0, minute=0)
+        self.b.add("patients", a.subject_id, a.gender, _t(dob), None)
+        row = (a.subject_id, a.hadm_id, a.admittime, a.dischtime, self.rng.choice(ADMISSION_TYPES))
+        self.b.add(
+            "admissions",
+            *row,
+            self.rng.choice(ADMISSION_LOCATIONS),
+            self.rng.choice(DISCHARGE_LOCATIONS),
+            self.rng.choice(INSURANCE),
+            "engl",
+            self.rng.choice(MARITAL),
+            self.rng.choice(ETHNICITY),
+            a.age,
+        )
+        icustay_id = None
+        if any(e.table in _ICU_TABLES for e in a.events):
+            icustay_id = self.b.next_id("icustay", 200001)
+            unit, ward = self.rng.choice(CAREUNITS), self.rng.randrange(7, 60)
+            stay = (icustay_id, unit, unit, ward, ward, a.admittime, a.dischtime)
+            self.b.add("icustays", a.subject_id, a.hadm_id, *stay)
+            self.b.add("transfers", a.subject_id, a.hadm_id, icustay_id, "admit", unit, ward, *stay[-2:])
+        for event in a.events:
+            self.charted_event(event, (a.subject_id, a.hadm_id, icustay_id))
+
+    def charted_event(self, event: ChartedEvent, ids: tuple[int, int, int | None]) -> None:
+        subject_id, hadm_id, icustay_id = ids
+        table, when = event.table, event.time
+        item = self.item(Entity(table, event.label.lower()))
+        if table == "labevents":
+            row = self.b.add(table, subject_id, hadm_id, item, when, event.value, event.unit)
+        elif table == "prescriptions":
+            end = _t(datetime.strptime(when, _FMT) + timedelta(days=1))
+            dose = f"{event.value:g}"
+            row = self.b.add(table, subject_id, hadm_id, when, end, item, dose, event.unit, "po")
+        elif table == "chartevents":
+            self.b.add(table, subject_id, hadm_id, icustay_id, item, when, event.value, event.unit)
+            return
+        else:
+            self.b.add(table, subject_id, hadm_id, icustay_id, when, item, event.value)
+            return
+        key = event.label.lower()
+        cost = self.b.unit_cost[table].setdefault(key, round(self.rng.uniform(*_COST_RANGE[table]), 2))
+        self.b.add("cost", subject_id, hadm_id, table, row, when, cost)
+
     def culture(self, subject_id: int, hadm_id: int, when: str, plan: QueryPlan) -> None:
         for _ in range(2):
             spec = plan.attributes.get("microbiologyevents.spec_type_desc", (self.rng.choice(SPECIMENS),))[0]
@@ -643,18 +724,30 @@ class _Planter:
         self.b.add("cost", subject_id, hadm_id, table, row, when, cost)
 
 
-def build_database(path: Path, *, seed: int = 0, patients: int = 120, plant: Sequence[str] = ()) -> Path:
-    """Write the database to ``path`` (replacing it); the same seed and ``plant`` give byte-identical content.
+def build_database(
+    path: Path,
+    *,
+    seed: int = 0,
+    patients: int = 120,
+    plant: Sequence[str] = (),
+    charted: Sequence[ChartedAdmission] = (),
+) -> Path:
+    """Write the database to ``path`` (replacing it); the same arguments give byte-identical content.
 
     ``plant`` are EHRSQL queries (of task files the user loads) whose answers should be informative: the
     patients, entities, attributes, thresholds and time windows they name are added as ordinary rows among
-    the seeded ones. Without ``plant`` the database is exactly the seeded one.
+    the seeded ones. ``charted`` admissions are written as given, their subject and admission ids kept out
+    of the generated rows (one subject per charted admission). Without either the database is exactly the
+    seeded one.
     """
     plans = [analyse(sql, MIMIC_III_FACTS) for sql in plant]
-    builder = _Builder(seed)
+    builder = _Builder(seed, {"hadm": frozenset(a.hadm_id for a in charted)})
     builder.dictionaries()
-    builder.patients(patients, frozenset(int(p.subject) for p in plans if p.subject and p.subject.isdigit()))
+    named = {int(p.subject) for p in plans if p.subject and p.subject.isdigit()}
+    builder.patients(patients, frozenset(named | {a.subject_id for a in charted}))
     planter = _Planter(builder, random.Random(f"plant-{seed}"))
     for plan in plans:
         planter.plant(plan)
+    for admission in charted:
+        planter.chart(admission)
     return write_tables(path, SCHEMA, builder.rows)
