@@ -116,7 +116,7 @@ def test_request_info_over_a_regrounded_database(shared_dir):
     json.dumps(task.model_dump(mode="json"))  # the task stays serialisable with its payload
 
 
-@pytest.mark.parametrize("source", ["eicu", "treqs"])
+@pytest.mark.parametrize("source", ["eicu", "treqs", "ehrcon"])
 def test_cli_runs_a_builtin_suite_from_nothing(source, tmp_path):
     """``medgym run --source S --agent oracle --limit 20`` with an empty cache: the database is built, every
     category is played in sandboxed kernels, and the oracle passes them all."""
