@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.families.ehr_seqsql import PER_CATEGORY, EhrSeqsqlFamily, draw_sequence
+from medgym_nb.families.ehr_seqsql import PER_CATEGORY, draw_sequence
 from medgym_nb.families.ehr_seqsql_questions import SEQUENCES
 from medgym_nb.families.ehrsql import DATABASES
 from medgym_nb.families.registry import ENTRY_POINT_GROUP
@@ -30,12 +30,8 @@ SOURCE = "ehr_seqsql"
 
 @pytest.fixture(scope="module")
 def family() -> mg.TaskFamily:
-    """The family, registered at run time when its entry point is not installed yet (a worktree's checkout)."""
-    try:
-        yield mg.get_family(SOURCE)
-    except mg.UnknownFamilyError:
-        yield mg.register_family(EhrSeqsqlFamily)
-        mg.unregister_family(SOURCE)
+    """The family, as installed through its entry point."""
+    return mg.get_family(SOURCE)
 
 
 @pytest.fixture(scope="module")

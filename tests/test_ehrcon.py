@@ -16,7 +16,7 @@ import pytest
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
 from medgym_nb.data.notes import agrees, value_query
-from medgym_nb.families.ehrcon import EhrconFamily, EhrconPayload, grade_verdict, read_verdict, unmapped_rows
+from medgym_nb.families.ehrcon import EhrconPayload, grade_verdict, read_verdict, unmapped_rows
 from medgym_nb.tasks import spread_over_categories
 from tests.official import SPLIT_FILES, official_rows
 
@@ -25,12 +25,8 @@ SOURCE = "ehrcon"
 
 @pytest.fixture(scope="module")
 def family() -> mg.TaskFamily:
-    """The family, registered at run time when its entry point is not installed yet (a worktree's checkout)."""
-    try:
-        yield mg.get_family(SOURCE)
-    except mg.UnknownFamilyError:
-        yield mg.register_family(EhrconFamily)
-        mg.unregister_family(SOURCE)
+    """The family, as installed through its entry point."""
+    return mg.get_family(SOURCE)
 
 
 @pytest.fixture(scope="module")
