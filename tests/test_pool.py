@@ -95,3 +95,31 @@ def test_killed_parent_leaves_no_sandboxed_kernel(test_tasks, tmp_path):
     _remove_stale_scratch_roots()  # what the next process to start a kernel does first
     assert not any(p.exists() for p in left)
     assert Path(scratch_root()).is_dir()  # a live process's root is kept
+
+
+def test_a_dead_launchers_orphaned_sandbox_is_killed_with_its_scratch_root():
+    """A launcher SIGKILLed between starting bwrap and bwrap's own parent-death signal leaves the sandbox
+    running under init; the next process to start a kernel kills it while removing the dead root."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    root = Path(tempfile.gettempdir()) / f"{SCRATCH_PREFIX}{dead.pid}-orphantest"
+    (root / "medgym-kernel-x").mkdir(parents=True)
+    connection = root / "medgym-kernel-x" / "connection.json"
+    # an orphan of this test's own making: its shell exits at once, so init becomes its parent
+    spawn = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f'"{sys.executable}" -c "import time; time.sleep(60)" {connection} >/dev/null 2>&1 & echo $!',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    orphan = int(spawn.stdout.strip())
+    assert Path(f"/proc/{orphan}").exists()
+    _remove_stale_scratch_roots()
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{orphan}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{orphan}").exists() and not root.exists()

@@ -23,6 +23,7 @@ import functools
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -133,7 +134,26 @@ def _remove_stale_scratch_roots() -> None:
                 continue  # not ours, or its process (or one that reused its pid) is alive
         except (ValueError, OSError):
             continue
+        _kill_orphans_of(str(path))
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _kill_orphans_of(root: str) -> None:
+    """Kill what still runs from a dead process's scratch root: orphaned sandboxes.
+
+    A launcher killed between starting ``bwrap`` and bwrap's own ``PR_SET_PDEATHSIG`` leaves the sandbox
+    running with init as its parent (``--die-with-parent`` cannot help then). Such a process names a path
+    under the root in its command line (its binds, its connection file); nothing else does.
+    """
+    marker = (root + "/").encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker in (proc / "cmdline").read_bytes():
+                os.kill(int(proc.name), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            continue
 
 
 class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
