@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from medgym_nb.data import eicu
 from medgym_nb.data.ehrsql_plant import EICU_FACTS, Entity, analyse
-from medgym_nb.families.ehrsql import executable_sql, run_sql
-from medgym_nb.tasks.check import informative
+from medgym_nb.families.ehrsql import executable_sql
 
-from .official import official_rows
+from .official import official_rows, planted_share
 
 SPLITS = {"sample": 0.95, "train": 0.95}
 """Floors of the informative share per official split."""
@@ -60,21 +57,8 @@ def test_planting_is_deterministic_and_leaves_the_seeded_build_alone(tmp_path: P
 @pytest.mark.parametrize("split", sorted(SPLITS))
 def test_official_queries_execute_and_answer(tmp_path: Path, shared_dir: Path, split: str):
     """Every official query runs on a database planted with them; nearly all answers say something."""
-    rows = _rows(shared_dir, split)
-    started = time.perf_counter()
-    db = eicu.build_database(tmp_path / "planted.db", plant=[executable_sql(row["query"]) for row in rows])
-    seconds = time.perf_counter() - started
-    by_tag: dict[str, list[bool]] = defaultdict(list)
-    for row in rows:
-        by_tag[row.get("tag", "")].append(informative(run_sql(db, row["query"])))
-    hits = [ok for oks in by_tag.values() for ok in oks]
-    share = sum(hits) / len(hits)
-    weakest = sorted(by_tag.items(), key=lambda item: sum(item[1]) / len(item[1]))[:5]
-    print(
-        f"\neicu {split}: {len(rows)} queries, build {seconds:.2f} s, {db.stat().st_size / 2**20:.1f} MiB; "
-        f"informative {share:.1%}"
+    share, seconds = planted_share(
+        eicu.build_database, _rows(shared_dir, split), tmp_path / "planted.db", f"eicu {split}"
     )
-    for tag, oks in weakest:
-        print(f"  {sum(oks)}/{len(oks)}  {tag[:110]}")
     assert share >= SPLITS[split]
     assert seconds < 10
