@@ -17,6 +17,7 @@ It must stay self-contained (no imports outside the function): it is executed fr
 
 from __future__ import annotations
 
+import ast
 import inspect
 from typing import Any
 
@@ -25,7 +26,8 @@ __all__ = ["run_steps", "runner_source"]
 _HEAPTYPE = 1 << 9
 """``Py_TPFLAGS_HEAPTYPE``: set on classes made at run time (``class`` statements), not on C types."""
 _SESSION_BUILTINS = (
-    *("copyright", "credits", "license", "help", "exit", "quit", "display", "get_ipython"),
+    *("copyright", "credits", "license", "help", "exit", "quit", "display", "get_ipython", "input"),
+    *("execfile", "runfile", "breakpoint"),
     *("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__IPYTHON__"),
 )
 """Builtins that are not C functions or types by nature (IPython's and ``site``'s, module attributes)."""
@@ -59,12 +61,8 @@ def run_steps(steps: list[list[Any]], mode: str, namespace: dict[str, Any] | Non
         if name in _SESSION_BUILTINS:
             continue
         cls = value.__class__
-        try:
-            module = value.__module__ if cls is builtin_function or cls is real_type else None
-        except AttributeError:
-            module = None
-        heap = cls is real_type and value.__flags__ & _HEAPTYPE
-        genuine = module == "builtins" and not heap
+        # A C function, or a C (static) type: nothing the agent's Python code can define.
+        genuine = cls is builtin_function or (cls is real_type and not value.__flags__ & _HEAPTYPE)
         genuine = genuine or cls in plain_types or value is Ellipsis or value is NotImplemented
         if not genuine:
             tampered.append(name)
@@ -151,7 +149,14 @@ def run_steps(steps: list[list[Any]], mode: str, namespace: dict[str, Any] | Non
 
 
 def runner_source() -> str:
-    """The source that defines ``run_steps`` (and the constants it reads) in a kernel."""
-    return f"_HEAPTYPE = {_HEAPTYPE}\n_SESSION_BUILTINS = {_SESSION_BUILTINS!r}\n" + inspect.getsource(
-        run_steps
-    )
+    """The source that defines ``run_steps`` (and the constants it reads) in a kernel.
+
+    Annotations are stripped: the kernel has no ``Any``, and a ``__future__`` import would outlive the probe.
+    """
+    tree = ast.parse(inspect.getsource(run_steps))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.returns = None
+            for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+                arg.annotation = None
+    return f"_HEAPTYPE = {_HEAPTYPE}\n_SESSION_BUILTINS = {_SESSION_BUILTINS!r}\n" + ast.unparse(tree)
