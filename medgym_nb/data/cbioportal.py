@@ -57,14 +57,12 @@ class TableSpec:
 
     @property
     def wide(self) -> bool:
-        """A gene × sample matrix (copy number): columns beyond the gene ones are sample ids."""
+        """A gene × sample matrix (copy number): its columns beyond the gene ones are sample ids."""
+        ids = _SAMPLE_COLUMNS | _PATIENT_COLUMNS | {"SAMPLE_ID"}
         return (
-            "Hugo_Symbol" in self.columns
-            and not any(
-                c.upper() in _SAMPLE_COLUMNS | _PATIENT_COLUMNS or c == "Sample_Id" for c in self.columns
-            )
-            and len(self.columns) > 3
-            and self.name.endswith("cna")
+            self.name.endswith("cna")
+            and "Hugo_Symbol" in self.columns
+            and not any(c.upper() in ids or c == "Sample_Id" for c in self.columns)
         )
 
     def gene_columns(self) -> list[str]:
@@ -202,7 +200,7 @@ class _Column:
         number = rng.uniform(self.low - 0.1 * span, self.high + 0.1 * span)
         if self.low >= 0:
             number = abs(number)
-        return int(round(number)) if self.integer else round(number, self.places)
+        return round(number) if self.integer else round(number, self.places)
 
 
 def _typed(text: str, column: _Column) -> float | int:
@@ -349,7 +347,7 @@ def _wide_table(spec: TableSpec, cohort: _Cohort, rng: random.Random) -> pd.Data
     genes = spec.gene_columns()
     n_samples = min(spec.n_columns - len(genes), len(cohort.samples))
     samples = cohort.samples[:n_samples] if n_samples < len(cohort.samples) else list(cohort.samples)
-    value_vocab = [v for c in spec.columns if c not in genes for v in spec.vocab.get(c, [])]
+    value_vocab = [v for c, listed in spec.vocab.items() if c not in genes for v in listed]
     shown = [r.get(c, "") for r in spec.head for c in spec.columns if c not in genes]
     values = _Column("value", sorted(set(value_vocab), key=value_vocab.index), shown, spec.rows)
     rows = min(spec.rows, MAX_ROWS)

@@ -21,7 +21,15 @@ from ..errors import TaskFileError
 from .assert_runner import runner_source
 from .comparators import Grade
 
-__all__ = ["RegroundError", "TestStep", "grade_asserts", "parse_tests", "probe_code", "reground"]
+__all__ = [
+    "RegroundError",
+    "TestStep",
+    "assert_table",
+    "grade_asserts",
+    "parse_tests",
+    "probe_code",
+    "reground",
+]
 
 
 class RegroundError(ValueError):
@@ -222,3 +230,13 @@ def grade_asserts(state: Any, error: str | None = None) -> Grade:
         message=message,
         subscores={f"assert {n}": float(bool(r.get("passed"))) for n, r in enumerate(asserts)},
     )
+
+
+def assert_table(state: Any) -> list[tuple[str, bool, str]]:
+    """Each assert's (source, passed, message), for the graded notebook's record."""
+    results = state.get("results", []) if isinstance(state, dict) else []
+    return [
+        (str(r.get("source", "")), bool(r.get("passed")), str(r.get("message", "")))
+        for r in results
+        if r.get("kind") == "assert"
+    ]
