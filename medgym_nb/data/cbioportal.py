@@ -17,6 +17,7 @@ cBioPortal ships them and some reference code reads them).
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import random
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import TaskFileError
+from .cbioportal_mentions import Mentions
 
 __all__ = ["MAX_ROWS", "TableSpec", "parse_dataframes", "synthesize_study"]
 
@@ -40,6 +42,7 @@ _COLUMN = re.compile(r"^Column `(?P<col>.+?)``: top-10 frequent values: (?P<valu
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DIGITS = re.compile(r"\d+")
 _PATIENT_COLUMNS = {"PATIENT_ID"}
+_GENE_COLUMN = "Hugo_Symbol"
 _SAMPLE_COLUMNS = {"SAMPLE_ID", "TUMOR_SAMPLE_BARCODE"}
 
 
@@ -376,12 +379,43 @@ def study_seed(study: str, seed: int) -> int:
     return int.from_bytes(hashlib.sha256(f"cbioportal-{study}-{seed}".encode()).digest()[:8], "big")
 
 
-def synthesize_study(specs: list[TableSpec], out_dir: Path, *, study: str, seed: int) -> list[str]:
-    """Write the study's tables into ``out_dir`` (``.csv`` and tab-separated ``.txt``); return the file names."""
+def _widen(specs: list[TableSpec], mentioned: Mentions) -> None:
+    """Add to the specs what the study's code names (``cbioportal_mentions``): values and cut-off columns."""
+    known = {c for spec in specs for c in spec.columns}
+    other_values = {
+        v for spec in specs for c, vs in spec.vocab.items() if not c.endswith(_GENE_COLUMN) for v in vs
+    }
+    genes = [g for g in mentioned.genes if g not in other_values and g not in known]
+    for spec in specs:
+        for column in spec.columns:
+            listed = spec.vocab.setdefault(column, [])
+            extra = genes if column.endswith(_GENE_COLUMN) else mentioned.values.get(column, [])
+            if listed and all(_is_number(v) for v in listed):
+                continue  # numbers are compared with numbers: a string mention is about another table
+            listed[:0] = [v for v in extra if v not in listed]
+    cut = [s for s in specs if s.n_columns > len(s.columns) and not s.wide]
+    cut.sort(key=lambda s: ("clinical" not in s.name, s.name))
+    missing = [c for c in mentioned.columns if c not in known]
+    if cut and missing:
+        cut[0].columns += missing
+        for column in missing:
+            cut[0].vocab[column] = mentioned.values.get(column) or [f"{x:.1f}" for x in range(0, 101, 10)]
+
+
+def synthesize_study(
+    specs: list[TableSpec], out_dir: Path, *, study: str, seed: int, mentioned: Mentions | None = None
+) -> list[str]:
+    """Write the study's tables into ``out_dir`` (``.csv`` and tab-separated ``.txt``); return the file names.
+
+    ``mentioned``: what the study's task code names (values, genes, columns), added where the descriptions
+    lack it.
+    """
     merged: dict[str, TableSpec] = {}
     for spec in specs:
-        merged.setdefault(spec.name, spec)
+        merged.setdefault(spec.name, copy.deepcopy(spec))
     ordered = sorted(merged.values(), key=lambda s: s.name)
+    if mentioned is not None:
+        _widen(ordered, mentioned)
     rng = random.Random(study_seed(study, seed))
     cohort = _cohort(ordered, rng)
     out_dir.mkdir(parents=True, exist_ok=True)

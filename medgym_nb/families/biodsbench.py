@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..data.cache import cached_build
 from ..data.cbioportal import parse_dataframes, synthesize_study
+from ..data.cbioportal_mentions import mentions
 from ..errors import TaskFileError
 from ..grading.answers import Answer
 from ..grading.asserts import TestStep, parse_tests, probe_code
@@ -48,7 +49,8 @@ CONTEXT = (
     "The study's tables are in the read-only folder `data/`, each as CSV (`data/<table>.csv`) and as "
     "tab-separated text (`data/<table>.txt`). Leave your results in the variables the question names: after "
     "your last turn, hidden test cases check those variables in this session (what you print does not "
-    "count). End with `validate_code` running your final code, or with `submit`. Figures you save in the "
+    "count). Each table is described as a DataFrame with a name: load it into a variable of that name (e.g. "
+    "`data_mutations = pd.read_csv('data/data_mutations.csv')`). End with `validate_code` running your final code, or with `submit`. Figures you save in the "
     "work directory (png, jpg, svg) are kept with the episode."
 )
 
@@ -66,6 +68,13 @@ class BiodsbenchPayload(BaseModel):
     dataframes: str = ""
     reference: str = ""
     prelude: list[str] = Field(default_factory=list)
+
+
+def official_setup(dataframes: str) -> str:
+    """The oracle's first cell for an official task: ``SETUP``, then each described table read into the
+    variable its description names (BioDSBench's references use them without reading them)."""
+    reads = [f"{spec.name} = pd.read_csv('data/{spec.file}')" for spec in parse_dataframes(dataframes)]
+    return "\n".join([SETUP, *dict.fromkeys(reads)])
 
 
 def local_paths(text: str) -> str:
@@ -121,7 +130,7 @@ class BiodsbenchFamily(TaskFamily):
             split=split,
             question=local_paths(row["queries"]),
             context=_context(local_paths(row["dataframes"]), []),
-            solution=[SETUP, local_paths(row["reference_answer"])],
+            solution=[official_setup(row["dataframes"]), local_paths(row["reference_answer"])],
             payload=BiodsbenchPayload(
                 study=study,
                 question_id=question,
@@ -187,9 +196,10 @@ def ground_tasks(tasks: list[Task], root: Path, seed: int) -> tuple[list[Task], 
         members.sort(key=_question_order)
         folder = root / "data" / study
         specs = [spec for t in members for spec in parse_dataframes(_payload(t).dataframes)]
-        names = synthesize_study(specs, folder, study=study, seed=seed)
+        code = [_payload(t).reference for t in members]
+        names = synthesize_study(specs, folder, study=study, seed=seed, mentioned=mentions(code))
         mounts = {name: str((folder / name).resolve()) for name in names}
-        items = [GroundItem(SETUP, _payload(t).reference, _payload(t).tests) for t in members]
+        items = [GroundItem(t.solution[0], _payload(t).reference, _payload(t).tests) for t in members]
         for task, outcome in zip(members, ground_study(items, mounts), strict=True):
             reasons[task.id] = outcome.reason
             if outcome.steps is None:
@@ -201,7 +211,7 @@ def ground_tasks(tasks: list[Task], root: Path, seed: int) -> tuple[list[Task], 
                         "data_dir": f"data/{study}",
                         "data_files": names,
                         "context": _context(payload.dataframes, outcome.prelude),
-                        "solution": [SETUP, *outcome.prelude, payload.reference],
+                        "solution": [task.solution[0], *outcome.prelude, payload.reference],
                         "payload": payload,
                     }
                 )

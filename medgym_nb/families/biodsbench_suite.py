@@ -33,8 +33,10 @@ def _specs(patients: int) -> list[TableSpec]:
             file="data_clinical_patient.csv",
             rows=patients,
             n_columns=11,
-            columns=["PATIENT_ID", "AGE", "SEX", "TREATMENT_ARM", "RESPONSE", "STAGE", "ECOG"]
-            + ["OS_MONTHS", "OS_STATUS", "PFS_MONTHS", "PFS_STATUS"],
+            columns=[
+                *("PATIENT_ID", "AGE", "SEX", "TREATMENT_ARM", "RESPONSE", "STAGE", "ECOG"),
+                *("OS_MONTHS", "OS_STATUS", "PFS_MONTHS", "PFS_STATUS"),
+            ],
             head=[],
             vocab={
                 "PATIENT_ID": ["P-0001"],
@@ -79,13 +81,17 @@ def _specs(patients: int) -> list[TableSpec]:
             file="data_mutations.csv",
             rows=patients * 4,
             n_columns=6,
-            columns=["Hugo_Symbol", "Variant_Classification", "Tumor_Sample_Barcode"]
-            + ["Reference_Allele", "Tumor_Seq_Allele2", "HGVSp_Short"],
+            columns=[
+                *("Hugo_Symbol", "Variant_Classification", "Tumor_Sample_Barcode"),
+                *("Reference_Allele", "Tumor_Seq_Allele2", "HGVSp_Short"),
+            ],
             head=[],
             vocab={
                 "Hugo_Symbol": _GENES,
-                "Variant_Classification": ["Missense_Mutation", "Nonsense_Mutation", "Frame_Shift_Del"]
-                + ["Silent", "Splice_Site", "In_Frame_Del"],
+                "Variant_Classification": [
+                    *("Missense_Mutation", "Nonsense_Mutation", "Frame_Shift_Del"),
+                    *("Silent", "Splice_Site", "In_Frame_Del"),
+                ],
                 "Reference_Allele": ["C", "G", "A", "T"],
                 "Tumor_Seq_Allele2": ["T", "A", "G", "C"],
                 "HGVSp_Short": ["p.R175H", "p.G12D", "p.H1047R", "p.R1450*", "p.L858R", "p.V600E"],

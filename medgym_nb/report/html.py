@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -64,6 +65,39 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+MAX_EMBEDDED_BYTES = 2_000_000
+"""Larger kept images are listed, not embedded, so a report stays small enough to open."""
+
+
+def _kept_file(path: str) -> str:
+    """A kept file: images embedded (inline, so the report stays one file), other files listed by path."""
+    file = Path(path)
+    kind = _IMAGE_TYPES.get(file.suffix.lower())
+    try:
+        size = file.stat().st_size
+    except OSError:
+        return f"<li>{html.escape(file.name)} (missing)</li>"
+    if kind is None or size > MAX_EMBEDDED_BYTES:
+        return f"<li>{html.escape(str(file))} ({size} bytes)</li>"
+    data = base64.b64encode(file.read_bytes()).decode()
+    return (
+        f"<li>{html.escape(file.name)}<br><img alt='{html.escape(file.name)}' style='max-width:480px' "
+        f"src='data:{kind};base64,{data}'></li>"
+    )
+
+
+def _kept_files(run: RunSummary) -> str:
+    rows = [r for r in run.rows if r.files]
+    if not rows:
+        return ""
+    items = "".join(
+        f"<h4>{html.escape(r.task_id)} ({html.escape(r.agent)})</h4><ul>{''.join(_kept_file(f) for f in r.files)}</ul>"
+        for r in rows
+    )
+    return f"<h3>kept files</h3>{items}"
+
+
 def _section(run: RunSummary, name: str) -> str:
     parts = [
         f"<h2>{html.escape(name)}: {run.root}</h2>",
@@ -77,6 +111,7 @@ def _section(run: RunSummary, name: str) -> str:
     parts.append("<h3>turns</h3>" + _turns_plot(run))
     parts.append("<h3>failures</h3>" + _failure_plot(run))
     parts.append(_table(["failure", "episodes"], [[k, v] for k, v in run.failures.most_common()]))
+    parts.append(_kept_files(run))
     return "\n".join(parts)
 
 

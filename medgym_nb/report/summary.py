@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..layout import trajectory_notebooks
+from ..layout import files_dir, trajectory_notebooks
 from ..trajectory import Episode, Termination, Turn, read_episode
 
 __all__ = ["EpisodeRow", "RunSummary", "classify_failure", "summarise_run"]
@@ -30,6 +30,8 @@ class EpisodeRow(BaseModel):
     termination: Termination
     failure: str | None = None
     tokens: int = 0
+    files: list[str] = Field(default_factory=list)
+    """Paths of the output files kept with the episode (figures, predictions), for the report to show."""
 
     @property
     def group(self) -> str:
@@ -100,6 +102,11 @@ def classify_failure(ep: Episode) -> str | None:
     return "no_answer"
 
 
+def _kept_files(notebook: Path) -> list[str]:
+    folder = files_dir(notebook)
+    return [str(p) for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else []
+
+
 def summarise_run(root: str | Path) -> RunSummary:
     rows, unreadable = [], []
     for path in trajectory_notebooks(Path(root)):
@@ -120,6 +127,7 @@ def summarise_run(root: str | Path) -> RunSummary:
                 termination=ep.termination,
                 failure=classify_failure(ep),
                 tokens=int(ep.usage.get("total_tokens", 0)),
+                files=_kept_files(path),
             )
         )
     return RunSummary(root=str(root), rows=rows, unreadable=unreadable)
