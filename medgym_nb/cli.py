@@ -339,6 +339,14 @@ def grade(
     cold: Annotated[
         bool, typer.Option("--cold", help="papermill's usual fresh kernel per notebook (slow).")
     ] = False,
+    replay_state: Annotated[
+        bool,
+        typer.Option(
+            "--replay-state",
+            help="Tasks graded on kernel state (BioDSBench's asserts): replay each episode in a fresh "
+            "sandboxed kernel and grade the state found there, not the recorded one.",
+        ),
+    ] = False,
 ) -> None:
     """Grade every trajectory notebook under DIRECTORY with papermill (writes *.grade.ipynb, grades.jsonl)."""
     total = len(trajectory_notebooks(directory))
@@ -349,6 +357,7 @@ def grade(
             force=force,
             workers=workers,
             warm=not cold,
+            replay_state=replay_state,
             progress=lambda r: bar.update(job, advance=1, status=r.status),
         )
     rows = [

@@ -4,11 +4,17 @@ Each episode's executed grader notebook goes beside its trajectory (``grade.ipyn
 and one line per episode into ``grades.jsonl``. The grader gets the grading context the episode recorded
 (its kept files from the episode's ``files/``). A notebook that cannot be read, or a grader that crashes, is
 reported as an error for that notebook and the batch goes on.
+
+A family whose grade depends on the episode's kernel state (a ``state_probe``) was graded on the state the
+probe recorded. With ``replay_state`` that state is computed again instead: the episode is replayed in a
+fresh sandboxed kernel (``medgym_nb.replay``) and the probe runs there, so a re-grade checks the agent's
+code, not a recorded verdict.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +61,19 @@ def _earlier_grade(out: Path) -> GradeModel | None:
 GradeFn = Callable[..., GradeModel]
 
 
-def _grade_one(path: Path, force: bool, grade_fn: GradeFn) -> GradeRecord:
+def _replayed_grading(path: Path) -> dict[str, Any]:
+    """The grading context of the episode replayed in a fresh kernel (its state probe run there)."""
+    from ..replay import replay_notebook
+
+    with tempfile.TemporaryDirectory(prefix="medgym-regrade-") as tmp:
+        report = replay_notebook(path, tmp)
+        grading = read_episode(Path(report.replayed)).grading
+    if not grading:
+        raise GraderError(f"replaying {path} produced no grading context")
+    return grading
+
+
+def _grade_one(path: Path, force: bool, grade_fn: GradeFn, replay_state: bool = False) -> GradeRecord:
     out = graded_path(path)
     try:
         episode = read_episode(path)
@@ -82,6 +100,8 @@ def _grade_one(path: Path, force: bool, grade_fn: GradeFn) -> GradeRecord:
         )
     recorded = episode.grading or {"answer": episode.final_answer.model_dump(mode="json")}
     try:
+        if replay_state and get_family(episode.task.family).state_probe(episode.task) is not None:
+            recorded = _replayed_grading(path)
         grade = _regrade(episode, recorded, path, grade_fn)
     except GraderError as exc:
         return GradeRecord(**base, status="error", message=str(exc))
@@ -107,12 +127,14 @@ def grade_directory(
     force: bool = False,
     workers: int = 2,
     warm: bool = True,
+    replay_state: bool = False,
     progress: Callable[[GradeRecord], None] | None = None,
 ) -> list[GradeRecord]:
     """Grade every trajectory under ``root`` in parallel; already graded ones are read back unless ``force``.
 
     ``warm`` (the default) gives each worker one grader kernel, reset between notebooks; ``warm=False`` is
-    papermill's usual kernel per notebook. Both produce the same verdicts (a test checks it).
+    papermill's usual kernel per notebook. Both produce the same verdicts (a test checks it). ``replay_state``:
+    episodes of families with a state probe are replayed in a fresh kernel and graded on the state found there.
     """
     root = Path(root)
     notebooks = trajectory_notebooks(root)
@@ -130,7 +152,7 @@ def grade_directory(
         return local.grader.grade(task, context, output_path)
 
     def one(path: Path) -> GradeRecord:
-        record = _grade_one(path, force, grade_fn)
+        record = _grade_one(path, force, grade_fn, replay_state)
         if progress is not None:
             with lock:
                 progress(record)
