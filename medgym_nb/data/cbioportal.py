@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
+import itertools
 import random
 import re
 from collections.abc import Iterable
@@ -190,15 +191,17 @@ class _Column:
             numbers = [float(v) for v in values]
             self.low, self.high = min(numbers), max(numbers)
             self.places = _decimals(values)
+        self.cum_weights = list(itertools.accumulate(_weights(len(self.vocab))))
+        self.typed: list[str | float | int] = [_typed(v, self) if self.numeric else v for v in self.vocab]
 
     def draw(self, rng: random.Random) -> str | float | int | None:
         if not self.vocab or (self.missing and rng.random() < self.missing):
             return None
         if self.closed or not self.numeric:
-            text = rng.choices(self.vocab, weights=_weights(len(self.vocab)))[0]
-            if not self.closed and not self.numeric and rng.random() < 0.3 and _DIGITS.search(text):
-                text = _variant(text, rng)
-            return _typed(text, self) if self.numeric else text
+            value = rng.choices(self.typed, cum_weights=self.cum_weights)[0]
+            if not self.closed and isinstance(value, str) and rng.random() < 0.3 and _DIGITS.search(value):
+                value = _variant(value, rng)
+            return value
         span = self.high - self.low
         number = rng.uniform(self.low - 0.1 * span, self.high + 0.1 * span)
         if self.low >= 0:
@@ -389,7 +392,7 @@ def _widen(specs: list[TableSpec], mentioned: Mentions) -> None:
     for spec in specs:
         for column in spec.columns:
             listed = spec.vocab.setdefault(column, [])
-            extra = genes if column.endswith(_GENE_COLUMN) else mentioned.values.get(column, [])
+            extra = mentioned.values.get(column, []) + (genes if column.endswith(_GENE_COLUMN) else [])
             if listed and all(_is_number(v) for v in listed):
                 continue  # numbers are compared with numbers: a string mention is about another table
             listed[:0] = [v for v in extra if v not in listed]

@@ -1,0 +1,281 @@
+"""The BioDSBench family: analyses of synthetic cBioPortal studies, graded by asserts in the episode's kernel.
+
+Real sandboxed kernels and papermill throughout. The built-in suite's oracle passes every assert; a wrong
+variable fails its assert; printing "PASSED" or the expected values, redefining ``AssertionError``/``print``,
+replacing builtins or handing over an always-equal object earns nothing. Official rows (sample and train)
+are re-grounded on tables synthesized from their descriptions; the shares are printed.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import medgym_nb as mg
+from medgym_nb.agents import ScriptedAgent
+from medgym_nb.data.cbioportal import MAX_ROWS, parse_dataframes, synthesize_study
+from medgym_nb.errors import TaskFileError
+from medgym_nb.families.base import OfficialRow
+from medgym_nb.families.biodsbench import BiodsbenchPayload, ungrounded_tasks
+from medgym_nb.grading.asserts import parse_tests, reground
+from medgym_nb.grading.batch import grade_directory
+from medgym_nb.report import render_html, summarise_run
+from tests.official import SPLIT_FILES, official_rows
+
+SOURCE = "biodsbench"
+
+
+@pytest.fixture(scope="module")
+def suite() -> list[mg.Task]:
+    return mg.load_tasks(SOURCE)
+
+
+def _payload(task: mg.Task) -> BiodsbenchPayload:
+    assert isinstance(task.payload, BiodsbenchPayload)
+    return task.payload
+
+
+def _asserts(task: mg.Task) -> list[str]:
+    return [s.source for s in _payload(task).tests if s.kind == "assert"]
+
+
+def _one(suite: list[mg.Task], category: str) -> mg.Task:
+    return next(t for t in suite if t.category == category)
+
+
+# ---- synthesis ----
+
+
+def test_synthetic_studies_are_deterministic_and_follow_their_descriptions(shared_dir, tmp_path):
+    rows = official_rows(shared_dir, SOURCE, "sample")
+    by_study: dict[str, list] = {}
+    for row in rows:  # the three studies of modest size (the others take longer, not differently)
+        if row["study_ids"] in ("30867592", "28472509", "32437664"):
+            by_study.setdefault(row["study_ids"], []).extend(parse_dataframes(row["dataframes"]))
+    for study, specs in by_study.items():
+        a = synthesize_study(specs, tmp_path / "a" / study, study=study, seed=0)
+        b = synthesize_study(specs, tmp_path / "b" / study, study=study, seed=0)
+        c = synthesize_study(specs, tmp_path / "c" / study, study=study, seed=1)
+        assert a == b == c
+        assert all(
+            filecmp.cmp(tmp_path / "a" / study / f, tmp_path / "b" / study / f, shallow=False) for f in a
+        )
+        assert not all(
+            filecmp.cmp(tmp_path / "a" / study / f, tmp_path / "c" / study / f, shallow=False) for f in a
+        )
+        tables = {Path(f).stem: pd.read_csv(tmp_path / "a" / study / f) for f in a if f.endswith(".csv")}
+        tsv = {
+            Path(f).stem: pd.read_csv(tmp_path / "a" / study / f, sep="\t") for f in a if f.endswith(".txt")
+        }
+        assert all(tables[k].equals(tsv[k]) for k in tables)
+        patients = set(tables["data_clinical_patient"]["PATIENT_ID"])
+        samples = tables["data_clinical_sample"]
+        for spec in {s.name: s for s in specs}.values():
+            table = tables[spec.name]
+            if spec.wide:  # gene × sample: every column after the genes is a sample of the cohort
+                assert set(table.columns[1:]) <= set(samples["SAMPLE_ID"])
+                continue
+            assert list(table.columns) == spec.columns
+            assert len(table) == (spec.rows if "clinical" in spec.name else min(spec.rows, MAX_ROWS))
+            for column in spec.columns:
+                listed = [v for v in spec.vocab.get(column, []) if v != "nan"]
+                if listed and all(v.lstrip("-").replace(".", "", 1).isdigit() for v in listed):
+                    assert pd.api.types.is_numeric_dtype(table[column]), (study, spec.name, column)
+        assert len(patients) == len(tables["data_clinical_patient"])  # one row per patient
+        assert set(samples["PATIENT_ID"]) <= patients and samples["SAMPLE_ID"].is_unique
+        assert set(tables["data_mutations"]["Tumor_Sample_Barcode"]) <= set(samples["SAMPLE_ID"])
+    # the shown rows' vocabularies are kept: the first study's mutation classes come from its description
+    first = by_study["30867592"]
+    shown = set(next(s for s in first if s.name == "data_mutations").vocab["Variant_Classification"])
+    written = set(
+        pd.read_csv(tmp_path / "a" / "30867592" / "data_mutations.csv")["Variant_Classification"].dropna()
+    )
+    assert written <= shown and len(written) >= 2
+
+
+# ---- asserts ----
+
+
+def test_asserts_are_regrounded_keeping_their_form():
+    steps = parse_tests(
+        "import os\n"
+        "assert kmf.event_observed.sum() == 1\n"
+        "assert abs(kmf.durations.sum()-232.94) < 1e-8\n"
+        "assert abs(coef + 0.5) < 1e-8, 'coef'\n"
+        "assert set(psite['Count'].tolist()) == set([10, 13, 14])\n"
+        "assert isinstance(kmf, object)\n"
+        "assert min(ps) < 0.1\n"
+    )
+    assert [s.kind for s in steps] == ["setup"] + ["assert"] * 6
+    assert [len(s.holes) for s in steps] == [0, 1, 1, 1, 1, 0, 0]
+    evaluated = {
+        "results": [
+            {"step": 1, "kind": "assert", "values": ["7"]},
+            {"step": 2, "kind": "assert", "values": ["100.5"]},
+            {"step": 3, "kind": "assert", "values": ["0.25"]},
+            {"step": 4, "kind": "assert", "values": ["{3, 1}"]},
+            {"step": 5, "kind": "assert", "values": []},
+            {"step": 6, "kind": "assert", "values": []},
+        ]
+    }
+    assert [s.source for s in reground(steps, evaluated)[1:]] == [
+        "assert kmf.event_observed.sum() == 7",
+        "assert abs(kmf.durations.sum() - 100.5) < 1e-08",
+        "assert abs(coef + -0.25) < 1e-08, 'coef'",
+        "assert set(psite['Count'].tolist()) == set([1, 3])",
+        "assert isinstance(kmf, object)",
+        "assert min(ps) < 0.1",
+    ]
+    with pytest.raises(TaskFileError, match="no assert"):
+        parse_tests("x = 1")
+    with pytest.raises(TaskFileError, match="not valid Python"):
+        parse_tests("assert (")
+
+
+def test_malformed_official_rows_get_clear_errors(shared_dir):
+    row = official_rows(shared_dir, SOURCE, "sample")[0]
+    family = mg.get_family(SOURCE)
+    origin = OfficialRow(source=SOURCE, where="rows.jsonl:3", folder=Path("."), split="train", line=3)
+    task = family.read_official_row(row, origin)
+    assert (
+        task.question.startswith("Make the curves") and "data/data_clinical_patient.csv" in task.solution[-1]
+    )
+    assert "/workdir" not in task.context + task.solution[-1] + json.dumps(_asserts(task))
+    with pytest.raises(TaskFileError, match=r"rows.jsonl:3: .*test_cases"):
+        family.read_official_row({**row, "test_cases": None}, origin)
+    with pytest.raises(TaskFileError, match=r"rows.jsonl:3: test cases are not valid Python"):
+        family.read_official_row({**row, "test_cases": "assert ((("}, origin)
+    with pytest.raises(TaskFileError, match=r"rows.jsonl:3: the dataframes description names no table"):
+        family.read_official_row({**row, "dataframes": "no tables here"}, origin)
+
+
+# ---- episodes ----
+
+
+class _Cells(ScriptedAgent):
+    """Runs the task's reference (or not), then its own cells, then ends with ``validate_code``."""
+
+    name = "cells"
+
+    def __init__(self, cells: list[str], *, reference: bool) -> None:
+        super().__init__()
+        self.cells, self.reference = cells, reference
+
+    def plan(self, task: mg.Task) -> list[dict]:
+        code = list(task.solution) if self.reference else []
+        *setup, final = [*code, *self.cells]
+        steps = [{"action": "execute", "params": {"code": c}} for c in setup]
+        return [*steps, {"action": "validate_code", "params": {"code": final}}]
+
+
+_SAME = (
+    "class Same:\n    def __eq__(self, other):\n        return True\n    def __sub__(self, other):\n"
+    "        return self\n    def __abs__(self):\n        return 0\npvalue = Same()\ngroup_sizes = Same()"
+)
+
+
+@pytest.fixture(scope="module")
+def episodes(suite, tmp_path_factory) -> dict[str, mg.EpisodeResult]:
+    """One run: the oracle on three categories, and agents that should not pass on a log-rank task (asserts
+    ``abs(pvalue - c) < 1e-08`` and ``group_sizes == {...}``)."""
+    logrank = _one(suite, "logrank")
+    shown = "\n".join(_asserts(logrank))
+    plays: dict[str, tuple[mg.Task, mg.Agent]] = {
+        "oracle km_curve": (_one(suite, "km_curve"), mg.OracleAgent()),
+        "oracle plot_data": (_one(suite, "plot_data"), mg.OracleAgent()),
+        "oracle logrank": (logrank, mg.OracleAgent()),
+        "wrong value": (logrank, _Cells(["pvalue = pvalue + 0.01"], reference=True)),
+        "prints PASSED, redefines AssertionError and print": (
+            logrank,
+            _Cells(
+                [
+                    f"print('PASSED')\nprint({shown!r})\nprint('2/2 asserts passed')\n"
+                    "class AssertionError(Exception):\n    pass\nprint = lambda *a, **k: None\n"
+                    "pvalue = 'x'\ngroup_sizes = {}"
+                ],
+                reference=False,
+            ),
+        ),
+        "replaces builtins": (
+            logrank,
+            _Cells(
+                [
+                    "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.AssertionError = type('E', (Exception,), {})"
+                ],
+                reference=True,
+            ),
+        ),
+        "always-equal object": (logrank, _Cells([_SAME], reference=False)),
+    }
+    root = tmp_path_factory.mktemp("biodsbench-runs")
+    return {
+        name: mg.run_episodes([task], lambda _t, a=agent: a, root / str(k))[0]
+        for k, (name, (task, agent)) in enumerate(plays.items())
+    }
+
+
+def test_suite_oracle_passes_every_assert_in_sandboxed_kernels(suite, episodes):
+    """The built-in suite's categories, papermill-graded from the asserts run in the episode's kernel."""
+    assert len(suite) == 18 and len({t.category for t in suite}) == 7
+    assert all(_asserts(t) and all(" == 0\n" not in a + "\n" for a in _asserts(t)) for t in suite)
+    oracle = {k: r for k, r in episodes.items() if k.startswith("oracle")}
+    assert [(r.passed, r.reward) for r in oracle.values()] == [(True, 1.0)] * 3
+    km = oracle["oracle km_curve"]
+    n = len(_asserts(_one(suite, "km_curve")))
+    assert mg.read_episode(km.notebook).grade.message == f"{n}/{n} asserts passed"
+    graded = Path(km.notebook).with_name("grade.ipynb").read_text()
+    assert (
+        "kmf.event_observed.sum() ==" in graded and "median_survival_time_" in graded
+    )  # each assert recorded
+    kept = Path(km.notebook).with_name("files") / "km_os.png"
+    assert kept.read_bytes()[:4] == b"\x89PNG"
+    html = render_html(summarise_run(Path(km.notebook).parents[2]))
+    assert "kept files" in html and "km_os.png" in html and "data:image/png;base64," in html
+
+
+def test_wrong_values_spoofed_output_and_tampering_do_not_pass(episodes):
+    rewards = {k: r.reward for k, r in episodes.items() if not k.startswith("oracle")}
+    assert rewards == {"wrong value": 0.5, **{k: 0.0 for k in list(rewards)[1:]}}, rewards
+    message = {k: mg.read_episode(r.notebook).grade.message for k, r in episodes.items()}
+    assert "abs(pvalue" in message["wrong value"] and "group_sizes" not in message["wrong value"]
+    assert "builtins were replaced in the session: AssertionError, abs" in message["replaces builtins"]
+    assert "pvalue is an instance of a class defined in the session" in message["always-equal object"]
+
+
+def test_offline_regrade_replays_episodes_in_fresh_kernels(episodes):
+    """``medgym grade --replay-state``: the asserts run again on the state a replay of the agent's cells makes."""
+    scores = {}
+    for name in ("oracle logrank", "wrong value"):
+        folder = Path(episodes[name].notebook).parents[2]
+        (record,) = grade_directory(folder, force=True, replay_state=True, workers=1)
+        scores[name] = (record.status, record.score)
+    assert scores == {"oracle logrank": ("graded", 1.0), "wrong value": ("graded", 0.5)}
+
+
+# ---- official rows ----
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split", ["sample", "train"])
+def test_official_rows_reground_and_the_oracle_passes_them(shared_dir, split, tmp_path):
+    rows = official_rows(shared_dir, SOURCE, split)
+    folder, name = SPLIT_FILES[split]
+    path = shared_dir.parent / folder / SOURCE / name
+    outcomes = ungrounded_tasks(path)
+    tasks = mg.load_tasks(SOURCE, path=path)
+    share = len(tasks) / len(rows)
+    print(f"biodsbench {split}: {len(tasks)}/{len(rows)} tasks re-ground ({share:.0%})")
+    for task_id, reason in outcomes.items():
+        if reason:
+            print(f"  not re-grounded {task_id}: {reason[:160]}")
+    assert len(outcomes) == len(rows) and share >= 0.75
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path)
+    failed = [(r.task_id, mg.read_episode(r.notebook).grade.message) for r in results if not r.passed]
+    print(
+        f"biodsbench {split}: the oracle passes every assert of {len(results) - len(failed)}/{len(results)}"
+    )
+    assert not failed
