@@ -49,8 +49,7 @@ CONTEXT = (
     "The study's tables are in the read-only folder `data/`, each as CSV (`data/<table>.csv`) and as "
     "tab-separated text (`data/<table>.txt`). Leave your results in the variables the question names: after "
     "your last turn, hidden test cases check those variables in this session (what you print does not "
-    "count). Each table is described as a DataFrame with a name: load it into a variable of that name (e.g. "
-    "`data_mutations = pd.read_csv('data/data_mutations.csv')`). End with `validate_code` running your final code, or with `submit`. Figures you save in the "
+    "count). End with `validate_code` running your final code, or with `submit`. Figures you save in the "
     "work directory (png, jpg, svg) are kept with the episode."
 )
 
@@ -82,8 +81,14 @@ def local_paths(text: str) -> str:
     return _WORKDIR.sub("data", text)
 
 
-def _context(tables: str, prelude: list[str]) -> str:
-    parts = [CONTEXT, "The tables:\n" + tables.strip()]
+NAMED_TABLES = (
+    "Each table is described as a DataFrame with a name: load it into a variable of that name (e.g. "
+    "`data_mutations = pd.read_csv('data/data_mutations.csv')`)."
+)
+
+
+def _context(tables: str, prelude: list[str], *, named: bool = True) -> str:
+    parts = [CONTEXT + (" " + NAMED_TABLES if named else ""), "The tables:\n" + tables.strip()]
     if prelude:
         code = "\n\n".join(prelude)
         parts.append(

@@ -270,7 +270,7 @@ def build_suite(root: Path, seed: int) -> list[Task]:
                 category=category,
                 split="test" if n % 3 == 0 else "train",
                 question=question,
-                context=_context(tables, []),
+                context=_context(tables, [], named=False),
                 data_dir=f"data/{STUDY}",
                 data_files=names,
                 solution=[SETUP, reference],
