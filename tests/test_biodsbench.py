@@ -18,6 +18,7 @@ import pytest
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
 from medgym_nb.data.cbioportal import MAX_ROWS, parse_dataframes, synthesize_study
+from medgym_nb.data.cbioportal_mentions import mentions
 from medgym_nb.errors import TaskFileError
 from medgym_nb.families.base import OfficialRow
 from medgym_nb.families.biodsbench import BiodsbenchPayload, ungrounded_tasks
@@ -95,6 +96,25 @@ def test_synthetic_studies_are_deterministic_and_follow_their_descriptions(share
         pd.read_csv(tmp_path / "a" / "30867592" / "data_mutations.csv")["Variant_Classification"].dropna()
     )
     assert written <= shown and len(written) >= 2
+
+
+def test_what_the_study_code_names_is_collected():
+    found = mentions(
+        [
+            "m = data_mutations[data_mutations['Hugo_Symbol'] == 'TTN']\n"
+            "yes = df[df['RESPONSE'].isin(['Yes', 'Partial'])]\n"
+            "df['NEW'] = df['TMB_NONSYNONYMOUS'] * 2\nprint(df[['NEW', 'AGE']])\ngenes = ['KRAS', 'TP53']",
+            "this is not python (",
+        ]
+    )
+    assert found.values == {"Hugo_Symbol": ["TTN"], "RESPONSE": ["Yes", "Partial"]}
+    assert set(found.columns) == {
+        "Hugo_Symbol",
+        "RESPONSE",
+        "TMB_NONSYNONYMOUS",
+        "AGE",
+    }  # NEW is made, not read
+    assert set(found.genes) == {"TTN", "KRAS", "TP53"}
 
 
 # ---- asserts ----
