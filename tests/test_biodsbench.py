@@ -280,6 +280,7 @@ def test_offline_regrade_replays_episodes_in_fresh_kernels(episodes):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the train split: ~3 min of re-grounding, then ~40 oracle episodes
 @pytest.mark.parametrize("split", ["sample", "train"])
 def test_official_rows_reground_and_the_oracle_passes_them(shared_dir, split, tmp_path):
     rows = official_rows(shared_dir, SOURCE, split)
