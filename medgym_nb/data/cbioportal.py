@@ -31,7 +31,7 @@ import pandas as pd
 from ..errors import TaskFileError
 from .cbioportal_mentions import Mentions
 
-__all__ = ["MAX_ROWS", "TableSpec", "parse_dataframes", "synthesize_study"]
+__all__ = ["MAX_ROWS", "TableSpec", "parse_dataframes", "study_seed", "synthesize_study"]
 
 MAX_ROWS = 3000
 """Long tables (mutations with tens of thousands of rows) are capped: tasks need their structure, not their size."""
@@ -62,11 +62,11 @@ class TableSpec:
     @property
     def wide(self) -> bool:
         """A gene × sample matrix (copy number): its columns beyond the gene ones are sample ids."""
-        ids = _SAMPLE_COLUMNS | _PATIENT_COLUMNS | {"SAMPLE_ID"}
+        ids = _SAMPLE_COLUMNS | _PATIENT_COLUMNS
         return (
             self.name.endswith("cna")
             and "Hugo_Symbol" in self.columns
-            and not any(c.upper() in ids or c == "Sample_Id" for c in self.columns)
+            and not any(c.upper() in ids for c in self.columns)
         )
 
     def gene_columns(self) -> list[str]:
@@ -255,7 +255,7 @@ def _column_values(specs: list[TableSpec], names: set[str]) -> list[str]:
     out: list[str] = []
     for spec in specs:
         for col in spec.columns:
-            if col.upper() in names or col in names:
+            if col.upper() in names:
                 out += [row.get(col, "") for row in spec.head] + spec.vocab.get(col, [])
     return out
 
@@ -271,7 +271,7 @@ def _cohort(specs: list[TableSpec], rng: random.Random) -> _Cohort:
     patient_table = by_name.get("data_clinical_patient")
     sample_table = by_name.get("data_clinical_sample")
     shown_patients = _column_values(specs, _PATIENT_COLUMNS)
-    shown_samples = _column_values(specs, _SAMPLE_COLUMNS | {"Sample_Id"})
+    shown_samples = _column_values(specs, _SAMPLE_COLUMNS)
     n_patients = patient_table.rows if patient_table else (sample_table.rows if sample_table else 50)
     n_samples = max(sample_table.rows if sample_table else n_patients, n_patients)
     patients = _ids(shown_patients or ["P-0000000"], n_patients, rng)
@@ -306,7 +306,7 @@ def _table(spec: TableSpec, cohort: _Cohort, rng: random.Random) -> pd.DataFrame
     rows = min(spec.rows, MAX_ROWS)
     upper = {c.upper(): c for c in spec.columns}
     patient_col = upper.get("PATIENT_ID")
-    sample_cols = [c for c in spec.columns if c.upper() in _SAMPLE_COLUMNS or c == "Sample_Id"]
+    sample_cols = [c for c in spec.columns if c.upper() in _SAMPLE_COLUMNS]
     frame: dict[str, list[object]] = {}
     if sample_cols and spec.name == "data_clinical_sample":
         rows = len(cohort.samples)

@@ -36,7 +36,15 @@ from ..tasks.store import read_tasks, write_tasks
 from .base import KernelNeeds, OfficialRow, TaskFamily
 from .biodsbench_ground import GroundItem, ground_study
 
-__all__ = ["SETUP", "BiodsbenchFamily", "BiodsbenchPayload", "local_paths", "ungrounded_tasks"]
+__all__ = [
+    "SETUP",
+    "BiodsbenchFamily",
+    "BiodsbenchPayload",
+    "local_paths",
+    "official_setup",
+    "task_context",
+    "ungrounded_tasks",
+]
 
 SOURCE = "biodsbench"
 GROUNDING_FILE = "grounding.json"
@@ -87,7 +95,8 @@ NAMED_TABLES = (
 )
 
 
-def _context(tables: str, prelude: list[str], *, named: bool = True) -> str:
+def task_context(tables: str, prelude: list[str], *, named: bool = True) -> str:
+    """What the agent is told besides the question: the rules, the tables, and any prelude code."""
     parts = [CONTEXT + (" " + NAMED_TABLES if named else ""), "The tables:\n" + tables.strip()]
     if prelude:
         code = "\n\n".join(prelude)
@@ -102,17 +111,15 @@ class BiodsbenchFamily(TaskFamily):
     """cBioPortal analyses checked by asserts on the agent's variables (MedAgentGym's biodsbench source)."""
 
     name = "biodsbench"
-    version = "v1"
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     payload_model = BiodsbenchPayload
     kernel = KernelNeeds(packages=("pandas", "lifelines", "scipy", "matplotlib"))
-    grader_timeout = 120.0
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         if source != SOURCE:
             return super().build_suite(source, root, seed)
-        from .biodsbench_suite import build_suite
+        from .biodsbench_suite import build_suite  # here: the suite module imports this one
 
         return build_suite(root, seed)
 
@@ -134,7 +141,7 @@ class BiodsbenchFamily(TaskFamily):
             category=f"study_{study}",
             split=split,
             question=local_paths(row["queries"]),
-            context=_context(local_paths(row["dataframes"]), []),
+            context=task_context(local_paths(row["dataframes"]), []),
             solution=[official_setup(row["dataframes"]), local_paths(row["reference_answer"])],
             payload=BiodsbenchPayload(
                 study=study,
@@ -215,7 +222,7 @@ def ground_tasks(tasks: list[Task], root: Path, seed: int) -> tuple[list[Task], 
                     update={
                         "data_dir": f"data/{study}",
                         "data_files": names,
-                        "context": _context(payload.dataframes, outcome.prelude),
+                        "context": task_context(payload.dataframes, outcome.prelude),
                         "solution": [task.solution[0], *outcome.prelude, payload.reference],
                         "payload": payload,
                     }

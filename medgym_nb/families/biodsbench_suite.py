@@ -16,7 +16,7 @@ from ..data.cbioportal import TableSpec, synthesize_study
 from ..errors import MedgymError
 from ..grading.asserts import parse_tests
 from ..tasks.model import Task
-from .biodsbench import SETUP, SOURCE, BiodsbenchPayload, _context
+from .biodsbench import SETUP, SOURCE, BiodsbenchPayload, task_context
 from .biodsbench_ground import GroundItem, ground_study
 
 __all__ = ["build_suite"]
@@ -270,7 +270,7 @@ def build_suite(root: Path, seed: int) -> list[Task]:
                 category=category,
                 split="test" if n % 3 == 0 else "train",
                 question=question,
-                context=_context(tables, [], named=False),
+                context=task_context(tables, [], named=False),
                 data_dir=f"data/{STUDY}",
                 data_files=names,
                 solution=[SETUP, reference],
