@@ -6,7 +6,8 @@ sees: their path, shape, the first five rows (``head().to_string()``) and each c
 values. From these descriptions ``synthesize_study`` writes one consistent set of tables per study: the same
 columns and dtypes; values from each column's vocabulary (the whole vocabulary when fewer than ten values are
 listed, which means the column has no more); numbers within the shown range at the shown precision; missing
-values where the shown rows have them; and one cohort of patients and samples shared by every table, so
+values as the shown rows have them, jointly (each row leaves empty what one shown row does, so a patient
+without follow-up lacks all of it, as in the study); and one cohort of patients and samples shared by every table, so
 merges across tables (patient → sample → mutation, samples as copy-number columns) join as in the real study.
 Everything is a deterministic function of the descriptions and the seed.
 
@@ -176,12 +177,11 @@ def _weights(n: int) -> list[float]:
 
 
 class _Column:
-    """How one column's values are drawn: its kind (number or text), vocabulary, range and missing share."""
+    """How one column's values are drawn: its kind (number or text), vocabulary and range."""
 
     def __init__(self, name: str, vocab: list[str], head: list[str], rows: int) -> None:
         shown = [v for v in head if v and v != "NaN"]
         self.name = name
-        self.missing = min(0.5, sum(v in ("", "NaN") for v in head) / len(head)) if head else 0.0
         self.vocab = vocab or shown
         values = self.vocab + shown
         self.numeric = bool(values) and all(_is_number(v) for v in values)
@@ -195,7 +195,7 @@ class _Column:
         self.typed: list[str | float | int] = [_typed(v, self) if self.numeric else v for v in self.vocab]
 
     def draw(self, rng: random.Random) -> str | float | int | None:
-        if not self.vocab or (self.missing and rng.random() < self.missing):
+        if not self.vocab:
             return None
         if self.closed or not self.numeric:
             value = rng.choices(self.typed, cum_weights=self.cum_weights)[0]
@@ -308,6 +308,8 @@ def _table(spec: TableSpec, cohort: _Cohort, rng: random.Random) -> pd.DataFrame
     patient_col = upper.get("PATIENT_ID")
     sample_cols = [c for c in spec.columns if c.upper() in _SAMPLE_COLUMNS]
     frame: dict[str, list[object]] = {}
+    shown = [frozenset(c for c in spec.columns if row.get(c, "") in ("", "NaN")) for row in spec.head]
+    always = frozenset.intersection(*shown) if shown else frozenset()
     if sample_cols and spec.name == "data_clinical_sample":
         rows = len(cohort.samples)
         picked = list(cohort.samples)
@@ -321,6 +323,7 @@ def _table(spec: TableSpec, cohort: _Cohort, rng: random.Random) -> pd.DataFrame
         picked = rng.choices(cohort.patients, k=rows)
     else:
         picked = []
+    patterns = [rng.choice(shown) for _ in range(rows)] if shown else [frozenset()] * rows
     for col in spec.columns:
         if col in sample_cols:
             frame[col] = list(picked)
@@ -328,10 +331,16 @@ def _table(spec: TableSpec, cohort: _Cohort, rng: random.Random) -> pd.DataFrame
             frame[col] = [cohort.patient_of.get(p, p) for p in picked]
         else:
             column = _Column(col, spec.vocab.get(col, []), [r.get(col, "") for r in spec.head], spec.rows)
-            frame[col] = [column.draw(rng) for _ in range(rows)]
+            frame[col] = [None if _empty(col, p, always, rng) else column.draw(rng) for p in patterns]
     table = pd.DataFrame(frame, columns=spec.columns)
     _plausible_alleles(table, rng)
     return table
+
+
+def _empty(column: str, pattern: frozenset[str], always: frozenset[str], rng: random.Random) -> bool:
+    """Whether a row leaves ``column`` empty: as the shown row it copies does; a column empty in every shown
+    row (yet with listed values) half the time."""
+    return column in pattern and (column not in always or rng.random() < 0.5)
 
 
 def _plausible_alleles(table: pd.DataFrame, rng: random.Random) -> None:
