@@ -58,7 +58,15 @@ def _specs(patients: int) -> list[TableSpec]:
             rows=patients + patients // 5,
             n_columns=5,
             columns=["PATIENT_ID", "SAMPLE_ID", "SAMPLE_TYPE", "ONCOTREE_CODE", "TMB_NONSYNONYMOUS"],
-            head=[{"PATIENT_ID": "P-0001", "SAMPLE_ID": "P-0001-T01"}],
+            head=[  # one shown row: how sample ids extend patient ids
+                {
+                    "PATIENT_ID": "P-0001",
+                    "SAMPLE_ID": "P-0001-T01",
+                    "SAMPLE_TYPE": "Primary",
+                    "ONCOTREE_CODE": "COAD",
+                    "TMB_NONSYNONYMOUS": "4.4",
+                }
+            ],
             vocab={
                 "SAMPLE_TYPE": ["Primary", "Metastasis"],
                 "ONCOTREE_CODE": ["COAD", "READ", "STAD"],
