@@ -8,6 +8,7 @@ are re-grounded on tables synthesized from their descriptions; the shares are pr
 
 from __future__ import annotations
 
+import builtins
 import filecmp
 import json
 from pathlib import Path
@@ -22,6 +23,7 @@ from medgym_nb.data.cbioportal_mentions import mentions
 from medgym_nb.errors import TaskFileError
 from medgym_nb.families.base import OfficialRow
 from medgym_nb.families.biodsbench import BiodsbenchPayload, ungrounded_tasks
+from medgym_nb.grading.assert_runner import run_steps
 from medgym_nb.grading.asserts import parse_tests, reground
 from medgym_nb.grading.batch import grade_directory
 from medgym_nb.report import render_html, summarise_run
@@ -156,6 +158,18 @@ def test_asserts_are_regrounded_keeping_their_form():
         parse_tests("assert (")
 
 
+def test_the_runner_refuses_replaced_builtins_even_c_methods(monkeypatch):
+    """A C method of another object (``{}.get``) posing as ``__import__`` is caught like a Python function."""
+    steps = [["assert", "assert abs(-1) == 1", []]]
+    assert run_steps(steps, "assert", {"__builtins__": builtins})["results"][0]["passed"]
+    for name, fake in (("__import__", {"json": json}.get), ("abs", lambda x: 1), ("len", {}.__len__)):
+        with monkeypatch.context() as patch:
+            patch.setattr(builtins, name, fake)
+            with pytest.raises(RuntimeError) as raised:
+                run_steps(steps, "assert", {"__builtins__": builtins})
+        assert str(raised.value) == f"builtins were replaced in the session: {name}"
+
+
 def test_malformed_official_rows_get_clear_errors(shared_dir):
     row = official_rows(shared_dir, SOURCE, "sample")[0]
     family = mg.get_family(SOURCE)
@@ -224,7 +238,8 @@ def episodes(suite, tmp_path_factory) -> dict[str, mg.EpisodeResult]:
             logrank,
             _Cells(
                 [
-                    "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.AssertionError = type('E', (Exception,), {})"
+                    "import builtins\nbuiltins.abs = lambda x: 0\n"
+                    "builtins.AssertionError = type('E', (Exception,), {})"
                 ],
                 reference=True,
             ),

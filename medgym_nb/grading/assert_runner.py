@@ -6,8 +6,9 @@ the agent's namespace, which the agent controlled, so it trusts little of it:
 
 * the steps run in a *copy* of the namespace, with the real builtins and without agent variables that shadow
   builtin names (an agent's ``AssertionError``, ``print`` or ``abs`` is not what the asserts call);
-* builtins the agent replaced in the shared builtins module are detected (a builtin must be a C builtin or
-  type, found through literals the agent cannot rebind) and fail every assert;
+* builtins the agent replaced in the shared builtins module are detected (a builtin must be a C function
+  bound to the builtins module, or a static type, checked through literals the agent cannot rebind) and make
+  the probe raise, so no result at all is reported and the grade is 0;
 * an assert that reads a value whose class the agent defined in the session fails: such a class can make
   ``==`` always true;
 * an assert passes only when it ran without raising: what the kernel printed never counts.
@@ -26,12 +27,13 @@ __all__ = ["run_steps", "runner_source"]
 _HEAPTYPE = 1 << 9
 """``Py_TPFLAGS_HEAPTYPE``: set on classes made at run time (``class`` statements), not on C types."""
 _SESSION_BUILTINS = (
-    *("copyright", "credits", "license", "help", "exit", "quit", "display", "get_ipython", "input"),
+    *("copyright", "credits", "license", "help", "exit", "quit", "display", "get_ipython", "input", "open"),
     *("execfile", "runfile", "breakpoint"),
     *("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__IPYTHON__", "ExceptionGroup"),
 )
-"""Builtins that are not C functions or static types by nature (IPython's and ``site``'s, module attributes,
-``ExceptionGroup``, a heap type in CPython): left unchecked, and no test case needs them."""
+"""Builtins that are not C functions of the builtins module or static types by nature (IPython's and ``site``'s,
+``open`` (``_io``'s, and the kernel's own), module attributes, ``ExceptionGroup``, a heap type in CPython): left
+unchecked; test cases do not rely on them."""
 
 
 def run_steps(steps: list[list[Any]], mode: str, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -62,10 +64,19 @@ def run_steps(steps: list[list[Any]], mode: str, namespace: dict[str, Any] | Non
             continue
         cls = value.__class__
         # A C function, or a C (static) type: nothing the agent's Python code can define.
-        genuine = cls is builtin_function or (cls is real_type and not value.__flags__ & _HEAPTYPE)
+        try:  # a builtin function is bound to the builtins module, unlike a C method of another object
+            owner: Any = value.__self__ if cls is builtin_function else None
+            bound_here = owner.__dict__ is table
+        except AttributeError:
+            bound_here = False
+        genuine = bound_here or (cls is real_type and not value.__flags__ & _HEAPTYPE)
         genuine = genuine or cls in plain_types or value is Ellipsis or value is NotImplemented
         if not genuine:
             tampered.append(name)
+    if tampered and mode == "assert":
+        # Fail closed: raising stops the probe's cell, so nothing after it (which may import through a
+        # replaced ``__import__``) can report a result; the grade is 0 with this message.
+        raise RuntimeError("builtins were replaced in the session: " + ", ".join(sorted(tampered)))
     scope = {k: v for k, v in namespace.items() if k not in table and not k.startswith("__medgym")}
     scope["__builtins__"] = table
 
@@ -130,9 +141,7 @@ def run_steps(steps: list[list[Any]], mode: str, namespace: dict[str, Any] | Non
                 )
             continue
         message = ""
-        if tampered:
-            passed, message = False, "builtins were replaced in the session: " + ", ".join(sorted(tampered))
-        elif (name := agent_class(source)) is not None:
+        if (name := agent_class(source)) is not None:
             passed, message = False, f"{name} is an instance of a class defined in the session"
         else:
             try:
