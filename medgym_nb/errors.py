@@ -12,6 +12,7 @@ __all__ = [
     "GraderError",
     "KernelStartError",
     "MedgymError",
+    "PowerQuestionError",
     "SandboxUnavailableError",
     "TaskFileError",
     "TrajectoryError",
@@ -70,3 +71,8 @@ class EpisodeFinishedError(MedgymError):
 
 class SandboxUnavailableError(MedgymError):
     """The sandbox that was asked for cannot run on this machine; the message says how to get it."""
+
+
+class PowerQuestionError(MedgymError, ValueError):
+    """A power-analysis question that cannot be answered: its wording does not give a parameter the design
+    needs (the message names it), or the values it gives are outside the formulas' domain."""
