@@ -156,7 +156,9 @@ def _sides(text: str, design: Design, assumed: list[str]) -> Literal[1, 2]:
     if design in ("anova", "chisq"):
         return 1
     two = re.search(r"two[- ]sided|two[- ]tailed|not[- ]equal|non-directional|\u2260", text)
-    one = re.search(r"one[- ]sided|one[- ]tailed|(?:lower|upper|left|right)[- ]tailed|directional", text)
+    one = re.search(
+        r"one[- ]sided|one[- ]tailed|(?:lower|upper|left|right)[- ]tailed|(?<!non-)(?<!bi)directional", text
+    )
     if two and one:
         raise PowerQuestionError(f"{DESIGNS[design]} question: states both a one- and a two-sided test")
     if one or two:
@@ -201,14 +203,17 @@ def _stated_n(text: str, design: Design) -> tuple[int, Literal["per_group", "tot
     return int(n), _size_unit(text[start : end if end >= 0 else len(text)], design)
 
 
-_SD = rf"(?:standard deviation|\bsd\b|s\.d\.)[^.;?]*?(?:of|is|=|be|at|:)\s*({NUM})(?!\s*%)"
+_SD = rf"(?:standard deviation|\bsd\b|s\.d\.)(?!s)[^.;?]*?(?:of|is|=|be|at|:)\s*({NUM})(?!\s*%)"
+_SDS = rf"(?:standard deviations|\bsds\b)[^.;?]*?(?:of|are|=|be|:)\s*({_LIST})"
 
 
 def _sds(text: str, design: Design) -> list[float]:
-    found = [_num(m[1]) for m in re.finditer(_SD, text)]
+    """The stated standard deviations in order: singular statements, and lists ('SDs of 12 and 15')."""
+    found = [(m.start(), [_num(m[1])]) for m in re.finditer(_SD, text)]
+    found += [(m.start(), _numbers(m[1])) for m in re.finditer(_SDS, text)]
     if not found:
         raise PowerQuestionError(f"{DESIGNS[design]} question: found no standard deviation")
-    return found
+    return [sd for _, sds in sorted(found) for sd in sds]
 
 
 def _one_sample(text: str) -> dict[str, Number]:
@@ -288,7 +293,7 @@ def _chisq(text: str) -> dict[str, Number]:
     rows = [
         _numbers(m[1])
         for m in re.finditer(
-            rf"(?:will be|are|is|of|=|be)\s+({_LIST})\s+(?:in|for|among|of)\s+(?:the\s+)?\w+", text
+            rf"(?:will be|are|is|of|=|be|,\s*and|;)\s+({_LIST})\s+(?:in|for|among)\s+(?:the\s+)?[\w-]+", text
         )
     ]
     rows = [r for r in rows if len(r) >= 2]
