@@ -5,6 +5,7 @@ The public API fits on a page: tasks (``load_tasks``, ``Task``), task families (
 trajectories and grading.
 """
 
+from . import npower
 from .agents import Agent, OracleAgent, ReplayAgent
 from .config import EnvConfig
 from .env import AsyncEnv, Env
@@ -15,6 +16,7 @@ from .errors import (
     GraderError,
     KernelStartError,
     MedgymError,
+    PowerQuestionError,
     SandboxUnavailableError,
     TaskFileError,
     TrajectoryError,
@@ -55,6 +57,7 @@ __all__ = [
     "MedgymError",
     "OracleAgent",
     "OutputLimits",
+    "PowerQuestionError",
     "ReplayAgent",
     "SandboxLimits",
     "SandboxUnavailableError",
@@ -73,6 +76,7 @@ __all__ = [
     "grade_with_papermill",
     "list_sources",
     "load_tasks",
+    "npower",
     "read_episode",
     "register_family",
     "run_episodes",

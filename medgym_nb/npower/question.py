@@ -114,7 +114,7 @@ class PowerQuestion(BaseModel):
             if self.design == "one_sample_t":
                 effect = Call(
                     function="cohens_d",
-                    args=[self._float("mean") - self._float("reference"), self._float("sd")],
+                    args=[round(self._float("mean") - self._float("reference"), 10), self._float("sd")],
                 )
             elif self.design == "paired_t":
                 effect = Call(function="cohens_d", args=[self._float("difference"), self._float("sd")])
