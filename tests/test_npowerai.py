@@ -20,8 +20,7 @@ import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
 from medgym_nb.families.npowerai import NpowerPayload, answer_spec
 from medgym_nb.grading.comparators import compare
-from medgym_nb.npower import DESIGNS, formulas, parse_question, solve
-from medgym_nb.tasks import spread_over_categories
+from medgym_nb.npower import DESIGNS, PowerQuestion, formulas, parse_question, solve
 from tests.official import SPLIT_FILES, official_rows
 
 SOURCE = "npowerai"
@@ -61,7 +60,9 @@ def test_powers_agree_with_statsmodels():
     assert F.one_sample_t(0.3, n=50, sides=1) == pytest.approx(
         TTestPower().power(0.3, 50, 0.05, alternative="larger"), abs=1e-9
     )
-    assert F.anova_oneway(0.25, 4, n=30) == pytest.approx(FTestAnovaPower().power(0.25, 120, 0.05, 4), abs=1e-9)
+    assert F.anova_oneway(0.25, 4, n=30) == pytest.approx(
+        FTestAnovaPower().power(0.25, 120, 0.05, 4), abs=1e-9
+    )
     assert F.chisq_independence(0.2, 4, n=200) == pytest.approx(
         GofChisquarePower().power(0.2, 200, 0.05, n_bins=5), abs=1e-9
     )
@@ -103,32 +104,36 @@ def test_every_sample_row_is_read_and_the_consistent_ones_reproduced(shared_dir)
     assert reproduced == 15  # the other 9 come from the four inconsistent templates (test below)
 
 
-def test_train_split_share(shared_dir):
+@pytest.fixture(scope="module")
+def train(shared_dir) -> list[tuple[dict, PowerQuestion, int | float]]:
+    """The official train rows, each with its parameters and the formula's answer (parsed once)."""
     rows = official_rows(shared_dir, SOURCE, "train")
+    parsed = [(row, parse_question(row["question"])) for row in rows]
+    return [(row, q, q.answer()) for row, q in parsed]
+
+
+def test_train_split_share(train):
     per_template: dict[tuple[str, str], list[bool]] = {}
-    for row in rows:
-        question = parse_question(row["question"])
+    for row, question, answer in train:
         assert DESIGNS[question.design] == row["task_type"] and question.target == row["estimate_target"]
-        ok = _agrees(row["answer"], question.answer(), row["estimate_target"])
+        ok = _agrees(row["answer"], answer, row["estimate_target"])
         per_template.setdefault((row["task_type"], row["estimate_target"]), []).append(ok)
-    share = sum(sum(v) for v in per_template.values()) / len(rows)
-    print(f"\nnpowerai train: solve reproduces {share:.1%} of {len(rows)} official answers")
+    share = sum(sum(v) for v in per_template.values()) / len(train)
+    print(f"\nnpowerai train: solve reproduces {share:.1%} of {len(train)} official answers")
     for (design, target), oks in sorted(per_template.items()):
         print(f"  {sum(oks):3d}/{len(oks):3d}  {design}, {target}")
-    assert len(rows) == 865 and share >= 0.67
+    assert len(train) == 865 and share >= 0.67
     full = {key for key, oks in per_template.items() if all(oks)}
     assert len(full) == 8  # every row of the eight consistent templates
 
 
-def test_official_disagreements_are_template_constants(shared_dir):
+def test_official_disagreements_are_template_constants(train):
     """Where solve disagrees, the released answer is the formula's for a constant of the template's textbook
     example instead of the value the question states: a mean difference of 10 (two-sample sizes), 42 pairs
     (paired powers, text: 53), 31 per group (ANOVA powers, text: 13) and a hazard ratio of 0.7 (Cox powers)."""
-    rows = official_rows(shared_dir, SOURCE, "train")
-    explained = Counter()
-    for row in rows:
-        q = parse_question(row["question"])
-        if _agrees(row["answer"], q.answer(), q.target):
+    explained: Counter[tuple[str, str]] = Counter()
+    for row, q, answer in train:
+        if _agrees(row["answer"], answer, q.target):
             continue
         values = dict(q.values)
         if (q.design, q.target) == ("two_sample_t", "size"):
@@ -142,11 +147,18 @@ def test_official_disagreements_are_template_constants(shared_dir):
             values["hazard_ratio"] = 0.7
             fixed = q.model_copy(update={"values": values})
         else:
-            pytest.fail(f"unexplained disagreement: {row['task_type']} {q.target}: {row['answer']} vs {q.answer()}")
+            pytest.fail(
+                f"unexplained disagreement: {row['task_type']} {q.target}: {row['answer']} vs {answer}"
+            )
         assert _agrees(row["answer"], fixed.answer(), q.target), row["question"][:80]
         explained[(q.design, q.target)] += 1
     print(f"\nnpowerai train: disagreements explained by a template constant: {dict(explained)}")
-    assert set(explained) == {("two_sample_t", "size"), ("paired_t", "power"), ("anova", "power"), ("cox", "power")}
+    assert set(explained) == {
+        ("two_sample_t", "size"),
+        ("paired_t", "power"),
+        ("anova", "power"),
+        ("cox", "power"),
+    }
 
 
 # ---- the parser's wording and errors ----
@@ -158,7 +170,14 @@ def test_parser_reads_general_wording():
         "deviations of 10 and 12 in the two groups. With a total of 1,000 subjects, what is the power of a "
         "two-tailed test at α = 1%?"
     )
-    assert (q.design, q.target, q.alpha, q.sides, q.n, q.size_unit) == ("two_sample_t", "power", 0.01, 2, 1000, "total")
+    assert (q.design, q.target, q.alpha, q.sides, q.n, q.size_unit) == (
+        "two_sample_t",
+        "power",
+        0.01,
+        2,
+        1000,
+        "total",
+    )
     assert q.values == {"difference": 5.0, "sds": [10.0, 12.0]}
     assert q.answer() == pytest.approx(F.two_sample_t(F.cohens_d(5, 10, 12), n=500, alpha=0.01))
     q = parse_question(
@@ -166,7 +185,10 @@ def test_parser_reads_general_wording():
         "deviation of 8. What total sample size is needed for 90% power to detect a reduction?"
     )
     assert (q.design, q.target, q.power, q.alpha, q.sides) == ("paired_t", "size", 0.9, 0.05, 1)
-    assert q.assumed == ["significance level 0.05 (not stated)", "one-sided test (a change in one direction is to be detected)"]
+    assert q.assumed == [
+        "significance level 0.05 (not stated)",
+        "one-sided test (a change in one direction is to be detected)",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -247,10 +269,22 @@ def test_grader_number_rules():
     ("row", "error"),
     [
         ({"task_type": "One-sample t-test", "estimate_target": "size", "answer": 4}, "no question text"),
-        ({"task_type": "Bayesian t-test", "estimate_target": "size", "question": "q?", "answer": 4}, "task_type"),
-        ({"task_type": "One-way ANOVA", "estimate_target": "n", "question": "q?", "answer": 4}, "estimate_target"),
-        ({"task_type": "One-way ANOVA", "estimate_target": "size", "question": "q?", "answer": True}, "not a number"),
-        ({"task_type": "One-way ANOVA", "estimate_target": "size", "question": "q?", "answer": 4.5}, "integer"),
+        (
+            {"task_type": "Bayesian t-test", "estimate_target": "size", "question": "q?", "answer": 4},
+            "task_type",
+        ),
+        (
+            {"task_type": "One-way ANOVA", "estimate_target": "n", "question": "q?", "answer": 4},
+            "estimate_target",
+        ),
+        (
+            {"task_type": "One-way ANOVA", "estimate_target": "size", "question": "q?", "answer": True},
+            "not a number",
+        ),
+        (
+            {"task_type": "One-way ANOVA", "estimate_target": "size", "question": "q?", "answer": 4.5},
+            "integer",
+        ),
     ],
 )
 def test_malformed_official_rows_are_named(row, error, tmp_path):
@@ -263,20 +297,43 @@ def test_malformed_official_rows_are_named(row, error, tmp_path):
 
 def test_an_unreadable_official_question_is_kept_without_a_solution(tmp_path):
     path = tmp_path / "test_tasks.jsonl"
-    row = {"task_type": "One-way ANOVA", "estimate_target": "power", "question": "What is the power?", "answer": 0.5}
+    row = {
+        "task_type": "One-way ANOVA",
+        "estimate_target": "power",
+        "question": "What is the power?",
+        "answer": 0.5,
+    }
     path.write_text(json.dumps(row) + "\n")
     [task] = mg.load_tasks(SOURCE, path=path)
-    assert task.answer == 0.5 and not task.solution and "found no study design" in (_payload(task).parse_error or "")
+    assert (
+        task.answer == 0.5
+        and not task.solution
+        and "found no study design" in (_payload(task).parse_error or "")
+    )
 
 
 # ---- episodes: sandboxed kernels, papermill grading ----
 
 
-def test_oracle_scores_every_category_in_sandboxed_kernels(suite, tmp_path):
-    tasks = spread_over_categories([t for t in suite if t.split == "test"], 12)
-    assert len({t.category for t in tasks}) == 12
+def _one_per_design(tasks: list[mg.Task], first: str) -> list[mg.Task]:
+    """One task per design, the targets alternating from ``first``."""
+    targets = ["size", "power"] if first == "size" else ["power", "size"]
+    return [
+        next(t for t in tasks if t.category == f"{design}_{targets[i % 2]}")
+        for i, design in enumerate(DESIGNS)
+    ]
+
+
+def test_oracle_passes_every_design_in_sandboxed_kernels(suite, tmp_path):
+    tasks = _one_per_design([t for t in suite if t.split == "test"], "size")
     results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path)
-    assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * 12
+    assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * 6
+
+
+@pytest.mark.slow
+def test_oracle_passes_the_whole_suite(suite, tmp_path):
+    results = mg.run_episodes(suite, lambda _t: mg.OracleAgent(), tmp_path)
+    assert sum(r.passed for r in results) == len(suite)
 
 
 def test_wrong_answers_score_zero(suite, tmp_path):
@@ -294,17 +351,24 @@ def test_wrong_answers_score_zero(suite, tmp_path):
     assert [(r.passed, r.reward) for r in results] == [(False, 0.0)] * 2
 
 
-def test_oracle_on_the_official_sample(shared_dir, tmp_path):
-    """Every sample row runs; the oracle passes exactly where the released answer agrees with the text."""
-    path = shared_dir / SOURCE / SPLIT_FILES["sample"][1]
-    tasks = mg.load_tasks(SOURCE, path=path)
+def test_oracle_passes_official_sample_rows_in_sandboxed_kernels(shared_dir, tmp_path):
+    """The sample rows whose released answer agrees with their text, one per design (the other targets)."""
+    tasks = mg.load_tasks(SOURCE, path=shared_dir / SOURCE / SPLIT_FILES["sample"][1])
+    agreeing = [t for t in tasks if _agrees(t.answer, _payload(t).formula_answer, _payload(t).target)]
+    results = mg.run_episodes(_one_per_design(agreeing, "power"), lambda _t: mg.OracleAgent(), tmp_path)
+    assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * 6
+
+
+@pytest.mark.slow
+def test_oracle_on_every_official_sample_row(shared_dir, tmp_path):
+    """Every sample row runs; the oracle passes wherever the released answer agrees with the text."""
+    tasks = mg.load_tasks(SOURCE, path=shared_dir / SOURCE / SPLIT_FILES["sample"][1])
     assert len(tasks) == 24 and all(t.solution for t in tasks)
     results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path)
     agree = [_agrees(t.answer, _payload(t).formula_answer, _payload(t).target) for t in tasks]
     passed = [r.passed for r in results]
     print(f"\nnpowerai sample: oracle passes {sum(passed)}/{len(passed)} sandboxed episodes")
-    assert sum(agree) == 15
-    assert all(p for p, a in zip(passed, agree, strict=True) if a)
+    assert sum(agree) == 15 and all(p for p, a in zip(passed, agree, strict=True) if a)
 
 
 def test_paths(tmp_path: Path):

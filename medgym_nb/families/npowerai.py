@@ -32,7 +32,7 @@ _TASK_TYPES: dict[str, Design] = {v.lower(): k for k, v in DESIGNS.items()}
 CONTEXT = (
     "Answer with one number. A power is a probability between 0 and 1 (it is graded within "
     f"±{POWER_TOLERANCE}); a sample size is an integer, rounded up, counted per group or in total as the "
-    "question asks (graded exactly). Submit it with `submit` and {\"answer\": 0.83}, or print only the number "
+    'question asks (graded exactly). Submit it with `submit` and {"answer": 0.83}, or print only the number '
     "from `validate_code`. scipy and statsmodels are available in the kernel."
 )
 
