@@ -27,6 +27,7 @@ __all__ = ["POWER_TOLERANCE", "NpowerPayload", "NpoweraiFamily", "answer_spec", 
 SOURCE = "npowerai"
 POWER_TOLERANCE = 0.01
 _PER_CATEGORY = 10
+_TARGETS: tuple[Target, ...] = ("size", "power")
 _TASK_TYPES: dict[str, Design] = {v.lower(): k for k, v in DESIGNS.items()}
 
 CONTEXT = (
@@ -70,7 +71,7 @@ class NpoweraiFamily(TaskFamily):
     suite_sources = (SOURCE,)
     payload_model = NpowerPayload
     actions = ("validate_code", "debug", "terminal", "execute", "submit")
-    kernel = KernelNeeds(packages=("scipy",))
+    kernel = KernelNeeds(packages=("scipy", "statsmodels"))
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """Ten questions per design and target (120); every third is ``test``."""
@@ -79,9 +80,9 @@ class NpoweraiFamily(TaskFamily):
         rng = random.Random(f"npowerai-suite-{seed}")
         tasks: list[Task] = []
         for design in DESIGNS:
-            for target in ("size", "power"):
+            for target in _TARGETS:
                 for _ in range(_PER_CATEGORY):
-                    made = generate(design, target, rng)  # type: ignore[arg-type]
+                    made = generate(design, target, rng)
                     number = len(tasks)
                     tasks.append(
                         _task(

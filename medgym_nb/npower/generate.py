@@ -186,7 +186,14 @@ def _ask(rng: random.Random, draw: _Draw, design: Design, target: Target) -> tup
     test = "" if design in ("anova", "chisq") else f" with a {_sides_phrase(rng, sides)} test"
     grouped = draw.groups > 1
     unit = rng.choice(["per_group", "total"]) if grouped else "per_group"
-    fields = {"design": design, "target": target, "alpha": alpha, "sides": sides, "values": draw.values}
+    fields: dict[str, object] = {
+        "design": design,
+        "target": target,
+        "alpha": alpha,
+        "sides": sides,
+        "values": draw.values,
+        "size_unit": unit,
+    }
     if target == "size":
         power = rng.choice([0.8, 0.85, 0.9, 0.95])
         counted = (" in each group" if unit == "per_group" else " in total") if grouped else ""
@@ -198,7 +205,7 @@ def _ask(rng: random.Random, draw: _Draw, design: Design, target: Target) -> tup
                 f"{_alpha_phrase(rng, alpha)}?",
             ]
         )
-        return ask, PowerQuestion(**fields, power=power, size_unit=unit)  # type: ignore[arg-type]
+        return ask, PowerQuestion.model_validate({**fields, "power": power})
     per_group = rng.randrange(10, 400 if design in ("chisq", "cox") else 120)
     n = per_group * draw.groups if unit == "total" else per_group
     stated = (
@@ -214,7 +221,7 @@ def _ask(rng: random.Random, draw: _Draw, design: Design, target: Target) -> tup
             f"With {stated}, what would be the power of the study{test} {_alpha_phrase(rng, alpha)}?",
         ]
     )
-    return ask, PowerQuestion(**fields, n=n, size_unit=unit)  # type: ignore[arg-type]
+    return ask, PowerQuestion.model_validate({**fields, "n": n})
 
 
 def _acceptable(question: PowerQuestion, answer: int | float) -> bool:

@@ -32,7 +32,11 @@ _NOUNS = (
 _DESIGN_WORDS: list[tuple[Design, str]] = [
     ("cox", r"hazard ratio|proportional[- ]hazards?|\bcox\b|survival"),
     ("chisq", r"chi[- ]?squared?|\bassociation between\b|test of independence|contingency table"),
-    ("anova", r"\banova\b|analysis of variance|means? [^.?]*?for (?:each|the \w+) groups?[^.?]*?\d[^.?]*,"),
+    (
+        "anova",
+        r"\banova\b|analysis of variance|means? [^.?]*?for (?:each|the \w+) groups?[^.?]*?\d[^.?]*,|"
+        r"\b(?:three|four|five|six|seven|eight|[3-9]|1\d) (?:\w+ )?(?:groups|arms|treatments|methods|regimens)\b",
+    ),
     ("paired_t", r"\bpaired\b|before and after|pre[- ]?(?:and|/)[- ]?post|matched pairs|baseline and follow"),
     (
         "two_sample_t",
