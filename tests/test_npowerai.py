@@ -232,6 +232,11 @@ def test_parser_errors_name_what_is_missing(question, missing):
         solve(question)
 
 
+def test_an_overlong_question_is_refused():
+    with pytest.raises(mg.PowerQuestionError, match="characters long"):
+        solve("the means for each group " * 1000 + "what is the power?")
+
+
 # ---- the suite ----
 
 

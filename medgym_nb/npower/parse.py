@@ -19,8 +19,10 @@ from typing import Literal
 from ..errors import PowerQuestionError
 from .question import DESIGNS, Design, Number, PowerQuestion, Target
 
-__all__ = ["detect_design", "parse_question"]
+__all__ = ["MAX_CHARS", "detect_design", "parse_question"]
 
+MAX_CHARS = 10_000
+"""Longer texts are refused: the patterns scan sentences with bounded but super-linear backtracking."""
 NUM = r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\.?\d)|(?<![\w.])\.\d+"
 _LIST = rf"(?:{NUM})(?:\s*,\s*(?:and\s+)?(?:{NUM}))*(?:\s*,?\s*and\s+(?:{NUM}))?"
 _NOUNS = (
@@ -34,7 +36,7 @@ _DESIGN_WORDS: list[tuple[Design, str]] = [
     ("chisq", r"chi[- ]?squared?|\bassociation between\b|test of independence|contingency table"),
     (
         "anova",
-        r"\banova\b|analysis of variance|means? [^.?]*?for (?:each|the \w+) groups?[^.?]*?\d[^.?]*,|"
+        r"\banova\b|analysis of variance|\bmeans?\b[^.?]{0,80}?\bfor (?:each|every) (?:\w+ )?group\b|"
         r"\b(?:three|four|five|six|seven|eight|[3-9]|1\d) (?:\w+ )?(?:groups|arms|treatments|methods|regimens)\b",
     ),
     ("paired_t", r"\bpaired\b|before and after|pre[- ]?(?:and|/)[- ]?post|matched pairs|baseline and follow"),
@@ -90,6 +92,8 @@ def _need(value: re.Match[str] | None, what: str, design: Design) -> re.Match[st
 
 
 def _normalise(text: str) -> str:
+    if len(text) > MAX_CHARS:
+        raise PowerQuestionError(f"the question is {len(text)} characters long; at most {MAX_CHARS} are read")
     text = text.replace("’", "'").replace("‘", "'").replace("−", "-").replace("α", "alpha ")
     return " ".join(text.lower().split())
 
