@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import PowerQuestionError, TaskFileError
-from ..npower import DESIGNS, Design, PowerQuestion, Target, formulas, parse_question
+from ..npower import DESIGNS, Design, PowerQuestion, Target, parse_question
 from ..npower.generate import generate
 from ..tasks.model import AnswerSpec, Task
 from .base import KernelNeeds, OfficialRow, TaskFamily
@@ -28,6 +28,7 @@ SOURCE = "npowerai"
 POWER_TOLERANCE = 0.01
 _PER_CATEGORY = 10
 _TARGETS: tuple[Target, ...] = ("size", "power")
+_FORMULAS = Path(__file__).parents[1] / "npower" / "formulas.py"
 _TASK_TYPES: dict[str, Design] = {v.lower(): k for k, v in DESIGNS.items()}
 
 CONTEXT = (
@@ -60,7 +61,7 @@ def answer_spec(target: Target) -> AnswerSpec:
 
 def solution_cells(question: PowerQuestion) -> list[str]:
     """The formulas' source, then the call that answers ``question``, printed."""
-    return [Path(formulas.__file__).read_text(encoding="utf-8"), f"print({question.expression()})"]
+    return [_FORMULAS.read_text(encoding="utf-8"), f"print({question.expression()})"]
 
 
 class NpoweraiFamily(TaskFamily):

@@ -8,9 +8,13 @@ family's oracle and its generated suite's ground truth.
 
 from __future__ import annotations
 
-from . import formulas
+from typing import TYPE_CHECKING
+
 from .parse import detect_design, parse_question
 from .question import DESIGNS, Call, Design, PowerQuestion, Target
+
+if TYPE_CHECKING:
+    from . import formulas
 
 __all__ = [
     "DESIGNS",
@@ -23,6 +27,15 @@ __all__ = [
     "parse_question",
     "solve",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``npower.formulas`` on first use: it imports scipy.stats, which takes seconds, and only answers need it."""
+    if name == "formulas":
+        import importlib
+
+        return importlib.import_module(".formulas", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def solve(question: str) -> int | float:

@@ -12,7 +12,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import PowerQuestionError
-from . import formulas
 
 __all__ = ["DESIGNS", "Call", "Design", "PowerQuestion", "Target"]
 
@@ -42,6 +41,8 @@ class Call(BaseModel):
     kwargs: dict[str, float | int | str] = Field(default_factory=dict)
 
     def evaluate(self) -> float:
+        from . import formulas  # scipy.stats takes seconds to import: only when a value is computed
+
         fn = getattr(formulas, self.function)
         args = [a.evaluate() if isinstance(a, Call) else a for a in self.args]
         return fn(*args, **self.kwargs)  # type: ignore[no-any-return]
