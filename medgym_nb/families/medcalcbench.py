@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..data.calc_notes import write_case
+from ..data.calc_notes import draw_entities, write_note
 from ..errors import MedcalcInputError, TaskFileError
 from ..grading.limits import Limits, grade_within, read_weeks_days
 from ..medcalc import Calculator, calculators, compute, get_calculator, limits
@@ -30,13 +30,14 @@ from .base import OfficialRow, TaskFamily
 __all__ = ["MedcalcPayload", "MedcalcbenchFamily", "disagreements", "generate"]
 
 SOURCE = "medcalcbench"
+_DRAWS = 20
 SUITE_PER_CALCULATOR = 4
 """Generated tasks per calculator in the built-in suite (``generate`` makes as many as asked)."""
 
 CONTEXT = (
     "Compute the answer from the patient note above; the note may state other values, earlier measurements and "
     "units other than the question's, so use the values at presentation and convert units as needed. Answer "
-    "with `submit` and {\"answer\": <value>}, or print the value alone from `validate_code` as the last line. "
+    'with `submit` and {"answer": <value>}, or print the value alone from `validate_code` as the last line. '
     "A number may carry its unit (`25.2` or `25.2 mL/min`) but give one value, not a list or a range; a date "
     "as MM/DD/YYYY; a gestational age as ('N weeks', 'M days')."
 )
@@ -101,7 +102,9 @@ class MedcalcbenchFamily(TaskFamily):
             agrees=agrees,
         )
         answer = computed if agrees else truth.value
-        return _task(f"{SOURCE}.{split}.{origin.line:04d}", calc, note, question, split, truth, answer, payload)
+        return _task(
+            f"{SOURCE}.{split}.{origin.line:04d}", calc, note, question, split, truth, answer, payload
+        )
 
 
 def generate(calculator: int | str, n: int, seed: int) -> list[Task]:
@@ -111,21 +114,35 @@ def generate(calculator: int | str, n: int, seed: int) -> list[Task]:
     tasks = []
     for index in range(n):
         rng = random.Random(f"{SOURCE}-{seed}-{calc.id}-{index}")
-        case = write_case(calc, rng)
-        value = compute(calc.id, case.entities)
+        entities, value = _drawn(calc, rng)
         truth = _limits(calc, value)
         payload = MedcalcPayload(
             calculator_id=calc.id,
             calculator=calc.name,
             origin="generated",
-            entities=repr(case.entities),
+            entities=repr(entities),
             computed=repr(value),
             agrees=True,
         )
         split = "test" if index % 2 == 0 else "train"
         task_id = f"{SOURCE}.syn.{calc.id:02d}.{index:03d}"
-        tasks.append(_task(task_id, calc, case.note, calc.question, split, truth, value, payload))
+        tasks.append(
+            _task(task_id, calc, write_note(calc, entities, rng), calc.question, split, truth, value, payload)
+        )
     return tasks
+
+
+def _drawn(calc: Calculator, rng: random.Random) -> tuple[dict[str, Any], Any]:
+    """Entities ``compute`` accepts, and its answer; a few draws may break a rule of the calculator (a
+    criterion that needs another), so up to ``_DRAWS`` are tried before the calculator counts as broken."""
+    problems = []
+    for _ in range(_DRAWS):
+        entities = draw_entities(calc, rng)
+        try:
+            return entities, compute(calc.id, entities)
+        except MedcalcInputError as exc:
+            problems.append(str(exc))
+    raise MedcalcInputError(f"no entities drawn for {calc.name} could be computed: {problems[-1]}")
 
 
 def disagreements(tasks: list[Task]) -> list[tuple[str, str]]:

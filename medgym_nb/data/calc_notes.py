@@ -1,0 +1,259 @@
+"""Patient notes for MedCalc-Bench calculators: draw a calculator's entities, then write them as a case report.
+
+``draw_entities`` gives a ``Relevant Entities`` dict in the official form (``[value, unit]`` pairs, booleans,
+option names, ``MM/DD/YYYY`` dates), each measurement in one of the units its input accepts. ``write_note``
+states exactly those values the way case reports do — in varied phrasing and order, blood pressure as
+``130/74 mm Hg``, height sometimes in feet and inches — among distractors that a regex for the first number
+would take instead: an earlier value of the same measurement on another date, and labs and vitals the
+calculator does not read. Criteria that are absent are sometimes denied and sometimes not mentioned (absent
+means not present, MedCalc-Bench's convention).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import re
+from typing import Any
+
+from ..medcalc import Calculator, Input
+from ..medcalc.units import convert
+
+__all__ = ["DISTRACTORS", "draw_entities", "write_note"]
+
+DISTRACTORS: tuple[tuple[str, str, float, float, int], ...] = (
+    ("hemoglobin", "g/dL", 7.0, 17.0, 1),
+    ("platelet count", "×10^3/µL", 60, 450, 0),
+    ("white blood cell count", "×10^3/µL", 3.0, 18.0, 1),
+    ("potassium", "mmol/L", 3.0, 5.8, 1),
+    ("aspartate aminotransferase", "IU/L", 12, 240, 0),
+    ("alanine aminotransferase", "IU/L", 10, 260, 0),
+    ("lactate dehydrogenase", "IU/L", 120, 900, 0),
+    ("C-reactive protein", "mg/L", 1, 180, 0),
+    ("magnesium", "mg/dL", 1.4, 2.6, 1),
+    ("phosphate", "mg/dL", 2.0, 5.5, 1),
+    ("uric acid", "mg/dL", 3.0, 10.0, 1),
+    ("ferritin", "ng/mL", 20, 900, 0),
+)
+"""Labs a note may mention that no calculator here reads: (name, unit, low, high, decimals)."""
+
+_VITAL_WORDS = (
+    "heart",
+    "pulse",
+    "blood pressure",
+    "respiratory",
+    "temperature",
+    "saturation",
+    "o₂",
+    "weight",
+    "height",
+    "body mass",
+)
+_PRESENT = (
+    "Her history and examination are notable for {items}.",
+    "Pertinent positives: {items}.",
+    "The record documents {items}.",
+    "Findings on review include {items}.",
+)
+_ABSENT = (
+    "There is no {items}.",
+    "Pertinent negatives: {items}.",
+    "The team specifically excluded {items}.",
+    "She denies or has no record of {items}.",
+)
+_OPENINGS = (
+    "A {age}-year-old {who} presented to the emergency department with {complaint}.",
+    "The patient is a {age}-year-old {who} referred to our clinic for {complaint}.",
+    "We report the case of a {age}-year-old {who} admitted for {complaint}.",
+)
+_COMPLAINTS = (
+    "shortness of breath",
+    "chest discomfort",
+    "fatigue and malaise",
+    "abdominal pain",
+    "evaluation before elective surgery",
+    "a fall at home",
+    "fever and cough",
+    "leg swelling",
+)
+_STATED = ("{label} {value}", "{label} of {value}", "{label}: {value}", "{value} ({label})")
+_WHO = {"Male": ("man", "male patient", "gentleman"), "Female": ("woman", "female patient", "lady")}
+
+
+def _decimals(item: Input) -> int:
+    """Integers for wide ranges with integral bounds (ages, rates, scores), else one or two decimals."""
+    low, high = item.low or 0.0, item.high or 0.0
+    if float(low).is_integer() and float(high).is_integer() and high - low >= 10:
+        return 0
+    return 1 if high - low >= 2 else 2
+
+
+def _round(value: float, decimals: int) -> float | int:
+    return round(value) if decimals == 0 else round(value, decimals)
+
+
+def _significant(value: float) -> float | int:
+    """Three significant digits: how a value converted to another unit is written."""
+    if value == 0:
+        return 0
+    digits = 2 - math.floor(math.log10(abs(value)))
+    rounded = round(value, max(digits, 0))
+    return int(rounded) if digits <= 0 else rounded
+
+
+def _measurement(item: Input, rng: random.Random) -> Any:
+    """A value in the input's plausible range, in its canonical unit or (less often) another it accepts."""
+    if item.low is None or item.high is None:
+        raise ValueError(f"input {item.key!r} has no plausible range to draw from")
+    canonical = _round(rng.uniform(item.low, item.high), _decimals(item))
+    if item.unit is None:
+        return canonical
+    others = [u for u in item.units if u != item.unit and _convertible(canonical, item, u)]
+    if item.key != "age" and others and rng.random() < 0.35:
+        unit = rng.choice(others)
+        if unit == "ft":
+            inches = convert(float(canonical), item.unit, "in")
+            feet, rest = divmod(round(inches), 12)
+            return [feet, "ft", rest, "in"]
+        return [_significant(convert(float(canonical), item.unit, unit, item.analyte)), unit]
+    return [canonical, item.unit]
+
+
+def _convertible(value: float, item: Input, unit: str) -> bool:
+    """Whether ``unit`` converts and gives a natural-looking number (no 72000 g body weights)."""
+    try:
+        converted = convert(float(value), item.unit or "", unit, item.analyte)
+    except (ValueError, ZeroDivisionError):
+        return False
+    return 0.01 <= abs(converted) < 10_000
+
+
+def draw_entities(calc: Calculator, rng: random.Random) -> dict[str, Any]:
+    """One patient's entities for ``calc``: every required input, each optional one with probability ~0.8."""
+    entities: dict[str, Any] = {}
+    for item in calc.inputs:
+        if not item.required and item.kind != "bool" and rng.random() < 0.2:
+            continue
+        if item.kind == "number":
+            entities[item.key] = _measurement(item, rng)
+        elif item.kind == "bool":
+            entities[item.key] = rng.random() < 0.35
+        elif item.kind == "choice":
+            entities[item.key] = rng.choice(item.choices)
+        elif item.kind == "date":
+            day = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(3650))
+            entities[item.key] = day.strftime("%m/%d/%Y")
+        else:  # duration, in whole days or weeks
+            value = _round(rng.uniform(item.low or 0, item.high or 1), 0)
+            entities[item.key] = [value, item.unit] if item.unit else value
+    return entities
+
+
+def _show(value: Any) -> str:
+    """A stated value as the note writes it: ``48 kg``, ``5 ft 7 in``, ``1.4``."""
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _written_date(text: str, rng: random.Random) -> str:
+    day = dt.datetime.strptime(text, "%m/%d/%Y").date()
+    return day.strftime(rng.choice(("%m/%d/%Y", "%B %d, %Y", "%d %B %Y")))
+
+
+def _earlier(value: Any, rng: random.Random) -> Any:
+    """The same measurement some time before, different by 10–40 %, in the same unit."""
+    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int | float):
+        return None
+    factor = rng.choice((-1, 1)) * rng.uniform(0.1, 0.4)
+    number = value[0] * (1 + factor)
+    shown = round(number) if isinstance(value[0], int) else round(number, 2)
+    return None if shown == value[0] else [shown, value[1]]
+
+
+def _is_vital(item: Input) -> bool:
+    text = item.label.lower()
+    return any(word in text for word in _VITAL_WORDS)
+
+
+def write_note(calc: Calculator, entities: dict[str, Any], rng: random.Random) -> str:
+    """A case-report note stating ``entities`` (as ``draw_entities`` gives them) among distractors."""
+    items = {item.key: item for item in calc.inputs}
+    sex = entities.get("sex") if isinstance(entities.get("sex"), str) else rng.choice(("Male", "Female"))
+    age = entities.get("age")
+    age_text = _show(age[0]) if isinstance(age, list) else str(rng.randint(25, 85))
+    opening = rng.choice(_OPENINGS).format(
+        age=age_text, who=rng.choice(_WHO[str(sex)]), complaint=rng.choice(_COMPLAINTS)
+    )
+    history: list[str] = []
+    vitals: list[str] = []
+    labs: list[str] = []
+    present: list[str] = []
+    absent: list[str] = []
+    other: list[str] = []
+    stated = {k: v for k, v in entities.items() if k not in ("age", "sex")}
+    if "Systolic Blood Pressure" in stated and "Diastolic Blood Pressure" in stated:
+        sys_bp, dia_bp = stated.pop("Systolic Blood Pressure"), stated.pop("Diastolic Blood Pressure")
+        vitals.append(f"blood pressure {_show(sys_bp[0])}/{_show(dia_bp[0])} mm Hg")
+    for key, value in stated.items():
+        item = items[key]
+        if item.kind == "bool":
+            if value:
+                present.append(_lowered(item.label))
+            elif item.required or rng.random() < 0.6:
+                absent.append(_lowered(item.label))
+        elif item.kind == "date":
+            other.append(f"{item.label}: {_written_date(str(value), rng)}")
+        elif item.kind == "choice":
+            other.append(f"{item.label}: {value}")
+        else:
+            phrase = rng.choice(_STATED).format(label=item.label, value=_show(value))
+            (vitals if _is_vital(item) else labs).append(phrase)
+            prior = _earlier(value, rng) if item.key != "height" and rng.random() < 0.5 else None
+            if prior is not None:
+                months = rng.randint(2, 30)
+                history.append(f"A {item.label} of {_show(prior)} was recorded {months} months earlier.")
+    labs += _distractors(calc, rng)
+    rng.shuffle(vitals)
+    rng.shuffle(labs)
+    parts = [opening, *history]
+    if vitals:
+        parts.append(f"On examination at presentation: {', '.join(vitals)}.")
+    if labs:
+        parts.append(f"Admission laboratory results: {'; '.join(labs)}.")
+    if present:
+        parts.append(rng.choice(_PRESENT).format(items=", ".join(present)))
+    if absent:
+        parts.append(rng.choice(_ABSENT).format(items=", ".join(absent)))
+    parts += [f"{line}." for line in other]
+    if str(sex) == "Male":
+        parts = [_masculine(p) for p in parts]
+    return " ".join(parts)
+
+
+def _lowered(label: str) -> str:
+    """A label inside a sentence: its first letter lower case unless it starts an abbreviation (TIA, PE)."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _masculine(text: str) -> str:
+    return re.sub(
+        r"\b(She|Her|she|her)\b",
+        lambda m: (
+            {"she": "he", "her": "his"}[m[1].lower()].capitalize()
+            if m[1][0].isupper()
+            else {"she": "he", "her": "his"}[m[1]]
+        ),
+        text,
+    )
+
+
+def _distractors(calc: Calculator, rng: random.Random) -> list[str]:
+    """Two to four labs the calculator does not read, written like the ones it does."""
+    read = " ".join(f"{i.key} {i.label}".lower() for i in calc.inputs)
+    pool = [d for d in DISTRACTORS if d[0].split()[0] not in read]
+    found = []
+    for name, unit, low, high, decimals in rng.sample(pool, k=min(len(pool), rng.randint(2, 4))):
+        found.append(f"{name} {_round(rng.uniform(low, high), decimals)} {unit}")
+    return found
