@@ -32,9 +32,9 @@ _NUMBER = r"[-+\u2212]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _UNIT = r"(?:[A-Za-zµμ°%/²³·.^ ]|(?<=[A-Za-z^])[23]\b|1\.73)*"
 _VALUE = re.compile(rf"^\s*(?P<q>['\"]?)\s*(?P<number>{_NUMBER})\s*(?P<unit>{_UNIT}?)\s*(?P=q)\s*$")
 _DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d")
-_WEEKS_DAYS = re.compile(
-    r"^\(?\s*['\"]?\s*(\d+)\s*(?:weeks?|wks?|w)?\s*['\"]?\s*(?:,|and)?\s*['\"]?\s*(\d+)\s*(?:days?|d)?\s*['\"]?\s*\)?$",
-    re.IGNORECASE,
+_WEEKS_DAYS = (
+    re.compile(r"^\W*(\d+)\s*(?:weeks?|wks?)\W*(?:and\W*)?(\d+)\s*(?:days?)?\W*$", re.IGNORECASE),
+    re.compile(r"^\(?\s*(\d+)\s*,\s*(\d+)\s*\)?$"),
 )
 
 
@@ -118,9 +118,10 @@ def read_weeks_days(value: Any) -> tuple[int, int] | None:
         days = _count(value[1], ("days", "day", "d"))
         return None if weeks is None or days is None else (weeks, days)
     if isinstance(value, str):
-        found = _WEEKS_DAYS.match(value.strip())
-        if found:
-            return int(found[1]), int(found[2])
+        for pattern in _WEEKS_DAYS:
+            found = pattern.match(value.strip())
+            if found:
+                return int(found[1]), int(found[2])
     return None
 
 
