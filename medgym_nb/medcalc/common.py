@@ -26,6 +26,7 @@ __all__ = [
     "SYSTOLIC",
     "TEMPERATURE",
     "WEIGHT",
+    "band",
     "criterion",
     "exact_score",
     "lab",
@@ -39,7 +40,7 @@ def lab(
     key: str,
     label: str,
     code_key: str,
-    unit: str,
+    unit: str | None,
     units: tuple[str, ...],
     low: float,
     high: float,
@@ -125,3 +126,8 @@ def score_flags(ents: Entities, points: dict[str, int]) -> int:
 def exact_score(id: int, name: str, inputs: tuple[Input, ...], question: str) -> Calculator:
     """A calculator whose answer is an integer score, matched exactly."""
     return Calculator(id=id, name=name, inputs=inputs, answer="number", tolerance="exact", question=question)
+
+
+def band(value: float, bounds: tuple[float, ...], points: tuple[int, ...]) -> int:
+    """Points of the band ``value`` falls in; ``bounds`` are the ascending lower limits of bands 2..n."""
+    return points[sum(value >= bound for bound in bounds)]
