@@ -148,9 +148,13 @@ def test_notes_state_the_entities_among_distractors():
                     assert f"{value[0]}-year-old" in note
                 elif key in ("Systolic Blood Pressure", "Diastolic Blood Pressure"):
                     assert f"{value[0]} mm Hg" in note or f"{value[0]}/" in note
+                elif key.endswith(" Dose Per Day"):
+                    assert ("once a day" if value[0] == 1 else f"{value[0]} times a day") in note
+                elif isinstance(value, list) and isinstance(value[0], str):  # a named drug and its dose
+                    assert f"{value[1]} {value[2]} of {value[0]}" in note
                 elif isinstance(value, list):
                     assert " ".join(str(v) for v in value) in note, (calc.name, key, note)
-            priors += "months earlier" in note
+            priors += "was recorded" in note
             numbers = re.findall(r"\d+(?:\.\d+)?", note)
             stated = sum(isinstance(v, list) for v in entities.values())
             others += len(numbers) > stated + 1
@@ -169,7 +173,7 @@ def test_suite_holds_every_calculator_with_fixed_splits(suite, family):
 def test_oracle_scores_one_task_per_calculator_in_sandboxed_kernels(suite, tmp_path):
     tasks = spread_over_categories([t for t in suite if t.split == "test"], len(calculators()))
     assert {t.category for t in tasks} == {c.name for c in calculators()}
-    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path)
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2)
     assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * len(tasks)
 
 
@@ -221,7 +225,17 @@ def test_official_sample_loads_unchanged_and_the_oracle_passes_it(shared_dir, tm
     differ = disagreements(tasks)
     print(f"medcalcbench sample: compute reproduces {len(tasks) - len(differ)}/{len(tasks)}; {differ}")
     assert len(differ) <= len(tasks) // 4
-    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path)
+    played = [t for t in tasks if not _payload(t).agrees] + spread_over_categories(
+        [t for t in tasks if _payload(t).agrees], 4
+    )
+    results = mg.run_episodes(played, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2)
+    assert [r.passed for r in results] == [True] * len(played)
+
+
+@pytest.mark.slow
+def test_oracle_passes_every_official_sample_row(shared_dir, tmp_path):
+    tasks = mg.load_tasks(SOURCE, path=_sample(shared_dir))
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2)
     assert [r.passed for r in results] == [True] * len(tasks)
 
 

@@ -63,9 +63,9 @@ _ABSENT = (
     "She denies or has no record of {items}.",
 )
 _OPENINGS = (
-    "A {age}-year-old {who} presented to the emergency department with {complaint}.",
-    "The patient is a {age}-year-old {who} referred to our clinic for {complaint}.",
-    "We report the case of a {age}-year-old {who} admitted for {complaint}.",
+    "{A} {age}-year-old {who} presented to the emergency department with {complaint}.",
+    "The patient is {a} {age}-year-old {who} referred to our clinic for {complaint}.",
+    "We report the case of {a} {age}-year-old {who} admitted for {complaint}.",
 )
 _COMPLAINTS = (
     "shortness of breath",
@@ -77,6 +77,7 @@ _COMPLAINTS = (
     "fever and cough",
     "leg swelling",
 )
+_MAX_PRIORS = 2
 _STATED = ("{label} {value}", "{label} of {value}", "{label}: {value}", "{value} ({label})")
 _WHO = {"Male": ("man", "male patient", "gentleman"), "Female": ("woman", "female patient", "lady")}
 
@@ -84,7 +85,8 @@ _WHO = {"Male": ("man", "male patient", "gentleman"), "Female": ("woman", "femal
 def _decimals(item: Input) -> int:
     """Integers for wide ranges with integral bounds (ages, rates, scores), else one or two decimals."""
     low, high = item.low or 0.0, item.high or 0.0
-    if float(low).is_integer() and float(high).is_integer() and high - low >= 10:
+    counted = "per " in (item.unit or "")  # doses per day, drinks per week
+    if float(low).is_integer() and float(high).is_integer() and (high - low >= 10 or counted):
         return 0
     return 1 if high - low >= 2 else 2
 
@@ -130,23 +132,40 @@ def _convertible(value: float, item: Input, unit: str) -> bool:
 
 
 def draw_entities(calc: Calculator, rng: random.Random) -> dict[str, Any]:
-    """One patient's entities for ``calc``: every required input, each optional one with probability ~0.8."""
+    """One patient's entities for ``calc``: every required input, each optional one with probability ~0.8.
+
+    Doses come in pairs (``X Dose`` and ``X Dose Per Day``): one to three drugs are taken, each with both.
+    A ``Current Date`` falls 2–40 weeks after the other date, as a pregnancy's would.
+    """
+    doses = [i.key.removesuffix(" Per Day") for i in calc.inputs if i.key.endswith(" Dose Per Day")]
+    taken = set(rng.sample(doses, k=rng.randint(1, min(3, len(doses))))) if doses else set()
     entities: dict[str, Any] = {}
     for item in calc.inputs:
+        drug = item.key.removesuffix(" Per Day")
+        if drug in doses:
+            if drug in taken:
+                entities[item.key] = _measurement(item, rng)
+            continue
         if not item.required and item.kind != "bool" and rng.random() < 0.2:
             continue
         if item.kind == "number":
             entities[item.key] = _measurement(item, rng)
         elif item.kind == "bool":
             entities[item.key] = rng.random() < 0.35
+        elif item.kind == "choice" and item.unit:  # a named drug and its dose: [name, dose, unit]
+            entities[item.key] = [rng.choice(item.choices), *_measurement(item, rng)]
         elif item.kind == "choice":
             entities[item.key] = rng.choice(item.choices)
-        elif item.kind == "date":
+        elif item.kind == "date" and item.key != "Current Date":
             day = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(3650))
             entities[item.key] = day.strftime("%m/%d/%Y")
-        else:  # duration, in whole days or weeks
+        elif item.kind == "duration":  # whole days or weeks
             value = _round(rng.uniform(item.low or 0, item.high or 1), 0)
             entities[item.key] = [value, item.unit] if item.unit else value
+    if any(i.key == "Current Date" for i in calc.inputs):
+        other = next(v for k, v in entities.items() if isinstance(v, str) and k != "Current Date")
+        start = dt.datetime.strptime(other, "%m/%d/%Y").date()
+        entities["Current Date"] = (start + dt.timedelta(days=rng.randint(14, 280))).strftime("%m/%d/%Y")
     return entities
 
 
@@ -162,14 +181,21 @@ def _written_date(text: str, rng: random.Random) -> str:
     return day.strftime(rng.choice(("%m/%d/%Y", "%B %d, %Y", "%d %B %Y")))
 
 
-def _earlier(value: Any, rng: random.Random) -> Any:
-    """The same measurement some time before, different by 10–40 %, in the same unit."""
-    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int | float):
+def _earlier(item: Input, value: Any, rng: random.Random) -> Any:
+    """The same measurement on an earlier date: another plausible value, in the unit the note uses now."""
+    if not isinstance(value, list) or len(value) != 2 or item.unit is None:
         return None
-    factor = rng.choice((-1, 1)) * rng.uniform(0.1, 0.4)
-    number = value[0] * (1 + factor)
-    shown = round(number) if isinstance(value[0], int) else round(number, 2)
-    return None if shown == value[0] else [shown, value[1]]
+    prior = _round(rng.uniform(item.low or 0, item.high or 0), _decimals(item))
+    if value[1] != item.unit:
+        prior = _significant(convert(float(prior), item.unit, value[1], item.analyte))
+    return None if prior == value[0] else [prior, value[1]]
+
+
+def _article(word: str) -> str:
+    """ "an" before a vowel sound (an 86-year-old, an 11-year-old, an INR), else "a"."""
+    spoken = word.lower()
+    vowel = spoken[:1] in "aeiou8" or re.match(r"1[18](\D|$|\d\d\d)", spoken) is not None
+    return "an" if vowel or re.match(r"[fhlmnrsx][A-Z]", word) else "a"
 
 
 def _is_vital(item: Input) -> bool:
@@ -180,11 +206,19 @@ def _is_vital(item: Input) -> bool:
 def write_note(calc: Calculator, entities: dict[str, Any], rng: random.Random) -> str:
     """A case-report note stating ``entities`` (as ``draw_entities`` gives them) among distractors."""
     items = {item.key: item for item in calc.inputs}
+    pregnancy = any(i.kind == "date" for i in calc.inputs)  # the obstetric calculators
     sex = entities.get("sex") if isinstance(entities.get("sex"), str) else rng.choice(("Male", "Female"))
+    sex = "Female" if pregnancy else sex
     age = entities.get("age")
-    age_text = _show(age[0]) if isinstance(age, list) else str(rng.randint(25, 85))
+    age_text = (
+        _show(age[0]) if isinstance(age, list) else str(rng.randint(*((18, 42) if pregnancy else (25, 85))))
+    )
     opening = rng.choice(_OPENINGS).format(
-        age=age_text, who=rng.choice(_WHO[str(sex)]), complaint=rng.choice(_COMPLAINTS)
+        a=_article(age_text),
+        A=_article(age_text).capitalize(),
+        age=age_text,
+        who=rng.choice(_WHO[str(sex)]),
+        complaint=rng.choice(_COMPLAINTS),
     )
     history: list[str] = []
     vitals: list[str] = []
@@ -198,22 +232,35 @@ def write_note(calc: Calculator, entities: dict[str, Any], rng: random.Random) -
         vitals.append(f"blood pressure {_show(sys_bp[0])}/{_show(dia_bp[0])} mm Hg")
     for key, value in stated.items():
         item = items[key]
-        if item.kind == "bool":
+        if key.endswith(" Dose Per Day"):
+            continue
+        if key.endswith(" Dose") and f"{key} Per Day" in stated:
+            times = stated[f"{key} Per Day"][0]
+            other.append(
+                f"The patient takes {_show(value)} of {key.removesuffix(' Dose')} "
+                f"{'once' if times == 1 else f'{times} times'} a day"
+            )
+        elif item.kind == "choice" and isinstance(value, list):
+            other.append(f"The patient currently takes {_show(value[1:])} of {value[0]}")
+        elif item.kind == "bool":
             if value:
                 present.append(_lowered(item.label))
             elif item.required or rng.random() < 0.6:
                 absent.append(_lowered(item.label))
         elif item.kind == "date":
-            other.append(f"{item.label}: {_written_date(str(value), rng)}")
-        elif item.kind == "choice":
-            other.append(f"{item.label}: {value}")
+            other.append(f"{_capital(item.label)}: {_written_date(str(value), rng)}")
+        elif item.kind in ("choice", "duration"):
+            other.append(f"{_capital(item.label)}: {_show(value)}")
         else:
             phrase = rng.choice(_STATED).format(label=item.label, value=_show(value))
             (vitals if _is_vital(item) else labs).append(phrase)
-            prior = _earlier(value, rng) if item.key != "height" and rng.random() < 0.5 else None
-            if prior is not None:
-                months = rng.randint(2, 30)
-                history.append(f"A {item.label} of {_show(prior)} was recorded {months} months earlier.")
+            prior = _earlier(item, value, rng) if item.key != "height" and rng.random() < 0.4 else None
+            if prior is not None and len(history) < _MAX_PRIORS:
+                when = rng.choice(("months", "weeks", "years"))
+                history.append(
+                    f"{_article(item.label).capitalize()} {item.label} of {_show(prior)} was recorded "
+                    f"{rng.randint(2, 11)} {when} earlier."
+                )
     labs += _distractors(calc, rng)
     rng.shuffle(vitals)
     rng.shuffle(labs)
@@ -230,6 +277,10 @@ def write_note(calc: Calculator, entities: dict[str, Any], rng: random.Random) -
     if str(sex) == "Male":
         parts = [_masculine(p) for p in parts]
     return " ".join(parts)
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
 
 
 def _lowered(label: str) -> str:
