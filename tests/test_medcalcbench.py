@@ -269,7 +269,8 @@ def test_malformed_rows_are_named_errors(tmp_path, change, complaint):
 
 
 def test_entities_compute_cannot_read_keep_the_official_truth(tmp_path):
-    """A row with too few entities still loads; the oracle falls back to the official answer, listed."""
+    """Rows with too few entities, or values no formula takes, still load; the oracle falls back to the
+    official answer, and the rows are listed."""
     row = {
         "Calculator ID": 2,
         "Patient Note": "A 87-year-old man.",

@@ -227,8 +227,9 @@ def write_note(calc: Calculator, entities: dict[str, Any], rng: random.Random) -
     absent: list[str] = []
     other: list[str] = []
     stated = {k: v for k, v in entities.items() if k not in ("age", "sex")}
-    if "Systolic Blood Pressure" in stated and "Diastolic Blood Pressure" in stated:
-        sys_bp, dia_bp = stated.pop("Systolic Blood Pressure"), stated.pop("Diastolic Blood Pressure")
+    sys_bp, dia_bp = stated.get("Systolic Blood Pressure"), stated.get("Diastolic Blood Pressure")
+    if isinstance(sys_bp, list) and isinstance(dia_bp, list) and sys_bp[1:] == dia_bp[1:] == ["mm Hg"]:
+        del stated["Systolic Blood Pressure"], stated["Diastolic Blood Pressure"]
         vitals.append(f"blood pressure {_show(sys_bp[0])}/{_show(dia_bp[0])} mm Hg")
     for key, value in stated.items():
         item = items[key]
@@ -288,16 +289,11 @@ def _lowered(label: str) -> str:
     return label[0].lower() + label[1:] if label[1:2].islower() else label
 
 
+_HIS = {"She": "He", "Her": "His", "she": "he", "her": "his"}
+
+
 def _masculine(text: str) -> str:
-    return re.sub(
-        r"\b(She|Her|she|her)\b",
-        lambda m: (
-            {"she": "he", "her": "his"}[m[1].lower()].capitalize()
-            if m[1][0].isupper()
-            else {"she": "he", "her": "his"}[m[1]]
-        ),
-        text,
-    )
+    return re.sub(r"\b(She|Her|she|her)\b", lambda m: _HIS[m[1]], text)
 
 
 def _distractors(calc: Calculator, rng: random.Random) -> list[str]:
