@@ -8,6 +8,7 @@ printed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -178,12 +179,24 @@ def test_oracle_scores_one_task_per_calculator_in_sandboxed_kernels(suite, tmp_p
 
 
 class _Wrong(ScriptedAgent):
-    """Answers just above the upper limit, or lists the right value among candidates."""
+    """Just outside: a number above the upper limit (with a unit), or the right number printed among
+    candidates; the day after the right date; one day more of gestational age."""
 
     name = "wrong"
 
     def plan(self, task):
         limits = Limits.model_validate(task.answer)
+        if limits.kind == "date":
+            day = dt.datetime.strptime(limits.value, "%m/%d/%Y") + dt.timedelta(days=1)
+            return [{"action": "submit", "params": {"answer": day.strftime("%m/%d/%Y")}}]
+        if limits.kind == "weeks_days":
+            weeks, days = limits.value
+            return [
+                {
+                    "action": "validate_code",
+                    "params": {"code": f"print(('{weeks} weeks', '{days + 1} days'))"},
+                }
+            ]
         assert limits.upper is not None
         outside = limits.upper + max(abs(limits.upper) * 1e-3, 1e-3)
         if task.id.endswith("0"):
@@ -194,10 +207,22 @@ class _Wrong(ScriptedAgent):
 
 def test_wrong_answers_score_zero(suite, tmp_path):
     numeric = [t for t in suite if t.answer["kind"] == "number"]
-    tasks = [numeric[0], next(t for t in numeric if not t.id.endswith("0"))]
-    results = mg.run_episodes(tasks, lambda _t: _Wrong(), tmp_path)
-    assert [(r.passed, r.reward) for r in results] == [(False, 0.0)] * 2
-    assert "unreadable" in mg.read_episode(results[1].notebook).grade.message
+    tasks = [
+        numeric[0],
+        next(t for t in numeric if not t.id.endswith("0")),
+        next(t for t in suite if t.answer["kind"] == "date"),
+        next(t for t in suite if t.answer["kind"] == "weeks_days"),
+    ]
+    results = mg.run_episodes(tasks, lambda _t: _Wrong(), tmp_path, concurrency=2)
+    assert [(r.passed, r.reward) for r in results] == [(False, 0.0)] * 4
+    messages = [mg.read_episode(r.notebook).grade.message for r in results]
+    assert "unreadable" in messages[1] and all(m.startswith("incorrect") for m in messages[2:])
+
+
+@pytest.mark.slow
+def test_oracle_passes_the_whole_suite(suite, tmp_path):
+    results = mg.run_episodes(suite, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2)
+    assert sum(r.passed for r in results) == len(suite)
 
 
 def _sample(shared_dir: Path) -> Path:
