@@ -19,8 +19,9 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.data.calc_notes import draw_entities, write_note
+from medgym_nb.data.calc_notes import UNIT_SPELLINGS, draw_entities, write_note
 from medgym_nb.errors import TaskFileError
+from medgym_nb.families.base import InfoRequestError
 from medgym_nb.families.medcalcbench import (
     SUITE_PER_CALCULATOR,
     MedcalcPayload,
@@ -30,6 +31,7 @@ from medgym_nb.families.medcalcbench import (
 from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.limits import Limits, final_value, grade_within
 from medgym_nb.medcalc import calculators, compute
+from medgym_nb.medcalc.units import convert
 from medgym_nb.tasks import spread_over_categories
 
 SOURCE = "medcalcbench"
@@ -148,11 +150,15 @@ def test_notes_state_the_entities_among_distractors():
                 if key == "age":
                     assert f"{value[0]}-year-old" in note
                 elif key in ("Systolic Blood Pressure", "Diastolic Blood Pressure"):
-                    assert f"{value[0]} mm Hg" in note or f"{value[0]}/" in note
+                    assert re.search(rf"\b{value[0]}(/\d+)? mm ?Hg", note) or f"{value[0]}/" in note
                 elif key.endswith(" Dose Per Day"):
                     assert ("once a day" if value[0] == 1 else f"{value[0]} times a day") in note
                 elif isinstance(value, list) and isinstance(value[0], str):  # a named drug and its dose
                     assert f"{value[1]} {value[2]} of {value[0]}" in note
+                elif isinstance(value, list) and len(value) == 2:
+                    spelled = UNIT_SPELLINGS.get(value[1], (value[1],))
+                    assert any(f"{value[0]} {unit}" in note for unit in spelled), (calc.name, key, note)
+                    assert all(convert(10.0, unit, value[1], "creatinine") == 10.0 for unit in spelled)
                 elif isinstance(value, list):
                     assert " ".join(str(v) for v in value) in note, (calc.name, key, note)
             priors += "was recorded" in note
@@ -169,6 +175,8 @@ def test_suite_holds_every_calculator_with_fixed_splits(suite, family):
     assert set(counts) == {c.name for c in calculators()} == set(family.categories(SOURCE))
     assert set(counts.values()) == {SUITE_PER_CALCULATOR}
     assert Counter(t.split for t in suite) == {"test": len(suite) // 2, "train": len(suite) // 2}
+    with pytest.raises(InfoRequestError, match="patient note"):
+        family.request_info(suite[0], {"type": "columns"})
 
 
 def test_oracle_scores_one_task_per_calculator_in_sandboxed_kernels(suite, tmp_path):

@@ -20,7 +20,20 @@ from typing import Any
 from ..medcalc import Calculator, Input
 from ..medcalc.units import convert
 
-__all__ = ["DISTRACTORS", "draw_entities", "write_note"]
+__all__ = ["DISTRACTORS", "UNIT_SPELLINGS", "draw_entities", "write_note"]
+
+UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "beats per minute": ("beats per minute", "bpm", "beats/min"),
+    "breaths per minute": ("breaths per minute", "breaths/min"),
+    "mm Hg": ("mm Hg", "mmHg"),
+    "degrees celsius": ("°C", "degrees Celsius"),
+    "degrees fahrenheit": ("°F", "degrees Fahrenheit"),
+    "msec": ("msec", "ms"),
+    "kg/m^2": ("kg/m^2", "kg/m²"),
+    "10^3/µL": ("10^3/µL", "×10³/µL", "K/µL"),
+    "10^9/L": ("10^9/L", "x 10^9/L"),
+}
+"""How notes spell a unit; each is one ``medcalc.units.convert`` reads as the official spelling too."""
 
 DISTRACTORS: tuple[tuple[str, str, float, float, int], ...] = (
     ("hemoglobin", "g/dL", 7.0, 17.0, 1),
@@ -169,11 +182,14 @@ def draw_entities(calc: Calculator, rng: random.Random) -> dict[str, Any]:
     return entities
 
 
-def _show(value: Any) -> str:
-    """A stated value as the note writes it: ``48 kg``, ``5 ft 7 in``, ``1.4``."""
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
+def _show(value: Any, rng: random.Random | None = None) -> str:
+    """A stated value as the note writes it: ``48 kg``, ``5 ft 7 in``, ``64 bpm``, ``1.4``; with ``rng`` a unit
+    is spelled one of the ways notes spell it (the entity keeps the official spelling)."""
+    if not isinstance(value, list):
+        return str(value)
+    if rng is not None and len(value) == 2 and isinstance(value[1], str):
+        return f"{value[0]} {rng.choice(UNIT_SPELLINGS.get(value[1], (value[1],)))}"
+    return " ".join(str(v) for v in value)
 
 
 def _written_date(text: str, rng: random.Random) -> str:
@@ -230,7 +246,7 @@ def write_note(calc: Calculator, entities: dict[str, Any], rng: random.Random) -
     sys_bp, dia_bp = stated.get("Systolic Blood Pressure"), stated.get("Diastolic Blood Pressure")
     if isinstance(sys_bp, list) and isinstance(dia_bp, list) and sys_bp[1:] == dia_bp[1:] == ["mm Hg"]:
         del stated["Systolic Blood Pressure"], stated["Diastolic Blood Pressure"]
-        vitals.append(f"blood pressure {_show(sys_bp[0])}/{_show(dia_bp[0])} mm Hg")
+        vitals.append(f"blood pressure {sys_bp[0]}/{dia_bp[0]} {rng.choice(UNIT_SPELLINGS['mm Hg'])}")
     for key, value in stated.items():
         item = items[key]
         if key.endswith(" Dose Per Day"):
@@ -253,13 +269,13 @@ def write_note(calc: Calculator, entities: dict[str, Any], rng: random.Random) -
         elif item.kind in ("choice", "duration"):
             other.append(f"{_capital(item.label)}: {_show(value)}")
         else:
-            phrase = rng.choice(_STATED).format(label=item.label, value=_show(value))
+            phrase = rng.choice(_STATED).format(label=item.label, value=_show(value, rng))
             (vitals if _is_vital(item) else labs).append(phrase)
             prior = _earlier(item, value, rng) if item.key != "height" and rng.random() < 0.4 else None
             if prior is not None and len(history) < _MAX_PRIORS:
                 when = rng.choice(("months", "weeks", "years"))
                 history.append(
-                    f"{_article(item.label).capitalize()} {item.label} of {_show(prior)} was recorded "
+                    f"{_article(item.label).capitalize()} {item.label} of {_show(prior, rng)} was recorded "
                     f"{rng.randint(2, 11)} {when} earlier."
                 )
     labs += _distractors(calc, rng)

@@ -25,7 +25,7 @@ from ..errors import MedcalcInputError, TaskFileError
 from ..grading.limits import Limits, grade_within, read_weeks_days
 from ..medcalc import Calculator, calculators, compute, get_calculator, limits
 from ..tasks.model import Task
-from .base import OfficialRow, TaskFamily
+from .base import InfoRequestError, OfficialRow, TaskFamily
 
 __all__ = ["MedcalcPayload", "MedcalcbenchFamily", "disagreements", "generate"]
 
@@ -67,6 +67,9 @@ class MedcalcbenchFamily(TaskFamily):
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     payload_model = MedcalcPayload
+
+    def request_info(self, task: Task, params: dict[str, Any]) -> str:
+        raise InfoRequestError("everything this task needs is in its patient note, in the task text")
 
     def categories(self, source: str) -> list[str]:
         """The 55 calculators' names, without building the suite."""
