@@ -101,7 +101,7 @@ _SPELLINGS = {
 
 def normalize_unit(unit: str) -> str:
     """One spelling per unit: micro signs unified, the files' typos for temperature absorbed, common synonyms."""
-    text = unit.strip().replace("μ", "µ").replace("³", "^3").replace("²", "^2")
+    text = unit.strip().replace("μ", "µ").replace("mcg", "µg").replace("³", "^3").replace("²", "^2")
     text = re.sub(r"\s*/\s*", "/", text)
     lowered = text.lower()
     if "fahr" in lowered or lowered in {"°f", "f", "degf", "deg f"}:

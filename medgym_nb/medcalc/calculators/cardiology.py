@@ -73,12 +73,13 @@ ALCOHOL = lab(
     "Number of alcoholic drinks consumed per week",
     "alcoholic drinks per week",
     "alcoholic_drinks",
-    "drinks per week",
-    ("drinks per week",),
+    None,
+    (),
     0,
     30,
     required=False,
     default=0.0,
+    step=1,
     aliases=("alcoholic drinks per week",),
 )
 

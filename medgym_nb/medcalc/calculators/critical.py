@@ -193,9 +193,7 @@ URINE_OUTPUT = lab(
 
 
 def _pressor(key: str, code_key: str, label: str) -> Input:
-    return lab(
-        key, label, code_key, "µg/kg/min", ("µg/kg/min", "mcg/kg/min"), 0, 20, required=False, default=0.0
-    )
+    return lab(key, label, code_key, "µg/kg/min", ("µg/kg/min",), 0, 20, required=False, default=0.0)
 
 
 DOPAMINE = _pressor("DOPamine", "dopamine", "dopamine dose")

@@ -136,9 +136,7 @@ def fib4(ents: Entities) -> float:
     return ents.years() * ents.number(AST.key) / denominator
 
 
-HEMOGLOBIN = lab(
-    "Hemoglobin", "hemoglobin", "hemoglobin", "g/dL", ("g/dL", "g/L", "mmol/L"), 5, 17, "hemoglobin"
-)
+HEMOGLOBIN = lab("Hemoglobin", "hemoglobin", "hemoglobin", "g/dL", ("g/dL", "g/L"), 5, 17, "hemoglobin")
 GBS_FLAGS = {
     criterion("Melena present", "melena", "melena_present"): 1,
     criterion("Recent syncope", "recent syncope", "syncope"): 2,
