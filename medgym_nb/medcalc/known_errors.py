@@ -101,6 +101,13 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         reason="Published bands: < 2 mg/dL 1, 2-3 mg/dL 2, > 3 mg/dL 3; albumin 2.8-3.5 g/dL 2 points.",
     ),
     KnownError(
+        id="ckd-epi-male-kappa",
+        kind="reference",
+        calculators=(3,),
+        summary="CKD-EPI 2021: for men with creatinine ≤ 0.9 mg/dL the reference divides by κ = 0.7, not 0.9",
+        reason="Inker 2021: κ = 0.9 for men (the reference's own ckd_epi_2021() uses 0.9; its explanation doesn't).",
+    ),
+    KnownError(
         id="heart-atherosclerosis",
         kind="reference",
         calculators=(18,),
@@ -120,6 +127,22 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         calculators=(31,),
         summary="HOMA-IR: insulin in pmol/L is multiplied by 6 (it must be divided: 1 µIU/mL = 6 pmol/L)",
         reason="Matthews 1985 uses µIU/mL; pmol/L → µIU/mL divides by 6; ng/mL → µIU/mL is × 28.7, not 24.8.",
+    ),
+    KnownError(
+        id="gbs-boundaries",
+        kind="reference",
+        calculators=(27,),
+        summary="Glasgow-Blatchford: hemoglobin exactly 13 (men) or 12 (women) scores 1, exactly 10 (women) 0; BUN "
+        "exactly 70 mg/dL scores 0",
+        reason="Blatchford 2000/MDCalc bands: men ≥ 13 g/dL 0, women ≥ 12 g/dL 0, women 10-11.9 1; BUN ≥ 70 (urea ≥ "
+        "25 mmol/L) 6.",
+    ),
+    KnownError(
+        id="psi-sodium-valence",
+        kind="reference",
+        calculators=(29,),
+        summary="PSI: the reference crashes on sodium in mEq/L (it converts with no valence)",
+        reason="Sodium mEq/L equals mmol/L (valence 1); the sample row 833 gives sodium in mEq/L.",
     ),
     KnownError(
         id="mme-fentanyl-patch",
