@@ -547,6 +547,7 @@ def test_framingham_agrees_with_the_atp_iii_point_table() -> None:
         (5.0, "ft", "cm", None, 152.4),
         (100.4, "degrees fahreinheit", "degrees celsius", None, 38.0),
         (8000.0, "µL", "10^3/µL", None, 8.0),
+        (8.0, "×10⁹/L", "10^3/µL", None, 8.0),
         (250000.0, "mm^3", "10^9/L", None, 250.0),
         (8.0, "kPa", "mm Hg", None, 60.005),
         (18.0, "months", "years", None, 1.5),
@@ -563,6 +564,14 @@ def test_units_convert_inside_compute() -> None:
     assert in_mg == pytest.approx(in_umol, rel=1e-4)
     feet = compute(6, {"weight": [154, "lbs"], "height": [5, "ft", 9, "in"]})
     assert feet == pytest.approx(69.853 / 1.7526**2, rel=1e-3)
+
+
+def test_false_for_a_graded_criterion_means_its_lowest_grade() -> None:
+    """PSI rows give 'Liver disease severity' as a boolean; the CCI grades it — False is 'none' there."""
+    base = {"age": [72, "years"], "Myocardial infarction": True}
+    assert compute(32, {**base, "Liver disease severity": False}) == compute(32, base) == 4
+    with pytest.raises(MedcalcInputError, match="must be one of"):
+        compute(32, {**base, "Liver disease severity": True})
 
 
 def test_limits_follow_the_official_rule() -> None:

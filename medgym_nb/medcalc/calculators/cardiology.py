@@ -80,7 +80,7 @@ ALCOHOL = lab(
     required=False,
     default=0.0,
     step=1,
-    aliases=("alcoholic drinks per week",),
+    aliases=("alcoholic drinks per week", "Number of alcoholic drinks per week"),
 )
 
 
