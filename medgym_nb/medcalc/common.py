@@ -5,6 +5,8 @@ One definition per entity keeps the official key, units and plausible range the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from .entities import Entities
 from .spec import Calculator, Input
 
@@ -27,6 +29,7 @@ __all__ = [
     "TEMPERATURE",
     "WEIGHT",
     "band",
+    "count_flags",
     "criterion",
     "exact_score",
     "lab",
@@ -127,9 +130,14 @@ TEMPERATURE = lab(
 QT = lab("QT interval", "QT interval", "qt_interval", "msec", ("msec",), 300, 500, step=1)
 
 
-def score_flags(ents: Entities, points: dict[str, int]) -> int:
+def score_flags(ents: Entities, points: Mapping[Input, int]) -> int:
     """The points of every yes/no criterion that is present."""
-    return sum(value for key, value in points.items() if ents.flag(key))
+    return sum(value for item, value in points.items() if ents.flag(item.key))
+
+
+def count_flags(ents: Entities, items: Iterable[Input]) -> int:
+    """How many of these yes/no criteria are present (one point each)."""
+    return sum(ents.flag(item.key) for item in items)
 
 
 def exact_score(id: int, name: str, inputs: tuple[Input, ...], question: str) -> Calculator:

@@ -17,6 +17,7 @@ from ..common import (
     criterion,
     exact_score,
     lab,
+    score_flags,
 )
 from ..entities import Entities
 from ..registry import register
@@ -166,4 +167,4 @@ def glasgow_blatchford(ents: Entities) -> int:
         score += band(hemoglobin, (10, 12), (6, 1, 0))
     score += band(ents.number("Systolic Blood Pressure"), (90, 100, 110), (3, 2, 1, 0))
     score += ents.number("Heart Rate or Pulse") >= 100
-    return score + sum(points for item, points in GBS_FLAGS.items() if ents.flag(item.key))
+    return score + score_flags(ents, GBS_FLAGS)
