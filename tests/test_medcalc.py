@@ -612,7 +612,7 @@ def test_official_sample_rows(shared_dir: Path) -> None:
     assert within + len(wrong_labels) == len(rows)
 
 
-CROSS_CHECK_CASES = 150
+CROSS_CHECK_CASES = 300
 
 
 @pytest.mark.parametrize("calculator_id", sorted(REFERENCE))
