@@ -574,6 +574,11 @@ def test_false_for_a_graded_criterion_means_its_lowest_grade() -> None:
         compute(32, {**base, "Liver disease severity": True})
 
 
+def test_fio2_as_a_fraction_is_read_as_percent() -> None:
+    sofa = next(e for e in WORKED_EXAMPLES if e[0] == 43)[1]
+    assert compute(43, {**sofa, "FiO₂": 0.5}) == compute(43, sofa) == 10
+
+
 def test_limits_follow_the_official_rule() -> None:
     assert limits(2, 25.238) == pytest.approx((23.9761, 26.4999))
     assert limits(38, -0.372) == pytest.approx((-0.3906, -0.3534))
