@@ -1,54 +1,49 @@
-"""MedCalc-Bench: the time to generate notes for every calculator, and oracle episodes in sandboxed kernels.
+"""MedCalc-Bench calculators: time per ``compute`` call, from a dict and from the files' string form.
 
-Run: .venv/bin/python benchmarks/medcalc.py [--per 20] [--episodes 20] [--sandbox bwrap]
-Generates ``--per`` tasks for each of the 55 calculators (notes, entities, answers from ``compute``) and
-reports tasks per second; then plays ``--episodes`` of them (spread over calculators) with the oracle, graded
-by papermill, and reports seconds per episode and the pass rate.
+Run: .venv/bin/python benchmarks/medcalc.py [--cases 200]
+Draws seeded entities for each of the 55 calculators from its spec and reports the median microseconds per call
+(over all calculators) and the slowest calculator, so a generator or grader can budget for them.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
+import contextlib
+import random
 import time
-from pathlib import Path
 
-import medgym_nb as mg
-from medgym_nb.config import EnvConfig
-from medgym_nb.families.medcalcbench import generate
-from medgym_nb.medcalc import calculators
-from medgym_nb.tasks import spread_over_categories
+from _common import med, p95
+
+from medgym_nb.errors import MedcalcInputError
+from medgym_nb.medcalc import calculators, compute
+from medgym_nb.medcalc.sampling import sample_entities
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--per", type=int, default=20, help="generated tasks per calculator")
-    parser.add_argument("--episodes", type=int, default=20, help="oracle episodes to play")
-    parser.add_argument("--sandbox", default="bwrap")
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--cases", type=int, default=200)
     args = parser.parse_args()
-    t0 = time.perf_counter()
-    tasks = [t for c in calculators() for t in generate(c.id, args.per, seed=0)]
-    seconds = time.perf_counter() - t0
-    print(f"generated {len(tasks)} tasks in {seconds:.2f} s ({len(tasks) / seconds:.0f} tasks/s)")
-    picked = spread_over_categories(tasks, args.episodes)
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["MEDGYM_HOME"] = home
-        t0 = time.perf_counter()
-        results = mg.run_episodes(
-            picked,
-            lambda _t: mg.OracleAgent(),
-            Path(home) / "runs",
-            concurrency=args.concurrency,
-            config=EnvConfig(sandbox=args.sandbox),
-        )
-        seconds = time.perf_counter() - t0
-    passed = sum(r.passed for r in results)
-    print(
-        f"oracle: {passed}/{len(results)} passed, {seconds:.1f} s "
-        f"({seconds / len(results):.2f} s/episode, concurrency {args.concurrency}, {args.sandbox})"
-    )
+    per_calculator: dict[str, float] = {}
+    dict_times: list[float] = []
+    string_times: list[float] = []
+    for calc in calculators():
+        rng = random.Random(calc.id)
+        cases = [sample_entities(calc, rng) for _ in range(args.cases)]
+        times = []
+        for entities in cases:
+            for form, bucket in ((entities, dict_times), (repr(entities), string_times)):
+                t0 = time.perf_counter()
+                with contextlib.suppress(MedcalcInputError):  # e.g. a delta ratio at a bicarbonate of 24
+                    compute(calc.id, form)
+                elapsed = (time.perf_counter() - t0) * 1e6
+                bucket.append(elapsed)
+                times.append(elapsed)
+        per_calculator[calc.name] = med(times)
+    slowest = max(per_calculator, key=per_calculator.__getitem__)
+    print(f"calculators: {len(per_calculator)}, cases each: {args.cases}")
+    print(f"dict form:   median {med(dict_times):7.1f} µs, p95 {p95(dict_times):7.1f} µs per call")
+    print(f"string form: median {med(string_times):7.1f} µs, p95 {p95(string_times):7.1f} µs per call")
+    print(f"slowest: {slowest} ({per_calculator[slowest]:.1f} µs median)")
 
 
 if __name__ == "__main__":

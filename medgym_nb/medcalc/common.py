@@ -5,6 +5,8 @@ One definition per entity keeps the official key, units and plausible range the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from .entities import Entities
 from .spec import Calculator, Input
 
@@ -27,13 +29,14 @@ __all__ = [
     "TEMPERATURE",
     "WEIGHT",
     "band",
+    "count_flags",
     "criterion",
     "exact_score",
     "lab",
     "score_flags",
 ]
 
-CONCENTRATION_MASS = ("mg/dL", "µmol/L", "mmol/L", "mg/L")
+CONCENTRATION_MASS = ("mg/dL", "µmol/L", "mmol/L")
 
 
 def lab(
@@ -69,7 +72,7 @@ def criterion(key: str, label: str, code_key: str, *aliases: str) -> Input:
     )
 
 
-AGE = lab("age", "age", "age", "years", ("years", "months", "weeks", "days"), 18, 90)
+AGE = lab("age", "age", "age", "years", ("years", "months"), 18, 90, step=1)
 SEX = Input(
     key="sex", label="sex", kind="choice", choices=("Male", "Female"), code_key="sex", aliases=("gender",)
 )
@@ -83,15 +86,20 @@ CHLORIDE = lab("Chloride", "serum chloride", "chloride", "mEq/L", ("mEq/L", "mmo
 BICARBONATE = lab(
     "Bicarbonate", "serum bicarbonate", "bicarbonate", "mEq/L", ("mEq/L", "mmol/L"), 8, 35, "bicarbonate"
 )
-ALBUMIN = lab(
-    "Albumin", "serum albumin", "albumin", "g/dL", ("g/dL", "g/L", "mg/dL", "µmol/L"), 1.5, 5.0, "albumin"
-)
+ALBUMIN = lab("Albumin", "serum albumin", "albumin", "g/dL", ("g/dL", "g/L"), 1.5, 5.0, "albumin")
 GLUCOSE = lab("Glucose", "serum glucose", "glucose", "mg/dL", ("mg/dL", "mmol/L"), 60, 600, "glucose")
 BUN = lab(
     "Blood Urea Nitrogen (BUN)", "blood urea nitrogen", "bun", "mg/dL", ("mg/dL", "mmol/L"), 5, 120, "bun"
 )
 HEART_RATE = lab(
-    "Heart Rate or Pulse", "heart rate", "heart_rate", "beats per minute", ("beats per minute",), 40, 160
+    "Heart Rate or Pulse",
+    "heart rate",
+    "heart_rate",
+    "beats per minute",
+    ("beats per minute",),
+    40,
+    160,
+    step=1,
 )
 RESPIRATORY_RATE = lab(
     "respiratory rate",
@@ -101,10 +109,13 @@ RESPIRATORY_RATE = lab(
     ("breaths per minute",),
     8,
     40,
+    step=1,
 )
-SYSTOLIC = lab("Systolic Blood Pressure", "systolic blood pressure", "sys_bp", "mm Hg", ("mm Hg",), 70, 200)
+SYSTOLIC = lab(
+    "Systolic Blood Pressure", "systolic blood pressure", "sys_bp", "mm Hg", ("mm Hg",), 70, 200, step=1
+)
 DIASTOLIC = lab(
-    "Diastolic Blood Pressure", "diastolic blood pressure", "dia_bp", "mm Hg", ("mm Hg",), 40, 120
+    "Diastolic Blood Pressure", "diastolic blood pressure", "dia_bp", "mm Hg", ("mm Hg",), 40, 120, step=1
 )
 TEMPERATURE = lab(
     "Temperature",
@@ -114,13 +125,19 @@ TEMPERATURE = lab(
     ("degrees celsius", "degrees fahrenheit"),
     34,
     41,
+    step=0.1,
 )
-QT = lab("QT interval", "QT interval", "qt_interval", "msec", ("msec",), 300, 500)
+QT = lab("QT interval", "QT interval", "qt_interval", "msec", ("msec",), 300, 500, step=1)
 
 
-def score_flags(ents: Entities, points: dict[str, int]) -> int:
+def score_flags(ents: Entities, points: Mapping[Input, int]) -> int:
     """The points of every yes/no criterion that is present."""
-    return sum(value for key, value in points.items() if ents.flag(key))
+    return sum(value for item, value in points.items() if ents.flag(item.key))
+
+
+def count_flags(ents: Entities, items: Iterable[Input]) -> int:
+    """How many of these yes/no criteria are present (one point each)."""
+    return sum(ents.flag(item.key) for item in items)
 
 
 def exact_score(id: int, name: str, inputs: tuple[Input, ...], question: str) -> Calculator:

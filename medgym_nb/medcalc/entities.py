@@ -142,6 +142,8 @@ class Entities:
         """One of the input's official options (matched case-insensitively); absent means its default."""
         item = self.calculator.input(key)
         value = self._values.get(key, item.default)
+        if value is False and isinstance(item.default, str):  # "not present" for a graded criterion
+            value = item.default
         if not isinstance(value, str):
             raise self._fail(key, f"must be one of {list(item.choices)}, got {value!r}")
         for option in item.choices:

@@ -24,7 +24,8 @@ class Input(BaseModel, frozen=True):
     ``key`` is the key the official ``Relevant Entities`` use. ``code_key`` is the key MedCalc-Bench's own
     implementation (the ``medcalc-bench`` package) reads, and ``aliases`` are other spellings seen in the
     files; all of them are accepted, compared case- and punctuation-insensitively. ``analyte`` names the
-    substance of a lab value (a key of ``units.ANALYTES``) so mass, molar and mEq units convert.
+    substance of a lab value (a key of ``units.ANALYTES``) so mass, molar and mEq units convert. ``step`` is
+    the resolution notes report the value at (1 for counts such as doses per day), for generators.
     """
 
     key: str
@@ -36,6 +37,7 @@ class Input(BaseModel, frozen=True):
     high: float | None = None
     choices: tuple[str, ...] = ()
     required: bool = True
+    step: float | None = None
     default: str | float | bool | None = None
     analyte: str | None = None
     code_key: str | None = None

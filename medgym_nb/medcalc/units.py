@@ -70,6 +70,7 @@ _AGE_YEARS = {"years": 1.0, "months": 1 / 12, "weeks": 7 / 365.25, "days": 1 / 3
 _PRESSURE_MMHG = {"mm Hg": 1.0, "kPa": 7.50062}
 _INSULIN_UIU_PER_ML = {"µIU/mL": 1.0, "mIU/L": 1.0, "pmol/L": 1 / 6}
 
+_SUPERSCRIPTS = str.maketrans({"²": "^2", "³": "^3", "⁶": "^6", "⁹": "^9"})
 _SPELLINGS = {
     "lb": "lbs",
     "pounds": "lbs",
@@ -96,12 +97,19 @@ _SPELLINGS = {
     "bpm": "beats per minute",
     "beats/min": "beats per minute",
     "breaths/min": "breaths per minute",
+    "beats per min": "beats per minute",
+    "breaths per min": "breaths per minute",
+    "iu/l": "U/L",
+    "units/l": "U/L",
+    "kg/m2": "kg/m^2",
+    "ml/24h": "mL/day",
+    "ml/24 hours": "mL/day",
 }
 
 
 def normalize_unit(unit: str) -> str:
     """One spelling per unit: micro signs unified, the files' typos for temperature absorbed, common synonyms."""
-    text = unit.strip().replace("μ", "µ").replace("³", "^3").replace("²", "^2")
+    text = unit.strip().replace("μ", "µ").replace("mcg", "µg").translate(_SUPERSCRIPTS)
     text = re.sub(r"\s*/\s*", "/", text)
     lowered = text.lower()
     if "fahr" in lowered or lowered in {"°f", "f", "degf", "deg f"}:

@@ -107,7 +107,16 @@ def body_surface_area(ents: Entities) -> float:
     return math.sqrt(ents.number("height") * ents.number("weight") / 3600)
 
 
-TARGET_BMI = lab("Body Mass Index (BMI)", "target BMI", "body_mass_index", "kg/m^2", ("kg/m^2",), 18.5, 30)
+TARGET_BMI = lab(
+    "Body Mass Index (BMI)",
+    "target BMI",
+    "body_mass_index",
+    "kg/m^2",
+    ("kg/m^2",),
+    18.5,
+    30,
+    aliases=("Target BMI", "target body mass index"),
+)
 
 
 @register(

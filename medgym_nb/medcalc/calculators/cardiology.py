@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..common import AGE, CREATININE, SEX, SYSTOLIC, criterion, exact_score, lab, score_flags
+from ..common import AGE, CREATININE, SEX, SYSTOLIC, count_flags, criterion, exact_score, lab
 from ..entities import Entities
 from ..registry import register
 from ..spec import Calculator, Input
@@ -12,33 +12,24 @@ from .electrolytes import HDL, TOTAL_CHOLESTEROL
 
 __all__: list[str] = []
 
-CHA2DS2_VASC_FLAGS = {
-    "Congestive Heart Faliure": 1,
-    "Hypertension history": 1,
-    "Vascular disease history": 1,
-    "Diabetes history": 1,
-}
+CHA2DS2_VASC_ONE_POINT = (
+    criterion("Congestive Heart Faliure", "congestive heart failure", "chf", "Congestive Heart Failure"),
+    criterion("Hypertension history", "hypertension", "hypertension", "Hypertension"),
+    criterion("Vascular disease history", "vascular disease (MI, PAD, aortic plaque)", "vascular_disease"),
+    criterion("Diabetes history", "diabetes", "diabetes"),
+)
+CHA2DS2_VASC_EMBOLIC = (
+    criterion("Stroke", "prior stroke", "stroke"),
+    criterion("Transient Ischemic Attacks History", "prior TIA", "tia"),
+    criterion("Thromboembolism history", "prior thromboembolism", "thromboembolism"),
+)
 
 
 @register(
     exact_score(
         4,
         "CHA2DS2-VASc Score for Atrial Fibrillation Stroke Risk",
-        (
-            AGE,
-            SEX,
-            criterion(
-                "Congestive Heart Faliure", "congestive heart failure", "chf", "Congestive Heart Failure"
-            ),
-            criterion("Hypertension history", "hypertension", "hypertension", "Hypertension"),
-            criterion("Stroke", "prior stroke", "stroke"),
-            criterion("Transient Ischemic Attacks History", "prior TIA", "tia"),
-            criterion("Thromboembolism history", "prior thromboembolism", "thromboembolism"),
-            criterion(
-                "Vascular disease history", "vascular disease (MI, PAD, aortic plaque)", "vascular_disease"
-            ),
-            criterion("Diabetes history", "diabetes", "diabetes"),
-        ),
+        (AGE, SEX, *CHA2DS2_VASC_ONE_POINT, *CHA2DS2_VASC_EMBOLIC),
         "What is the patient's CHA2DS2-VASc Score?",
     )
 )
@@ -48,10 +39,8 @@ def cha2ds2_vasc(ents: Entities) -> int:
     age = ents.years()
     score = 2 if age >= 75 else 1 if age >= 65 else 0
     score += ents.choice("sex") == "Female"
-    score += score_flags(ents, CHA2DS2_VASC_FLAGS)
-    if any(ents.flag(k) for k in ("Stroke", "Transient Ischemic Attacks History", "Thromboembolism history")):
-        score += 2
-    return score
+    score += count_flags(ents, CHA2DS2_VASC_ONE_POINT)
+    return score + 2 * (count_flags(ents, CHA2DS2_VASC_EMBOLIC) > 0)
 
 
 HAS_BLED_FLAGS = (
@@ -73,13 +62,14 @@ ALCOHOL = lab(
     "Number of alcoholic drinks consumed per week",
     "alcoholic drinks per week",
     "alcoholic_drinks",
-    "drinks per week",
-    ("drinks per week",),
+    None,
+    (),
     0,
     30,
     required=False,
     default=0.0,
-    aliases=("alcoholic drinks per week",),
+    step=1,
+    aliases=("alcoholic drinks per week", "Number of alcoholic drinks per week"),
 )
 
 
@@ -94,7 +84,7 @@ ALCOHOL = lab(
 def has_bled(ents: Entities) -> int:
     """Pisters R et al. Chest 2010;138:1093: one point each for hypertension, abnormal renal function, abnormal
     liver function, stroke, bleeding, labile INR, elderly (> 65), drugs, alcohol (≥ 8 drinks a week)."""
-    score = score_flags(ents, {item.key: 1 for item in HAS_BLED_FLAGS})
+    score = count_flags(ents, HAS_BLED_FLAGS)
     score += ents.years() > 65
     score += ents.number("Number of alcoholic drinks consumed per week") >= 8
     return score
@@ -205,7 +195,7 @@ PREOP_CREATININE = CREATININE.model_copy(
 def revised_cardiac_risk_index(ents: Entities) -> int:
     """Lee TH et al. Circulation 1999;100:1043: one point each for high-risk surgery, ischemic heart disease, CHF,
     cerebrovascular disease, insulin treatment, and pre-operative creatinine > 2 mg/dL."""
-    score = score_flags(ents, {item.key: 1 for item in RCRI_FLAGS})
+    score = count_flags(ents, RCRI_FLAGS)
     return score + (ents.number("Pre-operative creatinine") > 2)
 
 

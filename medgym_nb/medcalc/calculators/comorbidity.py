@@ -70,7 +70,7 @@ def charlson(ents: Entities) -> int:
     moderate-severe +3; diabetes uncomplicated +1, end-organ damage +2; hemiplegia, CKD, leukemia, lymphoma +2;
     solid tumor localized +2, metastatic +6; AIDS +6."""
     score = band(ents.years(), (50, 60, 70, 80), (0, 1, 2, 3, 4))
-    score += score_flags(ents, {item.key: points for item, points in CCI_FLAGS.items()})
+    score += score_flags(ents, CCI_FLAGS)
     score += ents.flag(CVA.key) or ents.flag(TIA.key)
     score += (0, 1, 3)[LIVER.choices.index(ents.choice(LIVER.key))]
     score += DIABETES.choices.index(ents.choice(DIABETES.key))

@@ -84,6 +84,14 @@ def glasgow_coma_scale(ents: Entities) -> int:
 
 
 FIO2 = lab("FiO₂", "inspired oxygen fraction", "fio2", "%", ("%",), 21, 100)
+
+
+def fio2_percent(ents: Entities) -> float:
+    """FiO₂ in percent; a value of at most 1 is a fraction (no one breathes under 1 % oxygen)."""
+    value = ents.number(FIO2.key)
+    return value * 100 if value <= 1 else value
+
+
 A_A_GRADIENT = lab(
     "A-a gradient",
     "alveolar-arterial gradient",
@@ -158,7 +166,7 @@ def apache_ii(ents: Entities) -> int:
     score += band(mean_pressure, (50, 70, 110, 130, 160), (4, 2, 0, 2, 3, 4))
     score += band(ents.number("Heart Rate or Pulse"), (40, 55, 70, 110, 140, 180), (4, 3, 2, 0, 2, 3, 4))
     score += band(ents.number("respiratory rate"), (6, 10, 12, 25, 35, 50), (4, 2, 1, 0, 1, 3, 4))
-    if ents.number(FIO2.key) >= 50:
+    if fio2_percent(ents) >= 50:
         score += band(ents.number(A_A_GRADIENT.key), (200, 350, 500), (0, 2, 3, 4))
     else:
         score += band(ents.number(PAO2.key), (55, 61, 71), (4, 3, 1, 0))
@@ -193,9 +201,7 @@ URINE_OUTPUT = lab(
 
 
 def _pressor(key: str, code_key: str, label: str) -> Input:
-    return lab(
-        key, label, code_key, "µg/kg/min", ("µg/kg/min", "mcg/kg/min"), 0, 20, required=False, default=0.0
-    )
+    return lab(key, label, code_key, "µg/kg/min", ("µg/kg/min",), 0, 20, required=False, default=0.0)
 
 
 DOPAMINE = _pressor("DOPamine", "dopamine", "dopamine dose")
@@ -232,7 +238,7 @@ def sofa(ents: Entities) -> int:
     """Vincent JL et al. Intensive Care Med 1996;22:707, six organ systems 0-4 points each; PaO₂/FiO₂ < 200 needs
     respiratory support for 3-4 points; the renal score is the worse of creatinine and urine output. An
     unmeasured value counts as normal."""
-    ratio = ents.number(PAO2.key) / (ents.number(FIO2.key) / 100)
+    ratio = ents.number(PAO2.key) / (fio2_percent(ents) / 100)
     supported = ents.flag(MECHANICAL_VENTILATION.key) or ents.flag(CPAP.key)
     respiration = band(ratio, (100, 200, 300, 400), (4, 3, 2, 1, 0))
     score = respiration if supported else min(respiration, 2)

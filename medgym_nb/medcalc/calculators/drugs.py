@@ -105,7 +105,7 @@ def _dose_inputs(drug: str) -> tuple[Input, Input]:
         f"{drug} dose",
         f"{drug} Dose",
         unit,
-        (unit, "mg", "µg", "g"),
+        (unit,),
         1,
         100,
         required=False,
@@ -121,6 +121,7 @@ def _dose_inputs(drug: str) -> tuple[Input, Input]:
         4,
         required=False,
         default=0.0,
+        step=1,
     )
     return dose, per_day
 

@@ -17,6 +17,7 @@ from ..common import (
     criterion,
     exact_score,
     lab,
+    score_flags,
 )
 from ..entities import Entities
 from ..registry import register
@@ -136,9 +137,7 @@ def fib4(ents: Entities) -> float:
     return ents.years() * ents.number(AST.key) / denominator
 
 
-HEMOGLOBIN = lab(
-    "Hemoglobin", "hemoglobin", "hemoglobin", "g/dL", ("g/dL", "g/L", "mmol/L"), 5, 17, "hemoglobin"
-)
+HEMOGLOBIN = lab("Hemoglobin", "hemoglobin", "hemoglobin", "g/dL", ("g/dL", "g/L"), 5, 17, "hemoglobin")
 GBS_FLAGS = {
     criterion("Melena present", "melena", "melena_present"): 1,
     criterion("Recent syncope", "recent syncope", "syncope"): 2,
@@ -168,4 +167,4 @@ def glasgow_blatchford(ents: Entities) -> int:
         score += band(hemoglobin, (10, 12), (6, 1, 0))
     score += band(ents.number("Systolic Blood Pressure"), (90, 100, 110), (3, 2, 1, 0))
     score += ents.number("Heart Rate or Pulse") >= 100
-    return score + sum(points for item, points in GBS_FLAGS.items() if ents.flag(item.key))
+    return score + score_flags(ents, GBS_FLAGS)

@@ -13,6 +13,7 @@ from ..common import (
     SODIUM,
     SYSTOLIC,
     TEMPERATURE,
+    count_flags,
     criterion,
     exact_score,
     lab,
@@ -49,7 +50,7 @@ def centor_mcisaac(ents: Entities) -> int:
     age = ents.years()
     score = 1 if 3 <= age <= 14 else -1 if age >= 45 else 0
     score += ents.number("Temperature") > 38
-    return score + score_flags(ents, {item.key: 1 for item in CENTOR_FLAGS})
+    return score + count_flags(ents, CENTOR_FLAGS)
 
 
 FEVERPAIN_FLAGS = (
@@ -72,7 +73,7 @@ FEVERPAIN_FLAGS = (
 def feverpain(ents: Entities) -> int:
     """Little P et al. BMJ 2013;347:f5806: one point each for Fever, Purulence, Attend rapidly (≤ 3 days),
     severely Inflamed tonsils, No cough or coryza."""
-    return score_flags(ents, {item.key: 1 for item in FEVERPAIN_FLAGS})
+    return count_flags(ents, FEVERPAIN_FLAGS)
 
 
 CONFUSION = criterion("Confusion", "new confusion", "confusion")
@@ -150,7 +151,7 @@ def pneumonia_severity_index(ents: Entities) -> int:
     < 7.35, BUN ≥ 30 mg/dL, Na < 130, glucose ≥ 250 mg/dL, hematocrit < 30 %, PaO₂ < 60 mm Hg, effusion).
     An unmeasured vital or lab scores no points."""
     score = ents.years() - 10 * (ents.choice("sex") == "Female")
-    score += sum(points for item, points in PSI_FLAGS.items() if ents.flag(item.key))
+    score += score_flags(ents, PSI_FLAGS)
     temperature = ents.number("Temperature")
     score += 20 * (ents.number("respiratory rate") >= 30) + 20 * (ents.number("Systolic Blood Pressure") < 90)
     score += 15 * (temperature < 35 or temperature >= 40) + 10 * (ents.number("Heart Rate or Pulse") >= 125)

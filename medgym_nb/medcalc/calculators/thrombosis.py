@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..common import AGE, HEART_RATE, SEX, criterion, exact_score, lab, score_flags
+from ..common import AGE, HEART_RATE, SEX, count_flags, criterion, exact_score, lab, score_flags
 from ..entities import Entities
 from ..registry import register
 from ..spec import Calculator, Input
@@ -117,7 +117,7 @@ WELLS_DVT_ONE_POINT = (
 def wells_dvt(ents: Entities) -> int:
     """Wells PS et al. N Engl J Med 2003;349:1227: +1 each (bedridden > 3 days or major surgery within 12 weeks
     counting once), −2 if an alternative diagnosis is at least as likely."""
-    score = score_flags(ents, {item.key: 1 for item in WELLS_DVT_ONE_POINT})
+    score = count_flags(ents, WELLS_DVT_ONE_POINT)
     score += ents.flag(BEDRIDDEN.key) or ents.flag(MAJOR_SURGERY.key)
     return score - 2 * ents.flag(ALTERNATIVE.key)
 
@@ -146,7 +146,7 @@ def perc_rule(ents: Entities) -> int:
     unilateral leg swelling, hemoptysis, recent surgery/trauma, prior PE or DVT (one criterion), hormone use."""
     count = (ents.years() >= 50) + (ents.number("Heart Rate or Pulse") >= 100)
     count += ents.number("O₂ saturation percentage") < 95
-    count += score_flags(ents, {item.key: 1 for item in PERC_FLAGS})
+    count += count_flags(ents, PERC_FLAGS)
     return count + (ents.flag(PREVIOUS_PE.key) or ents.flag(PREVIOUS_DVT.key))
 
 
@@ -258,5 +258,5 @@ def caprini(ents: Entities) -> int:
     score += CAPRINI_SURGERY_POINTS[CAPRINI_SURGERY.choices.index(ents.choice(CAPRINI_SURGERY.key))]
     score += CAPRINI_MOBILITY.choices.index(ents.choice(CAPRINI_MOBILITY.key))
     score += ents.number(CAPRINI_BMI.key) > 25
-    score += score_flags(ents, {item.key: points for item, points in CAPRINI_FLAGS.items()})
+    score += score_flags(ents, CAPRINI_FLAGS)
     return score + 3 * (ents.flag(CAPRINI_DVT.key) or ents.flag(CAPRINI_PE.key))
