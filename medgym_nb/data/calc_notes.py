@@ -7,6 +7,10 @@ states exactly those values the way case reports do — in varied phrasing and o
 would take instead: an earlier value of the same measurement on another date, and labs and vitals the
 calculator does not read. Criteria that are absent are sometimes denied and sometimes not mentioned (absent
 means not present, MedCalc-Bench's convention).
+
+``medcalc.sampling`` draws entities too, in any accepted unit, for checking formulas; notes need more than that:
+the canonical unit most of the time and other units only where they read naturally (no 72000 g), doses with
+their daily counts, a current date after the last period — so the draws here are the note's own.
 """
 
 from __future__ import annotations
@@ -96,7 +100,10 @@ _WHO = {"Male": ("man", "male patient", "gentleman"), "Female": ("woman", "femal
 
 
 def _decimals(item: Input) -> int:
-    """Integers for wide ranges with integral bounds (ages, rates, scores), else one or two decimals."""
+    """The input's own step where it has one (0.1 °C); else integers for wide ranges with integral bounds
+    (ages, rates, scores), one or two decimals for narrow ones."""
+    if item.step:
+        return max(0, -math.floor(math.log10(item.step) + 1e-9))
     low, high = item.low or 0.0, item.high or 0.0
     counted = "per " in (item.unit or "")  # doses per day, drinks per week
     if float(low).is_integer() and float(high).is_integer() and (high - low >= 10 or counted):
