@@ -214,14 +214,12 @@ def _limits(calc: Calculator, value: Any) -> Limits:
 
 
 def _compute(calc: Calculator, entities: dict[str, Any] | str) -> tuple[Any, str | None]:
-    """``compute``'s answer, or why there is none. Arithmetic on a row's own values (a creatinine of 0) is the
-    row's fault as much as unreadable entities are: either way the row keeps its official truth."""
+    """``compute``'s answer, or why there is none (unreadable entities, or values such as a creatinine of 0 that
+    give no answer): either way the row keeps its official truth."""
     try:
         return compute(calc.id, entities), None
     except MedcalcInputError as exc:
         return None, str(exc)
-    except ArithmeticError as exc:
-        return None, f"{calc.name}: the entities' values cannot be computed ({type(exc).__name__}: {exc})"
 
 
 def _task(

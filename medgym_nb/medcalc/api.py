@@ -56,7 +56,12 @@ def compute(calculator: int | str, entities: Mapping[str, object] | str) -> Answ
     """
     spec = get_calculator(calculator)
     formula = entries()[spec.id].formula
-    answer = formula(Entities(spec, parse_entities(spec, entities)))
+    try:
+        answer = formula(Entities(spec, parse_entities(spec, entities)))
+    except ArithmeticError as error:  # a zero creatinine or height: the entities, not the formula, are wrong
+        raise MedcalcInputError(
+            f"{spec.name}: the entities give no answer ({error}); check for zero values"
+        ) from error
     if isinstance(answer, float) and spec.answer == "number":
         if spec.tolerance == "exact" and answer.is_integer():
             return int(answer)
