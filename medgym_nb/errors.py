@@ -12,6 +12,7 @@ __all__ = [
     "GraderError",
     "KernelStartError",
     "MedgymError",
+    "PredictionFileError",
     "SandboxUnavailableError",
     "TaskFileError",
     "TrajectoryError",
@@ -70,3 +71,7 @@ class EpisodeFinishedError(MedgymError):
 
 class SandboxUnavailableError(MedgymError):
     """The sandbox that was asked for cannot run on this machine; the message says how to get it."""
+
+
+class PredictionFileError(MedgymError):
+    """A predictions file an episode wrote that cannot be scored; the message says what is wrong with it."""
