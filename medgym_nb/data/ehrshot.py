@@ -77,6 +77,7 @@ _CHEXPERT_PATTERNS = (
 )
 """The finding combinations reports name, with their shares; a few reports flip one more finding."""
 _CHEXPERT_FLIP = 0.03
+_CHEXPERT_FLIPPED = [CHEXPERT_FINDINGS.index(f) for f in ("Support Devices", "Lung Opacity", "Fracture")]
 TASKS = (*_BINARY, *_LABS, "chexpert")
 
 
@@ -100,7 +101,7 @@ def _labels(rng: np.random.Generator, name: str, latent: np.ndarray) -> np.ndarr
         drawn = (probs.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
         masks = np.array([_mask(f) for f, _ in _CHEXPERT_PATTERNS])[drawn]
         flip = rng.random(n) < _CHEXPERT_FLIP
-        masks[flip] ^= 2 ** rng.integers(1, len(CHEXPERT_FINDINGS), flip.sum())
+        masks[flip] ^= 2 ** rng.choice(_CHEXPERT_FLIPPED, flip.sum())
         return masks
     direction = rng.standard_normal(latent.shape[1])
     score = latent @ (direction / np.linalg.norm(direction)) + _LABEL_NOISE * rng.standard_normal(n)

@@ -164,9 +164,9 @@ def grade_predictions(path: str | None, name: str, hidden: HiddenLabels, thresho
         subscores |= _ranking_scores(truth, probs, hidden)
     passed = accuracy >= threshold
     shown = ", ".join(f"{k} {v:.3f}" for k, v in subscores.items())
-    verdict = "passed" if passed else "below"
+    verdict = "passed" if passed else "failed"
     message = (
-        f"{shown} on {len(truth)} test patients; {verdict} the pass threshold (accuracy {threshold:.3f})"
+        f"{shown} on {len(truth)} test patients; {verdict}: the pass threshold is accuracy {threshold:.3f}"
     )
     return Grade(
         score=accuracy, passed=passed, message=message + (f"; {note}" if note else ""), subscores=subscores
