@@ -12,8 +12,8 @@ the synthetic data of the task they name.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,6 @@ from ..errors import TaskFileError
 from ..grading.answers import Answer
 from ..grading.comparators import Grade
 from ..tasks.model import Task
-from ..tasks.store import read_tasks, write_tasks
 from .base import KernelNeeds, OfficialRow, TaskFamily
 from .prediction_grade import grade_predictions, majority_accuracy
 
@@ -159,19 +158,32 @@ def _calibrated(root: Path, source: str, payload: PredictionPayload) -> Predicti
     )
 
 
-def _built(root: Path, source: str, names: list[str], seed: int) -> dict[str, PredictionPayload]:
-    """Build the data of tasks ``names`` under ``root/<source>/`` (each folder once); calibrated payloads."""
-    base = root / source
-    payloads: dict[str, PredictionPayload] = {}
-    if source == EHRSHOT:
-        for name in dict.fromkeys(names):
-            hidden = ehrshot.build_task(base / name, name, seed)
-            payloads[name] = PredictionPayload(task_name=name, folder=name, hidden=hidden)
-    else:
-        for folder in dict.fromkeys(mimic_extract.TASKS[n] for n in names):
-            for name, hidden in mimic_extract.build_folder(base / folder, folder, seed).items():
-                payloads[name] = PredictionPayload(task_name=name, folder=folder, hidden=hidden)
-    return {name: _calibrated(base, source, payloads[name]) for name in dict.fromkeys(names)}
+_PAYLOADS = "payloads.json"
+
+
+def _folder_of(source: str, name: str) -> str:
+    return name if source == EHRSHOT else mimic_extract.TASKS[name]
+
+
+def _folder_data(source: str, folder: str, seed: int) -> tuple[Path, dict[str, PredictionPayload]]:
+    """Data folder ``folder`` of ``source`` (built once per seed and cached, for the suite and official rows
+    alike) and the calibrated payloads of its tasks."""
+
+    def build(root: Path) -> None:
+        if source == EHRSHOT:
+            hidden = {folder: ehrshot.build_task(root / folder, folder, seed)}
+        else:
+            hidden = mimic_extract.build_folder(root / folder, folder, seed)
+        payloads = [
+            _calibrated(root, source, PredictionPayload(task_name=name, folder=folder, hidden=labels))
+            for name, labels in hidden.items()
+        ]
+        (root / _PAYLOADS).write_text(json.dumps([p.model_dump(mode="json") for p in payloads]))
+
+    key = f"{source}-{folder}-{PredictionFamily.name}-{PredictionFamily.version}-seed{seed}"
+    root = cached_build(key, build)
+    payloads = [PredictionPayload.model_validate(p) for p in json.loads((root / _PAYLOADS).read_text())]
+    return root, {p.task_name: p for p in payloads}
 
 
 def _known(source: str) -> tuple[str, ...]:
@@ -190,13 +202,13 @@ class PredictionFamily(TaskFamily):
     grader_timeout = 180.0
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
-        """One task per official task name of the source, on its synthetic data."""
+        """One task per official task name of the source; their data is cached per data folder (shared with
+        official rows), not under ``root``."""
         if source not in self.sources:
             return super().build_suite(source, root, seed)
-        payloads = _built(root, source, list(_known(source)), seed)
         return [
-            self._task(f"{source}.{name}", source, "test", _description(source, name), payload)
-            for name, payload in payloads.items()
+            self._task(f"{source}.{name}", source, "test", _description(source, name), name, seed)
+            for name in _known(source)
         ]
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
@@ -224,33 +236,20 @@ class PredictionFamily(TaskFamily):
         """The rows' tasks on synthetic data built for the task names they use; cached per (names, seed)."""
         if database is not None:
             raise TaskFileError(f"{source} tasks run on synthetic data; leave out database= (--db)")
-        names = sorted({_payload(t).task_name for t in tasks})
-        digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+        return [self._task(t.id, source, t.split, t.question, _payload(t).task_name, seed) for t in tasks]
 
-        def build(root: Path) -> None:
-            payloads = _built(root, source, names, seed)
-            write_tasks(
-                root,
-                [
-                    self._task(t.id, source, t.split, t.question, payloads[_payload(t).task_name])
-                    for t in tasks
-                ],
-            )
-
-        return read_tasks(
-            cached_build(f"{source}-official-{self.name}-{self.version}-seed{seed}-{digest}", build)
-        )
-
-    def _task(self, task_id: str, source: str, split: str, question: str, payload: PredictionPayload) -> Task:
+    def _task(self, task_id: str, source: str, split: str, question: str, name: str, seed: int) -> Task:
+        data, payloads = _folder_data(source, _folder_of(source, name), seed)
+        payload = payloads[name]
         return Task(
             id=task_id,
             source=source,
             family=self.name,
-            category=_category(source, payload.task_name),
+            category=_category(source, name),
             split=split,
             question=question,
             context=_context(source, payload),
-            data_dir=source,
+            data_dir=str(data),
             data_files=[payload.folder],
             solution=_solution(source, payload),
             payload=payload,
