@@ -251,6 +251,7 @@ class PredictionFamily(TaskFamily):
             context=_context(source, payload),
             data_dir=str(data),
             data_files=[payload.folder],
+            answer={"file": payload.output, "accuracy_at_least": payload.threshold},
             solution=_solution(source, payload),
             payload=payload,
         )
