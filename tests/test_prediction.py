@@ -197,6 +197,7 @@ MAJORITY = (
     "train = pd.read_csv(folder + '/train.csv')\n"
     "test = pd.read_csv(folder + '/test.csv')\n"
     "pd.DataFrame({{'patient_id': test.patient_id, 'prediction': train.label.mode()[0]}}).to_csv('{out}', index=False)\n"
+    "train.label.value_counts().plot.bar().figure.savefig('labels.png')\n"
     "print('majority file written')"
 )
 TEXT = (
@@ -269,12 +270,12 @@ def test_offline_regrade_from_kept_files_and_report_shows_them(episodes):
     kept = next(first.rglob("files/predictions-guo_los.csv"))
     kept.write_text("patient_id,prediction\n1,True\n")  # tampered after the run: the re-grade sees it
     assert "cannot be scored" in grade_directory(first, force=True)[0].message
-    run = summarise_run(out / "2")
-    assert run.rows[0].files == [
-        str(next((out / "2").rglob("predictions-guo_los.csv")).relative_to(out / "2"))
-    ]
+    run = summarise_run(out / "2")  # the majority agent's, which also saved a figure
+    assert [Path(f).name for f in run.rows[0].files] == ["labels.png", "predictions-guo_los.csv"]
+    assert all((out / "2" / f).is_file() for f in run.rows[0].files)
     page = render_html(run)
     assert "kept files" in page and "predictions-guo_los.csv</a><pre>patient_id,prediction" in page
+    assert 'labels.png">labels.png</a>' in page
 
 
 # ---- everything (slow) ----
