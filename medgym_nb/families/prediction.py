@@ -115,7 +115,7 @@ def _context(source: str, payload: PredictionPayload) -> str:
             if payload.hidden.kind != "multilabel"
             else ""
         )
-        + f". The score is the accuracy on the hidden test labels; the task passes at {payload.threshold:.3f}. "
+        + f". The score is the accuracy on the hidden test labels; the task passes at accuracy ≥ {payload.threshold:.3f}. "
         "Then run `validate_code` (e.g. print the file's head) or `submit` to have the file graded. "
         "numpy, pandas and scikit-learn are installed."
     )
@@ -233,7 +233,8 @@ class PredictionFamily(TaskFamily):
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
     ) -> list[Task]:
-        """The rows' tasks on synthetic data built for the task names they use; cached per (names, seed)."""
+        """The rows' tasks, descriptions unchanged, on the synthetic data of the task they name (built once per
+        data folder and seed, shared with the built-in suite)."""
         if database is not None:
             raise TaskFileError(f"{source} tasks run on synthetic data; leave out database= (--db)")
         return [self._task(t.id, source, t.split, t.question, _payload(t).task_name, seed) for t in tasks]
@@ -265,7 +266,7 @@ class PredictionFamily(TaskFamily):
 
 
 def _description(source: str, name: str) -> str:
-    """The suite's task text: the official description's wording for the task."""
+    """The built-in suite's own wording of the task (official rows keep theirs)."""
     return ehrshot.DESCRIPTIONS[name] if source == EHRSHOT else mimic_extract.DESCRIPTIONS[name]
 
 
