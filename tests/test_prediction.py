@@ -248,6 +248,9 @@ def test_oracle_passes_an_ehrshot_and_a_mimic_extract_task_in_the_sandbox(episod
         kept = Path(result.notebook).parent / "files" / payload.output
         assert len(pd.read_csv(kept)) == len(payload.hidden.patient_ids)
         assert "auroc" in episode.grade.subscores
+        mounted = {p.name for p in Path(task.data_dir or "", payload.folder).iterdir()}
+        assert not {"labels_test.csv", "payloads.json"} & mounted  # test labels stay on the host
+        assert mounted <= {"train.csv", "val.csv", "test.csv"} or "labels_train.csv" in mounted
 
 
 def test_majority_text_and_missing_files_fail_with_clear_messages(episodes):
