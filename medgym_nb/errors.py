@@ -11,6 +11,7 @@ __all__ = [
     "EpisodeFinishedError",
     "GraderError",
     "KernelStartError",
+    "MedcalcInputError",
     "MedgymError",
     "PredictionFileError",
     "SandboxUnavailableError",
@@ -71,6 +72,13 @@ class EpisodeFinishedError(MedgymError):
 
 class SandboxUnavailableError(MedgymError):
     """The sandbox that was asked for cannot run on this machine; the message says how to get it."""
+
+
+class MedcalcInputError(MedgymError):
+    """Entities a MedCalc-Bench calculator cannot use: malformed, missing, or in a unit it does not know.
+
+    The message names the calculator, the entity key and what would have been accepted.
+    """
 
 
 class PredictionFileError(MedgymError):
