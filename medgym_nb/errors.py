@@ -13,6 +13,7 @@ __all__ = [
     "KernelStartError",
     "MedcalcInputError",
     "MedgymError",
+    "PredictionFileError",
     "SandboxUnavailableError",
     "TaskFileError",
     "TrajectoryError",
@@ -78,3 +79,7 @@ class MedcalcInputError(MedgymError):
 
     The message names the calculator, the entity key and what would have been accepted.
     """
+
+
+class PredictionFileError(MedgymError):
+    """A predictions file an episode wrote that cannot be scored; the message says what is wrong with it."""

@@ -70,6 +70,8 @@ class TaskFamily:
     """MedAgentGym source names (``data/<source>/``) whose tasks this family owns."""
     suite_sources: ClassVar[tuple[str, ...]] = ()
     """Sources with a built-in, generated suite (``load_tasks(source)`` without ``path``)."""
+    task_files: ClassVar[tuple[str, ...]] = ("*_tasks.jsonl", "*_tasks.sample.jsonl")
+    """Globs of the official task files in a source's data folder (EHRSHOT's is ``task.jsonl``)."""
     payload_model: ClassVar[type[BaseModel] | None] = None
     """The model of ``Task.payload`` for this family's tasks (None: no payload)."""
     actions: ClassVar[tuple[str, ...]] = tuple(ACTIONS)
