@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
+import logging
 import os
 import shutil
 import stat
@@ -33,12 +34,15 @@ from .grading.comparators import Grade, combine_parts
 from .grading.context import GradingContext
 from .grading.notebook import SharedGrader
 from .kernel.choice import choose_sandbox
+from .kernel.environments import ensure_environment
 from .kernel.outputs import truncate
 from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
 from .layout import EpisodePaths, episode_paths, graded_path
 from .tasks.model import Task
 from .trajectory import Recorder, Termination, Turn
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["AsyncEnv", "Env", "Grader", "Observation"]
 
@@ -185,7 +189,8 @@ class AsyncEnv:
         )
         t0 = time.monotonic()
         try:
-            self._lease = await self.pool.acquire(task.data_mounts())
+            environment = await _kernel_environment(family)
+            self._lease = await self.pool.acquire(task.data_mounts(), environment)
             await self._check_packages(family)
             if seed is not None:
                 await self._seed(seed)
@@ -526,18 +531,21 @@ class AsyncEnv:
 
 
 def _refuse_unmet_needs(family: TaskFamily) -> None:
-    """A family that needs a kernel environment or a network the env cannot provide is refused, not run
-    without them."""
+    """A family that needs a network the env cannot provide is refused, not run without it."""
     needs = family.kernel
-    if needs.environment is not None:
-        missing = f"the kernel environment {needs.environment!r}"
-    elif needs.network != "none":
-        missing = f"network access of kind {needs.network!r}"
-    else:
-        return
-    raise MedgymError(
-        f"family {family.name!r} needs {missing}, which this version of medgym-nb cannot provide yet"
-    )
+    if needs.network != "none":
+        raise MedgymError(
+            f"family {family.name!r} needs network access of kind {needs.network!r}, which this version of "
+            "medgym-nb cannot provide yet"
+        )
+
+
+async def _kernel_environment(family: TaskFamily) -> Path | None:
+    """The directory of the family's own kernel environment (built on first use; logged), or None."""
+    spec = family.kernel.environment
+    if spec is None:
+        return None
+    return await asyncio.to_thread(ensure_environment, spec, _log.info)
 
 
 def _read_regular_file(path: Path) -> bytes | None:
