@@ -6,18 +6,18 @@ from .biocoder_suite import SuiteFunction
 
 __all__ = ["SUITE"]
 
-_CODONS = '''
+_CODONS = """
 BASES = "UCAG"
 AMINO = "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG"
 CODON_TABLE = {a + b + c: AMINO[16 * i + 4 * j + k]
                for i, a in enumerate(BASES) for j, b in enumerate(BASES) for k, c in enumerate(BASES)}
-'''
-_MASSES = '''
+"""
+_MASSES = """
 MONOISOTOPIC = {"A": 71.03711, "C": 103.00919, "D": 115.02694, "E": 129.04259, "F": 147.06841,
                 "G": 57.02146, "H": 137.05891, "I": 113.08406, "K": 128.09496, "L": 113.08406,
                 "M": 131.04049, "N": 114.04293, "P": 97.05276, "Q": 128.05858, "R": 156.10111,
                 "S": 87.03203, "T": 101.04768, "V": 99.06841, "W": 186.07931, "Y": 163.06333}
-'''
+"""
 _INTERVALS = """
 starts = sorted(random.sample(range(0, 500), 12))
 intervals = [(s, s + random.randint(1, 60)) for s in starts]

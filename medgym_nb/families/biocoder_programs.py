@@ -156,13 +156,20 @@ async def run_programs(
 ) -> list[ProgramRun]:
     """Run each program (``timeout`` seconds each) in one fresh sandboxed kernel of ``environment``.
 
-    ``GraderError`` if the kernel itself fails (an infrastructure fault, never the program's): a program can
-    only end its own process.
+    A kernel that died was killed by a program (each runs under the kernel's uid and may signal it): every
+    program then counts as killed (``returncode`` -9). ``GraderError`` if the runner fails otherwise (an
+    infrastructure fault, never the program's).
     """
-    code = f"{_RUNNER}\nprint(_json.dumps(_medgym_run({programs!r}, {timeout!r}, {OUTPUT_CAP}, {_STDERR_CAP})))"
+    code = (
+        f"{_RUNNER}\nprint(_json.dumps(_medgym_run({programs!r}, {timeout!r}, {OUTPUT_CAP}, {_STDERR_CAP})))"
+    )
     run = await run_sandboxed_async(
         code, sandbox=sandbox, timeout=timeout * len(programs) + 60, environment=environment
     )
+    if run.status == "dead":
+        return [
+            ProgramRun(returncode=-9, stdout="", stderr="the program's runner was killed") for _ in programs
+        ]
     if run.status != "ok":
         raise GraderError(f"the program runner failed in its kernel ({run.status}): {run.text[-2000:]}")
     try:
@@ -171,7 +178,10 @@ async def run_programs(
         raise GraderError(f"the program runner's report is unreadable: {run.stdout[-500:]!r}") from exc
     return [
         ProgramRun(
-            returncode=r["returncode"], stdout=normalise(r["stdout"]), stderr=r["stderr"], truncated=r["truncated"]
+            returncode=r["returncode"],
+            stdout=normalise(r["stdout"]),
+            stderr=r["stderr"],
+            truncated=r["truncated"],
         )
         for r in report
     ]

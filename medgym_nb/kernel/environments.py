@@ -144,7 +144,9 @@ def _run(cmd: list[str], env: KernelEnvironment, step: str, package: str | None 
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise KernelEnvironmentError(f"kernel environment {env.name!r}: {step} failed: {exc}", package) from exc
+        raise KernelEnvironmentError(
+            f"kernel environment {env.name!r}: {step} failed: {exc}", package
+        ) from exc
     if done.returncode == 0:
         return
     output = done.stderr + done.stdout

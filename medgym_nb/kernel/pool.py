@@ -114,7 +114,10 @@ class KernelPool:
         None: medgym's own): a warm one if the pool has it, else one started now."""
         if self._closed:
             raise KernelStartError("the kernel pool is closed")
-        key: DataKey = (tuple(sorted((data or {}).items())), None if environment is None else str(environment))
+        key: DataKey = (
+            tuple(sorted((data or {}).items())),
+            None if environment is None else str(environment),
+        )
         if key != self._key:
             self._key = key
             await self._drain()
