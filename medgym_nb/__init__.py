@@ -25,6 +25,7 @@ from .errors import (
 from .families import KernelNeeds, TaskFamily, families, get_family, register_family, unregister_family
 from .grading import Answer, Grade, GradingContext, compare, grade_with_papermill
 from .kernel import CellResult, KernelPool, KernelSession, OutputLimits, SandboxLimits
+from .kernel.environments import KernelEnvironment
 from .ray_backend import run_episodes_ray
 from .runner import EpisodeResult, run_episodes, run_episodes_async
 from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
@@ -48,6 +49,7 @@ __all__ = [
     "Grade",
     "GraderError",
     "GradingContext",
+    "KernelEnvironment",
     "KernelNeeds",
     "KernelPool",
     "KernelSession",
