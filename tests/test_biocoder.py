@@ -187,6 +187,7 @@ def test_an_unstable_or_failing_reference_is_excluded(environment):
         task("random", "print(f(random.random()))"),
         task("sets", "print(f(list({f'read{i}' for i in range(40)})))"),
         task("crash", "print(f(1)); raise SystemExit(3)"),
+        task("silent", "f(1)"),
     ]
     kept, excluded = with_references(tasks, sandbox="bwrap")
     assert [t.id for t in kept] == ["biocoder.x.stable"] and kept[0].answer == "42"
@@ -194,6 +195,7 @@ def test_an_unstable_or_failing_reference_is_excluded(environment):
     assert "differs between two runs" in reasons["biocoder.x.random"]
     assert "exited with 3" in reasons["biocoder.x.crash"]
     assert "biocoder.x.sets" in reasons  # string hashing differs per process: caught by the second run
+    assert "prints nothing" in reasons["biocoder.x.silent"]
 
 
 def test_hostile_functions_fail_clearly_without_hanging(suite):

@@ -217,6 +217,10 @@ def grade_function(
     expected = task.get("answer")
     if not isinstance(expected, str):
         raise GraderError(f"task {task.get('id')} has no reference output")
+    if not normalise(expected):
+        raise GraderError(
+            f"task {task.get('id')}: its program prints nothing, so no function can be graded by it"
+        )
     if not isinstance(code, str) or not code.strip():
         return Grade(score=0.0, passed=False, message="no code was given: answer with the function's source")
     try:

@@ -11,7 +11,8 @@ program.py`` process in a directory of its own (a fresh interpreter, as the prog
 its stdout goes to a file (bounded by the sandbox's file-size limit and read up to ``OUTPUT_CAP``), never to
 the kernel, so nothing a program prints can pose as the runner's report. The reference output of a program is
 computed the same way, twice, and cached beside the environment (``<envs>/<env key>-outputs/``) keyed by the
-program's text: a program whose two runs differ, or that fails, is unstable and its task is excluded.
+program's text: a program whose two runs differ, that fails, or that prints nothing (any function would
+pass) is unstable and its task is excluded.
 
 Outputs are compared exactly after one normalisation: trailing white space is removed from every line and
 trailing empty lines are dropped (an editor's or a ``print(end=...)``'s difference, never a value's).
@@ -204,6 +205,10 @@ def _compare(first: ProgramRun, second: ProgramRun) -> Reference:
             return Reference(stable=False, why=f"the reference program {what}: {run.stderr[-800:]}")
     if first.stdout != second.stdout:
         return Reference(stable=False, why="the reference program's output differs between two runs")
+    if not first.stdout:
+        return Reference(
+            stable=False, why="the reference program prints nothing: it cannot tell functions apart"
+        )
     return Reference(stable=True, stdout=first.stdout)
 
 
