@@ -9,8 +9,9 @@ build is the only step with network; kernels started in the environment get none
 A build is atomic and runs once: under a file lock (two processes never build the same environment twice), into
 a temporary sibling that is renamed into place after an import check, so an interrupted build leaves nothing a
 later run would take for finished. The finished directory is world-readable: sandboxes bind it read-only and
-their kernels run under uids of their own. Only the environment's ``python`` is used afterwards (a renamed
-venv's console scripts keep their old shebangs; medgym never runs them).
+their kernels run under uids of their own. The venv has no pip of its own (medgym's pip installs into it with
+``--python``), and only its ``python`` is used afterwards (a renamed venv's console scripts keep their old
+shebangs; medgym never runs them).
 """
 
 from __future__ import annotations
@@ -109,14 +110,16 @@ def _build(env: KernelEnvironment, home: Path, progress: Progress) -> None:
     try:
         os.chmod(tmp, 0o755)  # noqa: S103 - sandboxed kernels run under other uids and must read it
         progress(f"kernel environment {env.name}: creating a Python {env.python} venv in {env.path}")
-        _run([sys.executable, "-m", "venv", str(tmp)], env, "creating the venv")
+        _run([sys.executable, "-m", "venv", "--without-pip", str(tmp)], env, "creating the venv")
         python = str(tmp / "bin" / "python")
         progress(f"kernel environment {env.name}: installing {len(env.requirements) + 1} pinned packages")
         _run(
             [
-                python,
+                sys.executable,  # medgym's own pip installs into the venv: no pip inside it, no ensurepip
                 "-m",
                 "pip",
+                "--python",
+                python,
                 "install",
                 "--no-input",
                 "--disable-pip-version-check",
