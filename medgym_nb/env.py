@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
-import logging
 import os
 import shutil
 import stat
@@ -41,8 +40,6 @@ from .kernel.session import CellResult, KernelSession
 from .layout import EpisodePaths, episode_paths, graded_path
 from .tasks.model import Task
 from .trajectory import Recorder, Termination, Turn
-
-_log = logging.getLogger(__name__)
 
 __all__ = ["AsyncEnv", "Env", "Grader", "Observation"]
 
@@ -541,11 +538,11 @@ def _refuse_unmet_needs(family: TaskFamily) -> None:
 
 
 async def _kernel_environment(family: TaskFamily) -> Path | None:
-    """The directory of the family's own kernel environment (built on first use; logged), or None."""
+    """The directory of the family's own kernel environment (built on first use, logged), or None."""
     spec = family.kernel.environment
     if spec is None:
         return None
-    return await asyncio.to_thread(ensure_environment, spec, _log.info)
+    return await asyncio.to_thread(ensure_environment, spec)
 
 
 def _read_regular_file(path: Path) -> bytes | None:

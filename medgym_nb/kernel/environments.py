@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -39,6 +40,7 @@ __all__ = ["KernelEnvironment", "ensure_environment", "environments_home"]
 Progress = Callable[[str], None]
 """Receives one line per build step (the CLI shows it; the library only reports)."""
 
+_log = logging.getLogger(__name__)
 _MARKER = "medgym-environment.json"
 _PIP_TIMEOUT = 1800.0
 _FAILED_REQUIREMENT = re.compile(
@@ -88,7 +90,9 @@ class KernelEnvironment(BaseModel):
 
 
 def ensure_environment(env: KernelEnvironment, progress: Progress | None = None) -> Path:
-    """The directory of ``env``, built first if needed; ``KernelEnvironmentError`` if the build fails."""
+    """The directory of ``env``, built first if needed; ``KernelEnvironmentError`` if the build fails.
+
+    ``progress`` gets one line per build step (default: this module's logger, at INFO)."""
     if env.is_built():
         return env.path
     if env.python != _host_python():
@@ -100,7 +104,7 @@ def ensure_environment(env: KernelEnvironment, progress: Progress | None = None)
     with open(home / f".{env.key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
         if not env.is_built():
-            _build(env, home, progress or (lambda _line: None))
+            _build(env, home, progress or _log.info)
     return env.path
 
 
