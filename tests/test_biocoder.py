@@ -93,7 +93,7 @@ def test_a_failed_build_names_the_package_and_leaves_nothing(tmp_path, monkeypat
 
 @sandboxes("bwrap", "zygote", "local")
 def test_pool_never_hands_a_kernel_of_one_environment_to_another(environment, sandbox):
-    probe = "import sys, numpy; print(sys.executable, numpy.__version__)"
+    probe = "import os, sys, numpy; print(sys.executable, numpy.__version__, os.access(sys.prefix, os.W_OK))"
 
     async def run() -> list[str]:
         pool = KernelPool(SANDBOXES[sandbox], size=1)
@@ -110,7 +110,8 @@ def test_pool_never_hands_a_kernel_of_one_environment_to_another(environment, sa
             await pool.close()
 
     own, env1, env2, own2 = run_sync(run())
-    assert env1 == env2 == f"{environment}/bin/python 1.26.4"
+    writable = str(sandbox == "local")  # a sandbox binds the environment read-only
+    assert env1 == env2 == f"{environment}/bin/python 1.26.4 {writable}"
     assert own == own2 and not own.startswith(str(environment))
 
 
