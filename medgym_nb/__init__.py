@@ -2,8 +2,10 @@
 
 The public API fits on a page: tasks (``load_tasks``, ``Task``), task families (``TaskFamily``,
 ``register_family``), the environment (``Env``, ``AsyncEnv``, ``EnvConfig``), agents, the runner,
-trajectories and grading.
+trajectories and grading. ``mg.medcalc`` (imported on first use) holds the MedCalc-Bench calculators.
 """
+
+from typing import TYPE_CHECKING
 
 from .agents import Agent, OracleAgent, ReplayAgent
 from .config import EnvConfig
@@ -13,7 +15,9 @@ from .errors import (
     DeadKernelError,
     EpisodeFinishedError,
     GraderError,
+    KernelEnvironmentError,
     KernelStartError,
+    MedcalcInputError,
     MedgymError,
     SandboxUnavailableError,
     TaskFileError,
@@ -31,7 +35,20 @@ from .runner import EpisodeResult, run_episodes, run_episodes_async
 from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
 from .trajectory import Episode, Termination, read_episode
 
+if TYPE_CHECKING:
+    from . import medcalc
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``mg.medcalc`` on first use, so importing medgym_nb does not build the calculator registry."""
+    if name == "medcalc":
+        import importlib
+
+        return importlib.import_module(".medcalc", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Agent",
@@ -50,10 +67,12 @@ __all__ = [
     "GraderError",
     "GradingContext",
     "KernelEnvironment",
+    "KernelEnvironmentError",
     "KernelNeeds",
     "KernelPool",
     "KernelSession",
     "KernelStartError",
+    "MedcalcInputError",
     "MedgymError",
     "OracleAgent",
     "OutputLimits",
@@ -75,6 +94,7 @@ __all__ = [
     "grade_with_papermill",
     "list_sources",
     "load_tasks",
+    "medcalc",
     "read_episode",
     "register_family",
     "run_episodes",
