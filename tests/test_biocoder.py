@@ -201,6 +201,7 @@ def test_an_unstable_or_failing_reference_is_excluded(environment):
         task("sets", "print(f(list({f'read{i}' for i in range(40)})))"),
         task("crash", "print(f(1)); raise SystemExit(3)"),
         task("silent", "f(1)"),
+        task("killer", "import os, signal\nprint(f(1))\nos.kill(os.getppid(), signal.SIGKILL)"),
     ]
     kept, excluded = with_references(tasks, sandbox="bwrap")
     assert [t.id for t in kept] == ["biocoder.x.stable"] and kept[0].answer == "42"
@@ -209,6 +210,7 @@ def test_an_unstable_or_failing_reference_is_excluded(environment):
     assert "exited with 3" in reasons["biocoder.x.crash"]
     assert "biocoder.x.sets" in reasons  # string hashing differs per process: caught by the second run
     assert "prints nothing" in reasons["biocoder.x.silent"]
+    assert "killed its runner" in reasons["biocoder.x.killer"]  # and took no other program's result with it
 
 
 def test_hostile_functions_fail_clearly_without_hanging(suite):

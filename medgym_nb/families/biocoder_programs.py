@@ -157,9 +157,10 @@ async def run_programs(
 ) -> list[ProgramRun]:
     """Run each program (``timeout`` seconds each) in one fresh sandboxed kernel of ``environment``.
 
-    A kernel that died was killed by a program (each runs under the kernel's uid and may signal it): every
-    program then counts as killed (``returncode`` -9). ``GraderError`` if the runner fails otherwise (an
-    infrastructure fault, never the program's).
+    A kernel that died was killed by a program (each runs under the kernel's uid and may signal it): a lone
+    program then counts as killed (``returncode`` -9); of several, each is run again in a kernel of its own,
+    so one program cannot take the others' results with it. ``GraderError`` if the runner fails otherwise
+    (an infrastructure fault, never the program's).
     """
     code = (
         f"{_RUNNER}\nprint(_json.dumps(_medgym_run({programs!r}, {timeout!r}, {OUTPUT_CAP}, {_STDERR_CAP})))"
@@ -168,8 +169,14 @@ async def run_programs(
         code, sandbox=sandbox, timeout=timeout * len(programs) + 60, environment=environment
     )
     if run.status == "dead":
+        if len(programs) == 1:
+            return [ProgramRun(returncode=-9, stdout="", stderr="the program killed its runner")]
         return [
-            ProgramRun(returncode=-9, stdout="", stderr="the program's runner was killed") for _ in programs
+            alone
+            for program in programs
+            for alone in await run_programs(
+                [program], environment=environment, sandbox=sandbox, timeout=timeout
+            )
         ]
     if run.status != "ok":
         raise GraderError(f"the program runner failed in its kernel ({run.status}): {run.text[-2000:]}")
