@@ -15,6 +15,7 @@ from .errors import (
     DeadKernelError,
     EpisodeFinishedError,
     GraderError,
+    KernelEnvironmentError,
     KernelStartError,
     MedcalcInputError,
     MedgymError,
@@ -29,6 +30,7 @@ from .errors import (
 from .families import KernelNeeds, TaskFamily, families, get_family, register_family, unregister_family
 from .grading import Answer, Grade, GradingContext, compare, grade_with_papermill
 from .kernel import CellResult, KernelPool, KernelSession, OutputLimits, SandboxLimits
+from .kernel.environments import KernelEnvironment
 from .ray_backend import run_episodes_ray
 from .runner import EpisodeResult, run_episodes, run_episodes_async
 from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
@@ -65,6 +67,8 @@ __all__ = [
     "Grade",
     "GraderError",
     "GradingContext",
+    "KernelEnvironment",
+    "KernelEnvironmentError",
     "KernelNeeds",
     "KernelPool",
     "KernelSession",

@@ -10,6 +10,7 @@ __all__ = [
     "DeadKernelError",
     "EpisodeFinishedError",
     "GraderError",
+    "KernelEnvironmentError",
     "KernelStartError",
     "MedcalcInputError",
     "MedgymError",
@@ -72,6 +73,17 @@ class EpisodeFinishedError(MedgymError):
 
 class SandboxUnavailableError(MedgymError):
     """The sandbox that was asked for cannot run on this machine; the message says how to get it."""
+
+
+class KernelEnvironmentError(MedgymError):
+    """A family's kernel environment could not be built; ``package`` names the requirement at fault, if known."""
+
+    def __init__(self, message: str, package: str | None = None) -> None:
+        super().__init__(message, package)
+        self.message, self.package = message, package
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class MedcalcInputError(MedgymError):
