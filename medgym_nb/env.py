@@ -33,6 +33,7 @@ from .grading.comparators import Grade, combine_parts
 from .grading.context import GradingContext
 from .grading.notebook import SharedGrader
 from .kernel.choice import choose_sandbox
+from .kernel.environments import ensure_environment
 from .kernel.outputs import truncate
 from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
@@ -185,7 +186,8 @@ class AsyncEnv:
         )
         t0 = time.monotonic()
         try:
-            self._lease = await self.pool.acquire(task.data_mounts())
+            environment = await _kernel_environment(family)
+            self._lease = await self.pool.acquire(task.data_mounts(), environment)
             await self._check_packages(family)
             if seed is not None:
                 await self._seed(seed)
@@ -526,18 +528,21 @@ class AsyncEnv:
 
 
 def _refuse_unmet_needs(family: TaskFamily) -> None:
-    """A family that needs a kernel environment or a network the env cannot provide is refused, not run
-    without them."""
+    """A family that needs a network the env cannot provide is refused, not run without it."""
     needs = family.kernel
-    if needs.environment is not None:
-        missing = f"the kernel environment {needs.environment!r}"
-    elif needs.network != "none":
-        missing = f"network access of kind {needs.network!r}"
-    else:
-        return
-    raise MedgymError(
-        f"family {family.name!r} needs {missing}, which this version of medgym-nb cannot provide yet"
-    )
+    if needs.network != "none":
+        raise MedgymError(
+            f"family {family.name!r} needs network access of kind {needs.network!r}, which this version of "
+            "medgym-nb cannot provide yet"
+        )
+
+
+async def _kernel_environment(family: TaskFamily) -> Path | None:
+    """The directory of the family's own kernel environment (built on first use, logged), or None."""
+    spec = family.kernel.environment
+    if spec is None:
+        return None
+    return await asyncio.to_thread(ensure_environment, spec)
 
 
 def _read_regular_file(path: Path) -> bytes | None:

@@ -54,7 +54,7 @@ def test_unknown_family_and_source_say_what_exists():
     with pytest.raises(mg.UnknownSourceError, match="Did you mean 'mimic_iii'"):
         mg.load_tasks("mimic_ii")
     with pytest.raises(mg.UnknownSourceError, match="Known: "):
-        mg.load_tasks("ehrshot")
+        mg.load_tasks("no_such_source")
 
 
 def test_a_family_cannot_claim_another_familys_source():

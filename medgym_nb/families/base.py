@@ -22,6 +22,7 @@ from ..errors import TaskFileError, UnknownSourceError
 from ..grading.answers import Answer
 from ..grading.context import GradingContext
 from ..grading.notebook import task_notebooks_dir
+from ..kernel.environments import KernelEnvironment
 from ..kernel.session import CellResult
 from ..tasks.model import Task
 
@@ -36,16 +37,16 @@ class KernelNeeds(BaseModel):
     """What a family's episode kernels need beyond medgym's standard sandbox.
 
     ``packages``: import names its tasks use; the env checks them in the first kernel it starts for the
-    family and fails with a clear error if any is missing. ``environment``: the name of a kernel environment
-    of the family's own (e.g. BioCoder's numpy 1.x stack), None for medgym's. ``network``: ``"none"`` (the
-    default: no network at all) or ``"service"`` (the family's service only). The env refuses families that
-    ask for an environment or a network it cannot provide yet, rather than run them without.
+    family and fails with a clear error if any is missing. ``environment``: a kernel environment of the
+    family's own (e.g. BioCoder's numpy 1.x stack; built once, see ``kernel/environments.py``), None for
+    medgym's. ``network``: ``"none"`` (the default: no network at all) or ``"service"`` (the family's service
+    only). The env refuses families that ask for a network it cannot provide yet, rather than run them without.
     """
 
     model_config = ConfigDict(frozen=True)
 
     packages: tuple[str, ...] = ()
-    environment: str | None = None
+    environment: KernelEnvironment | None = None
     network: Literal["none", "service"] = "none"
 
 
@@ -70,6 +71,8 @@ class TaskFamily:
     """MedAgentGym source names (``data/<source>/``) whose tasks this family owns."""
     suite_sources: ClassVar[tuple[str, ...]] = ()
     """Sources with a built-in, generated suite (``load_tasks(source)`` without ``path``)."""
+    task_files: ClassVar[tuple[str, ...]] = ("*_tasks.jsonl", "*_tasks.sample.jsonl")
+    """Globs of the official task files in a source's data folder (EHRSHOT's is ``task.jsonl``)."""
     payload_model: ClassVar[type[BaseModel] | None] = None
     """The model of ``Task.payload`` for this family's tasks (None: no payload)."""
     actions: ClassVar[tuple[str, ...]] = tuple(ACTIONS)

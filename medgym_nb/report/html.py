@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -64,6 +65,41 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+_HEAD_LINES = 6
+_HEAD_BYTES = 4096
+
+
+def _head(path: Path) -> str:
+    """The first lines of a kept CSV file, for a glance at what the episode wrote."""
+    try:
+        with path.open("rb") as fh:
+            text = fh.read(_HEAD_BYTES).decode(errors="replace")
+    except OSError as exc:
+        return f"(unreadable: {exc})"
+    return "\n".join(text.splitlines()[:_HEAD_LINES])
+
+
+def _kept_files(run: RunSummary) -> str:
+    """Each episode's kept files, linked (relative to the run, where the report is written by default), the
+    head of CSV files shown, with the grader's message (a predictions file's metrics)."""
+    rows = []
+    for row in (r for r in run.rows if r.files):
+        links = []
+        for rel in row.files:
+            link = f'<a href="{html.escape(rel)}">{html.escape(Path(rel).name)}</a>'
+            if rel.endswith(".csv"):
+                link += f"<pre>{html.escape(_head(Path(run.root, rel)))}</pre>"
+            links.append(link)
+        rows.append(
+            f"<tr><td>{html.escape(row.task_id)}</td><td>{html.escape(row.grade_message)}</td>"
+            f"<td>{'<br>'.join(links)}</td></tr>"
+        )
+    if not rows:
+        return ""
+    head = "<tr><th>task</th><th>grade</th><th>kept files</th></tr>"
+    return f"<h3>kept files</h3><table>{head}{''.join(rows)}</table>"
+
+
 def _section(run: RunSummary, name: str) -> str:
     parts = [
         f"<h2>{html.escape(name)}: {run.root}</h2>",
@@ -77,6 +113,7 @@ def _section(run: RunSummary, name: str) -> str:
     parts.append("<h3>turns</h3>" + _turns_plot(run))
     parts.append("<h3>failures</h3>" + _failure_plot(run))
     parts.append(_table(["failure", "episodes"], [[k, v] for k, v in run.failures.most_common()]))
+    parts.append(_kept_files(run))
     return "\n".join(parts)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..layout import trajectory_notebooks
+from ..layout import files_dir, trajectory_notebooks
 from ..trajectory import Episode, Termination, Turn, read_episode
 
 __all__ = ["EpisodeRow", "RunSummary", "classify_failure", "summarise_run"]
@@ -30,6 +30,9 @@ class EpisodeRow(BaseModel):
     termination: Termination
     failure: str | None = None
     tokens: int = 0
+    grade_message: str = ""
+    files: list[str] = Field(default_factory=list)
+    """The episode's kept output files (``files/``), as paths relative to the run's root."""
 
     @property
     def group(self) -> str:
@@ -100,6 +103,13 @@ def classify_failure(ep: Episode) -> str | None:
     return "no_answer"
 
 
+def _kept_files(root: Path, notebook: Path) -> list[str]:
+    kept = files_dir(notebook)
+    if not kept.is_dir():
+        return []
+    return [str(p.relative_to(root)) for p in sorted(kept.iterdir()) if p.is_file()]
+
+
 def summarise_run(root: str | Path) -> RunSummary:
     rows, unreadable = [], []
     for path in trajectory_notebooks(Path(root)):
@@ -120,6 +130,8 @@ def summarise_run(root: str | Path) -> RunSummary:
                 termination=ep.termination,
                 failure=classify_failure(ep),
                 tokens=int(ep.usage.get("total_tokens", 0)),
+                grade_message=ep.grade.message if ep.grade else "",
+                files=_kept_files(Path(root), path),
             )
         )
     return RunSummary(root=str(root), rows=rows, unreadable=unreadable)
