@@ -255,6 +255,7 @@ def test_suite_is_read_back_by_the_parser(suite):
         assert task.answer == p.formula_answer and _agrees(task.answer, solve(task.question), p.target)
         assert isinstance(task.answer, int) if p.target == "size" else 0 < task.answer < 1
         assert str(task.answer) not in task.prompt().replace(task.question, "")
+        assert "medgym" not in "".join(task.solution)  # the oracle's cells are self-contained (scipy only)
 
 
 # ---- grading ----
