@@ -192,6 +192,38 @@ def test_parser_reads_general_wording():
 
 
 @pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Two independent groups will be compared; the expected difference in means is 6 with a common SD of "
+            "15. Calculate the required sample size per arm for a power of 0.9 at a significance level (α) of "
+            "0.05, two-sided.",
+            lambda: F.two_sample_t(0.4, power=0.9),
+        ),
+        (
+            "A researcher compares the mean of a sample with the population mean of 50; she expects a mean of 53 "
+            "and a standard deviation of 9. With 40 participants, what is the statistical power of a two-tailed "
+            "test at p < 0.05?",
+            lambda: F.one_sample_t(3 / 9, n=40),
+        ),
+        (
+            "A one-way ANOVA compares three diets with expected means of 10, 12 and 15 and a common standard "
+            "deviation of 6. What is the minimum number of subjects per group needed for 80% power at "
+            "alpha = 0.05?",
+            lambda: F.anova_oneway(F.cohens_f([10, 12, 15], 6), 3, power=0.8),
+        ),
+        (
+            "A trial uses a Cox proportional hazards model; the hazard ratio is 0.6 and the probability of an "
+            "event is 0.4. How many patients are required in each group for 90% power, two-sided alpha 0.05?",
+            lambda: F.cox_ph(0.6, 0.4, power=0.9),
+        ),
+    ],
+)
+def test_paraphrases_are_read(question, expected):
+    assert solve(question) == pytest.approx(expected(), abs=1e-12)
+
+
+@pytest.mark.parametrize(
     ("question", "missing"),
     [
         ("What is the power of the study?", "found no study design"),

@@ -133,7 +133,8 @@ def _alpha(text: str, assumed: list[str]) -> float:
     found = _first(
         [
             rf"(?:significance level|level of significance|alpha|type i error(?: rate)?)\s*"
-            rf"(?:of|=|is|at|:|level of)?\s*({NUM})\s*(%?)",
+            rf"(?:\([^)]{{0,20}}\)\s*)?(?:of|=|is|at|:|level of)?\s*({NUM})\s*(%?)",
+            rf"\bp\s*<\s*({NUM})()",
             rf"({NUM})\s*(%?)\s*(?:significance level|level of significance|alpha level)",
             rf"\bat (?:the|a) ({NUM})\s*(%?) level\b",
         ],
