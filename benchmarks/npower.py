@@ -33,7 +33,7 @@ def _solve_times(questions: list[str]) -> tuple[list[float], list[int | float]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
-    parser.add_argument("--episodes", type=int, default=6)
+    parser.add_argument("--episodes", type=int, default=6, choices=range(1, 1001), metavar="1..1000")
     args = parser.parse_args()
     os.environ["MEDGYM_HOME"] = tempfile.mkdtemp(prefix="medgym-bench-")
 
