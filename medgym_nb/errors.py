@@ -13,6 +13,7 @@ __all__ = [
     "KernelStartError",
     "MedgymError",
     "SandboxUnavailableError",
+    "ServiceError",
     "TaskFileError",
     "TrajectoryError",
     "UnknownFamilyError",
@@ -70,3 +71,7 @@ class EpisodeFinishedError(MedgymError):
 
 class SandboxUnavailableError(MedgymError):
     """The sandbox that was asked for cannot run on this machine; the message says how to get it."""
+
+
+class ServiceError(MedgymError):
+    """A service a family's episodes use (e.g. the embedded FHIR server) could not start or did not answer."""
