@@ -190,8 +190,11 @@ def writes_ok(specs: list[WriteSpec], writes: list[dict[str, Any]]) -> tuple[boo
     for spec in specs:
         match = next((r for r in left if not write_problems(spec, r)), None)
         if match is None:
-            near = [write_problems(spec, r) for r in left if r.get("resourceType") == spec.resource_type]
-            why = "; ".join(min(near, key=lambda problems: len(problems))) if near else "none was written"
+            near: list[list[str]] = [
+                write_problems(spec, r) for r in left if r.get("resourceType") == spec.resource_type
+            ]
+            closest: list[str] = min(near, key=len) if near else ["none was written"]
+            why = "; ".join(closest)
             return False, f"missing {spec.resource_type} for {spec.subject}: {why}"
         left.remove(match)
     if left:
