@@ -208,7 +208,11 @@ async function handle(store, method, target, body, origin) {
     if (!resource || typeof resource !== 'object') {
       return outcome(400, 'structure', 'the body must be a FHIR resource');
     }
-    if (method === 'POST') delete resource.id; // the server assigns ids
+    if (method === 'POST') {
+      // the server assigns ids and metadata: a client-chosen lastUpdated would hide a write from the grader
+      delete resource.id;
+      delete resource.meta;
+    }
   }
   const flat = Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
   const req = { method, url: '/' + parts.join('/'), query: flat, body: resource, headers: {} };
