@@ -298,8 +298,18 @@ def test_fhir_base_runs_the_tasks_against_a_server_given_by_url(suite, tmp_path)
     try:
         assert server.url is not None
         run = subprocess.run(
-            [str(Path(sys.executable).with_name("medgym")), "run", "--source", SOURCE, "--limit", "3"]
-            + ["--fhir-base", server.url, "--out", "r"],
+            [
+                str(Path(sys.executable).with_name("medgym")),
+                "run",
+                "--source",
+                SOURCE,
+                "--limit",
+                "3",
+                "--fhir-base",
+                server.url,
+                "--out",
+                "r",
+            ],
             cwd=tmp_path,
             capture_output=True,
             text=True,
