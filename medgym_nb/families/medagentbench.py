@@ -283,7 +283,7 @@ def _planted_patients(payloads: list[MabPayload], seed: int) -> list[PatientSpec
     named: dict[str, PatientSpec] = {}
     for p in payloads:
         if p.kind == 1 and p.mrn:
-            given, _, family = p.name.partition(" ")
+            given, _, family = p.name.rpartition(" ")  # the last word is the family name
             named[p.mrn] = PatientSpec(
                 p.mrn, given, family or given, datetime.fromisoformat(p.birth_date).date()
             )

@@ -41,7 +41,7 @@ def labs(code, since=None):
 
 _BODIES = {
     1: """\
-given, _, family = {name!r}.partition(" ")
+given, _, family = {name!r}.rpartition(" ")
 found = [
     p["id"] for p in search("Patient", given=given, family=family or given, birthdate={birth_date!r})
     if any(n.get("family") == (family or given) and given in n.get("given", []) for n in p.get("name", []))

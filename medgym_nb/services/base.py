@@ -48,6 +48,7 @@ class UnixHttpClient:
             raise ServiceError(f"the service at {self.path} did not answer {method} {target}: {exc}") from exc
         finally:
             conn.close()
+            sock.close()
         try:
             return response.status, json.loads(raw)
         except ValueError:

@@ -87,18 +87,74 @@ function parseQuery(raw) {
   return query;
 }
 
+// Medplum's in-memory repository plus a patient index: a search naming one patient (patient=, subject=)
+// scans that patient's resources only, not every resource of the type. A tenant's index is its own writes
+// layered over the base's (read-only once loaded); the index may hold stale ids (a resource moved to another
+// patient), never miss one, since Medplum still applies every filter to the candidates.
+class IndexedRepository extends MemoryRepository {
+  constructor(parent) {
+    super();
+    this.byPatient = new Map();
+    this.parent = parent;
+    if (parent) {
+      for (const [type, byId] of parent.resources) {
+        this.resources.set(type, new Map(byId)); // copy-on-write: resources are shared, never mutated
+      }
+    }
+  }
+
+  async createResource(resource) {
+    const created = await super.createResource(resource);
+    const ref = created.subject?.reference ?? created.patient?.reference;
+    if (typeof ref === 'string' && ref.startsWith('Patient/')) {
+      const key = `${created.resourceType}|${ref}`;
+      if (!this.byPatient.has(key)) this.byPatient.set(key, new Set());
+      this.byPatient.get(key).add(created.id);
+    }
+    return created;
+  }
+
+  candidates(type, ref) {
+    const key = `${type}|${ref}`;
+    const ids = [...(this.parent?.byPatient.get(key) ?? []), ...(this.byPatient.get(key) ?? [])];
+    const all = this.resources.get(type) ?? new Map();
+    const subset = new Map();
+    for (const id of ids) {
+      const resource = all.get(id);
+      if (resource) subset.set(id, resource);
+    }
+    return subset;
+  }
+
+  search(request) {
+    const one = request.filters?.find(
+      (f) => (f.code === 'patient' || f.code === 'subject') && f.operator === 'eq' &&
+        /^Patient\/[^,]+$/.test(f.value)
+    );
+    if (!one || request.types) {
+      return super.search(request);
+    }
+    // MemoryRepository.search reads this.resources synchronously before its first await: swap in the subset.
+    const type = request.resourceType;
+    const all = this.resources.get(type);
+    this.resources.set(type, this.candidates(type, one.value));
+    try {
+      return super.search(request);
+    } finally {
+      if (all) this.resources.set(type, all);
+      else this.resources.delete(type);
+    }
+  }
+}
+
 class Store {
   constructor(repo) {
     this.repo = repo;
   }
 
-  // A tenant: the base maps copied (resources shared; the repository replaces, never mutates, a stored one).
+  // A tenant: a repository over the base's maps and index, its writes its own.
   overlay() {
-    const repo = new MemoryRepository();
-    for (const [type, byId] of this.repo.resources) {
-      repo.resources.set(type, new Map(byId));
-    }
-    return new Store(repo);
+    return new Store(new IndexedRepository(this.repo));
   }
 
   patients() {
@@ -296,7 +352,7 @@ async function main() {
   const opts = args();
   const t0 = performance.now();
   loadDefinitions();
-  const base = new Store(new MemoryRepository());
+  const base = new Store(new IndexedRepository(undefined));
   const data = JSON.parse(readFileSync(opts.data, 'utf8'));
   for (const resource of data) {
     await base.repo.createResource(resource);
