@@ -338,3 +338,28 @@ def test_fhir_base_runs_the_tasks_against_a_server_given_by_url(suite, tmp_path)
             assert obs["env_message"].strip() == "unreachable"
     finally:
         server.close()
+
+
+def test_request_info_queries_and_writes_the_episodes_own_server(suite, tmp_path):
+    """Upstream's GET/POST tools, run by the host on the episode's tenant: the POST counts as the episode's."""
+    task = _pick(suite, 3)
+    mrn = _payload(task).mrn
+
+    class Tools(ScriptedAgent):
+        name = "tools"
+
+        def plan(self, task: mg.Task) -> list[dict[str, Any]]:
+            body = _resource(_due(task).writes[0])
+            return [
+                {"action": "request_info", "params": {"method": "GET", "url": f"Patient?identifier={mrn}"}},
+                {"action": "request_info", "params": {"method": "POST", "url": "Observation", "body": body}},
+                {"action": "request_info", "params": {"method": "GET", "url": "Observation?no-such=1"}},
+                {"action": "submit", "params": {"answer": []}},
+            ]
+
+    [result] = mg.run_episodes([task], lambda _t: Tools(), tmp_path)
+    turns = mg.read_episode(result.notebook).turns
+    assert turns[0].observation.startswith("HTTP 200") and f'"id": "{mrn}"' in turns[0].observation
+    assert turns[1].observation.startswith("HTTP 201")
+    assert turns[2].observation.startswith("HTTP 400")
+    assert (result.passed, result.reward) == (True, 1.0)

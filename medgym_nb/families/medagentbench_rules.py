@@ -11,6 +11,7 @@ the chart says — so it holds on our synthetic server and on any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,6 @@ NDC = "http://hl7.org/fhir/sid/ndc"
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 VITALS = "http://hl7.org/fhir/observation-category"
-KINDS = range(1, 11)
 LAB_OF_KIND = {4: "MG", 5: "MG", 6: "GLU", 7: "GLU", 9: "K", 10: "A1C"}
 """The lab each type reads (its code is also taken from the row's context when it names one)."""
 
@@ -150,92 +150,104 @@ def potassium_dose(level: float) -> float | None:
     return round((3.5 - level) / 0.1) * 10.0
 
 
-def expected(p: MabPayload, facts: Facts) -> Expected:
-    """The answer and the writes due for task ``p`` when the chart says ``facts``."""
-    now = parse_time(p.now)
-    subject = f"Patient/{p.mrn}"
-    stamp = now.isoformat()
-    day = now - timedelta(hours=24)
-    if p.kind == 1:
-        return Expected(answer=[p.mrn or "Patient not found"])
-    if p.kind == 2:
-        return Expected(answer=[_age(facts.birth_date, now)] if facts.birth_date else [-1])
-    if p.kind == 3:
-        write = WriteSpec(resource_type="Observation", subject=subject, code=p.code, value=p.bp, when=stamp)
-        return Expected(answer=None, writes=[write])
-    if p.kind == 8:
-        write = WriteSpec(
-            resource_type="ServiceRequest",
-            subject=subject,
-            system=SNOMED,
-            code=p.order_code,
-            note=p.note,
-            when=stamp,
-        )
-        return Expected(answer=None, writes=[write])
-    if p.kind in (4, 5):
-        last = _latest(facts.labs, day)
-        answer = [last[1] if last else -1]
-        if p.kind == 4:
-            return Expected(answer=answer)
-        dose = magnesium_dose(last[1]) if last else None
-        writes = []
-        if dose is not None:
-            writes.append(
-                WriteSpec(
-                    resource_type="MedicationRequest",
-                    subject=subject,
-                    system=NDC,
-                    code=p.order_code,
-                    dose=dose[0],
-                    dose_unit="g",
-                    route="IV",
-                    hours=dose[1],
-                    when=stamp,
-                )
-            )
-        return Expected(answer=answer, optional=True, writes=writes)
-    if p.kind == 6:
-        recent = [v for t, v in facts.labs if parse_time(t) >= day]
-        return Expected(answer=[sum(recent) / len(recent) if recent else -1], tolerance=0.1)
-    if p.kind == 7:
-        last = _latest(facts.labs)
-        return Expected(answer=[last[1] if last else -1])
-    if p.kind == 9:
-        last = _latest(facts.labs)
-        mEq = potassium_dose(last[1]) if last else None
-        writes = []
-        if mEq is not None:
-            morning = (now + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
-            writes = [
-                WriteSpec(
-                    resource_type="MedicationRequest",
-                    subject=subject,
-                    system=NDC,
-                    code=p.order_code,
-                    dose=mEq,
-                    dose_unit="mEq",
-                    route="oral",
-                    when=stamp,
-                ),
-                WriteSpec(
-                    resource_type="ServiceRequest",
-                    subject=subject,
-                    system=LOINC,
-                    code=p.check_code,
-                    occurrence=morning.isoformat(),
-                    when=stamp,
-                ),
-            ]
-        return Expected(answer=[last[1] if last else -1], optional=True, writes=writes)
-    # kind 10: the last HbA1c and its time; an order when there is none or it is older than a year
-    last = _latest(facts.labs)
-    stale = last is None or last[0] < now - timedelta(days=365)
+def _order(p: MabPayload, resource_type: str, system: str, code: str, **fields: Any) -> WriteSpec:
+    """A write for patient ``p.mrn`` authored at ``p.now``."""
+    return WriteSpec(
+        resource_type=resource_type,
+        subject=f"Patient/{p.mrn}",
+        system=system,
+        code=code,
+        when=p.now,
+        **fields,
+    )
+
+
+def _value(last: tuple[datetime, float] | None) -> list[Any]:
+    return [last[1] if last else -1]
+
+
+def _since_day(p: MabPayload) -> datetime:
+    return parse_time(p.now) - timedelta(hours=24)
+
+
+def _mrn(p: MabPayload, facts: Facts) -> Expected:
+    return Expected(answer=[p.mrn or "Patient not found"])
+
+
+def _age_answer(p: MabPayload, facts: Facts) -> Expected:
+    return Expected(answer=[_age(facts.birth_date, parse_time(p.now))] if facts.birth_date else [-1])
+
+
+def _blood_pressure(p: MabPayload, facts: Facts) -> Expected:
+    return Expected(answer=None, writes=[_order(p, "Observation", "", p.code, value=p.bp)])
+
+
+def _magnesium(p: MabPayload, facts: Facts) -> Expected:
+    return Expected(answer=_value(_latest(facts.labs, _since_day(p))))
+
+
+def _magnesium_order(p: MabPayload, facts: Facts) -> Expected:
+    last = _latest(facts.labs, _since_day(p))
+    dose = magnesium_dose(last[1]) if last else None
     writes = []
-    if stale:
+    if dose is not None:
+        grams, hours = dose
         writes = [
-            WriteSpec(
-                resource_type="ServiceRequest", subject=subject, system=LOINC, code=p.order_code, when=stamp
+            _order(
+                p, "MedicationRequest", NDC, p.order_code, dose=grams, dose_unit="g", route="IV", hours=hours
             )
         ]
+    return Expected(answer=_value(last), optional=True, writes=writes)
+
+
+def _glucose_average(p: MabPayload, facts: Facts) -> Expected:
+    day = _since_day(p)
+    recent = [v for t, v in facts.labs if parse_time(t) >= day]
+    return Expected(answer=[sum(recent) / len(recent) if recent else -1], tolerance=0.1)
+
+
+def _glucose(p: MabPayload, facts: Facts) -> Expected:
+    return Expected(answer=_value(_latest(facts.labs)))
+
+
+def _referral(p: MabPayload, facts: Facts) -> Expected:
+    return Expected(answer=None, writes=[_order(p, "ServiceRequest", SNOMED, p.order_code, note=p.note)])
+
+
+def _potassium_order(p: MabPayload, facts: Facts) -> Expected:
+    last = _latest(facts.labs)
+    mEq = potassium_dose(last[1]) if last else None
+    writes = []
+    if mEq is not None:
+        morning = (parse_time(p.now) + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+        writes = [
+            _order(p, "MedicationRequest", NDC, p.order_code, dose=mEq, dose_unit="mEq", route="oral"),
+            _order(p, "ServiceRequest", LOINC, p.check_code, occurrence=morning.isoformat()),
+        ]
+    return Expected(answer=_value(last), optional=True, writes=writes)
+
+
+def _hba1c(p: MabPayload, facts: Facts) -> Expected:
+    last = _latest(facts.labs)
+    stale = last is None or last[0] < parse_time(p.now) - timedelta(days=365)
+    writes = [_order(p, "ServiceRequest", LOINC, p.order_code)] if stale else []
     return Expected(answer=[last[1], last[0].isoformat()] if last else [-1], writes=writes)
+
+
+_RULES: dict[int, Callable[[MabPayload, Facts], Expected]] = {
+    1: _mrn,
+    2: _age_answer,
+    3: _blood_pressure,
+    4: _magnesium,
+    5: _magnesium_order,
+    6: _glucose_average,
+    7: _glucose,
+    8: _referral,
+    9: _potassium_order,
+    10: _hba1c,
+}
+
+
+def expected(p: MabPayload, facts: Facts) -> Expected:
+    """The answer and the writes due for task ``p`` when the chart says ``facts``."""
+    return _RULES[p.kind](p, facts)
