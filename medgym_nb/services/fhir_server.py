@@ -56,7 +56,7 @@ class FhirServer:
         self._log = Path(self._dir) / "server.log"
         with self._log.open("wb") as log:
             self.proc = subprocess.Popen(
-                [*node_command(), "--data", str(data), *where],
+                [*node_command(), "--data", str(data), *where, "--managed", "1"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,

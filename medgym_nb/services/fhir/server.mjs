@@ -6,7 +6,8 @@
 //                    never mutated in place) served on a unix socket of its own; an episode's writes are its
 //                    own and vanish with the tenant.
 //   --port N         a plain server on 127.0.0.1:N over one repository (the "bring your own server" case).
-// The process exits when its stdin closes, so a dead parent never leaves it behind.
+// With --managed 1 (how medgym starts it) the process exits when its stdin closes, so a dead parent never
+// leaves it behind. Standalone: node server.mjs --data fhir.json --port 8080
 //
 // On top of Medplum: search parameter expressions restricted to their own resource type and parsed once
 // (a search over 20k Observations goes from seconds to milliseconds), bare-id references (patient=S123),
@@ -372,9 +373,11 @@ async function main() {
     const server = serve(base, undefined);
     server.listen(Number(opts.port ?? 0), '127.0.0.1', () => ready(server.address().port));
   }
-  process.stdin.on('end', () => process.exit(0));
-  process.stdin.on('error', () => process.exit(0));
-  process.stdin.resume();
+  if (opts.managed) {
+    process.stdin.on('end', () => process.exit(0));
+    process.stdin.on('error', () => process.exit(0));
+    process.stdin.resume();
+  }
 }
 
 main().catch((err) => {
