@@ -97,6 +97,7 @@ class IndexedRepository extends MemoryRepository {
     super();
     this.byPatient = new Map();
     this.parent = parent;
+    this.sealed = Boolean(parent);
     if (parent) {
       for (const [type, byId] of parent.resources) {
         this.resources.set(type, new Map(byId)); // copy-on-write: resources are shared, never mutated
@@ -104,7 +105,13 @@ class IndexedRepository extends MemoryRepository {
     }
   }
 
+  // Once loaded, every write gets the server's own metadata, however it arrives (POST, PUT, a batch Bundle):
+  // a client-chosen lastUpdated would hide a write from the grader.
   async createResource(resource) {
+    if (this.sealed) {
+      resource = { ...resource };
+      delete resource.meta;
+    }
     const created = await super.createResource(resource);
     const ref = created.subject?.reference ?? created.patient?.reference;
     if (typeof ref === 'string' && ref.startsWith('Patient/')) {
@@ -265,11 +272,7 @@ async function handle(store, method, target, body, origin) {
     if (!resource || typeof resource !== 'object') {
       return outcome(400, 'structure', 'the body must be a FHIR resource');
     }
-    if (method === 'POST') {
-      // the server assigns ids and metadata: a client-chosen lastUpdated would hide a write from the grader
-      delete resource.id;
-      delete resource.meta;
-    }
+    if (method === 'POST') delete resource.id; // the server assigns ids
   }
   const flat = Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
   const req = { method, url: '/' + parts.join('/'), query: flat, body: resource, headers: {} };
@@ -358,6 +361,7 @@ async function main() {
   for (const resource of data) {
     await base.repo.createResource(resource);
   }
+  base.repo.sealed = true;
   const ready = (where) => {
     process.stdout.write(
       JSON.stringify({ ready: true, where, resources: data.length, start_ms: performance.now() - t0 }) + '\n'
