@@ -126,9 +126,9 @@ def test_post_assigns_ids_and_ignores_client_meta(server: FhirServer):
         "type": "batch",
         "entry": [{"resource": body, "request": {"method": "POST", "url": "Observation"}}],
     }
-    request = Request(server.url, data=json.dumps(bundle).encode(), method="POST")  # noqa: S310
+    request = Request(server.url, data=json.dumps(bundle).encode(), method="POST")
     request.add_header("Content-Type", "application/fhir+json")
-    with urlopen(request, timeout=30) as reply:  # noqa: S310 - loopback only
+    with urlopen(request, timeout=30) as reply:
         batched = json.loads(reply.read())["entry"][0]["resource"]
     found = _get(server, f"Observation?_lastUpdated=gt2024-01-01&patient={PATIENT.mrn}")
     assert sorted(_ids(found)) == sorted([created["id"], batched["id"]])  # neither write can hide
