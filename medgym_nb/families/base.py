@@ -156,7 +156,7 @@ class TaskFamily:
         (``EnvConfig.service_urls[service_name]``), None for the family's default. Runs on a worker thread."""
         raise MedgymError(f"family {self.name!r} declares no service")
 
-    def service_state(self, task: Task, service: ServiceTenant | None) -> Any:
+    def service_state(self, task: Task, service: ServiceTenant) -> Any:
         """What the grader should know of the service the episode used (``GradingContext.service``), read
         through ``service`` after the agent's last turn, before the tenant is dropped; None by default."""
         return None

@@ -148,10 +148,8 @@ class MedAgentBenchFamily(TaskFamily):
     def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
         return Answer(kind="value", value=params.get("answer", params))
 
-    def service_state(self, task: Task, service: ServiceTenant | None) -> Any:
+    def service_state(self, task: Task, service: ServiceTenant) -> Any:
         """The episode's writes; with the user's own server also the chart's facts, read from it."""
-        if service is None:
-            return None
         payload = _payload(task)
         opened = service.opened_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         writes: list[dict[str, Any]] = []
