@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,37 @@ from medgym_nb.agents import ScriptedAgent
 from medgym_nb.families.medagentbench import DATA_FILE
 from medgym_nb.families.medagentbench_grade import ServiceState, grade_episode, write_problems
 from medgym_nb.families.medagentbench_rules import VITALS, Expected, MabPayload, WriteSpec
-from medgym_nb.services.fhir_server import FhirServer
+from medgym_nb.services.fhir_server import FhirServer, close_servers
 from medgym_nb.tasks import spread_over_categories
 from tests.official import SPLIT_FILES, official_rows
 from tests.sandboxes import sandboxes
 
 SOURCE = "medagentbench"
+
+
+def _our_servers() -> list[int]:
+    """Node FHIR servers started by this process."""
+    me = str(os.getpid())
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (
+                proc.name.isdigit()
+                and b"server.mjs" in (proc / "cmdline").read_bytes()
+                and (proc / "stat").read_text().rsplit(")", 1)[1].split()[1] == me
+            ):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def servers_stop() -> Iterator[None]:
+    """Every embedded server the module's episodes started is stopped by ``close_servers``, none leaks."""
+    yield
+    close_servers()
+    assert _our_servers() == []
 
 
 @pytest.fixture(scope="module")
@@ -253,18 +279,19 @@ def test_a_zygote_kernel_cannot_use_another_episodes_relay(suite, sandbox):
     assert asyncio.run(probe()) == "200 refused"
 
 
-@pytest.mark.parametrize("split", ["sample"])
-def test_official_rows_are_regrounded_and_the_oracle_passes(shared_dir, split, tmp_path):
-    rows = official_rows(shared_dir, SOURCE, split)
-    folder, name = SPLIT_FILES[split]
+@sandboxes("bwrap", "zygote")
+def test_official_sample_is_regrounded_and_the_oracle_passes(shared_dir, sandbox, tmp_path):
+    rows = official_rows(shared_dir, SOURCE, "sample")
+    folder, name = SPLIT_FILES["sample"]
     tasks = mg.load_tasks(SOURCE, path=shared_dir.parent / folder / SOURCE / name)
     assert len(tasks) == len(rows)
     for task, row in zip(tasks, rows, strict=True):
         assert task.question == row["instruction"].strip() and _payload(task).mrn in (row["eval_MRN"], "")
         if _payload(task).kind == 1:
             assert _due(task).answer == row["sol"]  # the named patient is planted with that MRN
-    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2)
-    print(f"medagentbench {split}: oracle passes {sum(r.passed for r in results)}/{len(results)}")
+    config = mg.EnvConfig.build(sandbox=sandbox)
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2, config=config)
+    print(f"medagentbench sample ({sandbox}): oracle passes {sum(r.passed for r in results)}/{len(results)}")
     assert [r.passed for r in results] == [True] * len(rows)
 
 

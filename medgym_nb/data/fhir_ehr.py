@@ -173,16 +173,17 @@ def random_patients(seed: int, count: int, taken: set[str] | None = None) -> lis
     """``count`` patients with fresh MRNs (not in ``taken``) and (name, birth date) pairs of their own."""
     rng = random.Random(f"fhir-patients-{seed}")
     taken = set(taken or ())
+    named: set[tuple[str, str, date]] = set()
     out: list[PatientSpec] = []
     while len(out) < count:
         mrn = f"S{rng.randrange(100_000, 9_999_999):07d}"
-        if mrn in taken:
+        born = date(1930, 1, 1) + timedelta(days=rng.randrange(0, 75 * 365))
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        if mrn in taken or (given, family, born) in named:
             continue
         taken.add(mrn)
-        born = date(1930, 1, 1) + timedelta(days=rng.randrange(0, 75 * 365))
-        out.append(
-            PatientSpec(mrn, rng.choice(GIVEN), rng.choice(FAMILY), born, rng.choice(("male", "female")))
-        )
+        named.add((given, family, born))
+        out.append(PatientSpec(mrn, given, family, born, rng.choice(("male", "female"))))
     return out
 
 

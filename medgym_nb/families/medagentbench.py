@@ -11,6 +11,7 @@ that server's data at grading time, and task1's official MRNs stand.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 import re
@@ -324,10 +325,8 @@ def _suite_payloads(
         by_case: dict[str, list[PatientSpec]] = {}
         for p in patients:
             by_case.setdefault(scenario(seed, p.mrn, code), []).append(p)
-        pools = [rng.sample(v, len(v)) for _, v in sorted(by_case.items())]
-        chosen = [
-            pools[n % len(pools)][n // len(pools) % len(pools[n % len(pools)])] for n in range(_PER_KIND)
-        ]
+        cases = [itertools.cycle(rng.sample(v, len(v))) for _, v in sorted(by_case.items())]
+        chosen = [next(cases[n % len(cases)]) for n in range(_PER_KIND)]
     else:
         chosen = rng.sample(patients, _PER_KIND)
     return [_suite_payload(kind, p.mrn, code, now, rng) for p in chosen]
