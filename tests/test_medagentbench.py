@@ -121,19 +121,31 @@ def _post_code(resources: list[dict[str, Any]]) -> str:
 
 
 class Writes(ScriptedAgent):
-    """Posts the given resources from a code cell, then submits ``answer``."""
+    """Runs ``code`` (by default: posts ``resources``) in a cell, then submits ``answer``."""
 
     name = "writes"
 
-    def __init__(self, resources: list[dict[str, Any]], answer: Any) -> None:
+    def __init__(self, resources: list[dict[str, Any]], answer: Any, code: str = "") -> None:
         super().__init__()
-        self.resources, self.answer = resources, answer
+        self.code, self.answer = code or _post_code(resources), answer
 
     def plan(self, task: mg.Task) -> list[dict[str, Any]]:
         return [
-            {"action": "execute", "params": {"code": _post_code(self.resources)}},
+            {"action": "execute", "params": {"code": self.code}},
             {"action": "submit", "params": {"answer": self.answer}},
         ]
+
+
+def _rewrite_latest_lab(mrn: str, code: str) -> str:
+    """Agent code that edits the chart (PUT on the patient's latest lab) instead of reading it."""
+    return (
+        "import os, requests\n"
+        "base = os.environ['FHIR_BASE']\n"
+        f"query = {{'patient': {mrn!r}, 'code': {code!r}, '_sort': '-date', '_count': 1}}\n"
+        "lab = requests.get(base + 'Observation', params=query, timeout=60).json()['entry'][0]['resource']\n"
+        "lab['valueQuantity']['value'] = 9.9\n"
+        "assert requests.put(base + 'Observation/' + lab['id'], json=lab, timeout=60).status_code == 200\n"
+    )
 
 
 def test_suite_meets_every_case_of_every_type(suite):
@@ -200,7 +212,7 @@ def test_wrong_writes_and_wrong_answers_score_zero(suite, tmp_path):
         _pick(suite, 9, writes=True),
         None,
     )
-    mg4 = next(t for t in suite if _payload(t).kind == 4 and _due(t).answer != [-1])
+    mg4, edited = [t for t in suite if _payload(t).kind == 4 and _due(t).answer != [-1]][:2]
     dose = _resource(_due(mg5).writes[0])
     dose["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] += 1
     code = _resource(_due(a1c).writes[0])
@@ -215,6 +227,12 @@ def test_wrong_writes_and_wrong_answers_score_zero(suite, tmp_path):
         (quiet5, Writes([unneeded], []), "nothing was due"),
         (k9, Writes([], []), "none was written"),
         (mg4, Writes([], [(_due(mg4).answer or [0])[0] + 0.3]), "wrong answer"),
+        # the right answer, but the chart was edited on the way: a write where none is due
+        (
+            edited,
+            Writes([], _due(edited).answer, _rewrite_latest_lab(_payload(edited).mrn, "MG")),
+            "but wrote",
+        ),
     ]
     results = mg.run_episodes(
         [c[0] for c in cases], lambda t: next(c[1] for c in cases if c[0] is t), tmp_path
