@@ -15,6 +15,7 @@ import pytest
 
 from medgym_nb.data.fhir_ehr import LOADED_AT, PatientSpec, ehr_resources, random_patients
 from medgym_nb.errors import ServiceError
+from medgym_nb.services import fhir_server
 from medgym_nb.services.fhir_server import FhirServer
 
 PATIENT = PatientSpec("S0000001", "Peter", "Stafford", date(1932, 12, 29), "male")
@@ -160,3 +161,9 @@ def test_tenants_start_from_the_same_data_and_keep_their_writes(data: Path, tmp_
 def test_a_missing_data_file_is_a_clear_error(tmp_path: Path):
     with pytest.raises(ServiceError, match="did not start"):
         FhirServer(tmp_path / "absent.json")
+
+
+def test_missing_node_packages_say_how_to_install_them(data: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(fhir_server, "FHIR_DIR", tmp_path)  # a checkout where `make` never ran npm ci
+    with pytest.raises(ServiceError, match=r"run `make`, or `npm ci --prefix"):
+        FhirServer(data)

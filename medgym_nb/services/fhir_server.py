@@ -50,13 +50,14 @@ class FhirServer:
 
     def __init__(self, data: Path, *, port: int | None = None) -> None:
         self.data = data
+        command = node_command()
         self._dir = tempfile.mkdtemp(prefix="medgym-fhir-")
         self.control = Path(self._dir) / "control.sock"
         where = ["--port", str(port)] if port is not None else ["--control", str(self.control)]
         self._log = Path(self._dir) / "server.log"
         with self._log.open("wb") as log:
             self.proc = subprocess.Popen(
-                [*node_command(), "--data", str(data), *where, "--managed", "1"],
+                [*command, "--data", str(data), *where, "--managed", "1"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
