@@ -16,9 +16,13 @@ import pytest
 from medgym_nb.data.fhir_ehr import LOADED_AT, PatientSpec, ehr_resources, random_patients
 from medgym_nb.errors import ServiceError
 from medgym_nb.services import fhir_server
-from medgym_nb.services.fhir_server import FhirServer
+from medgym_nb.services.fhir_server import FhirServer, node_status
 
 PATIENT = PatientSpec("S0000001", "Peter", "Stafford", date(1932, 12, 29), "male")
+
+pytestmark = pytest.mark.skipif(
+    not node_status()[0], reason=f"embedded FHIR server unavailable: {node_status()[1]}"
+)
 
 
 def _lab(n: int, when: str, value: float, code: str = "MG") -> dict:

@@ -26,12 +26,16 @@ from medgym_nb.agents import ScriptedAgent
 from medgym_nb.families.medagentbench import DATA_FILE
 from medgym_nb.families.medagentbench_grade import ServiceState, grade_episode, write_problems
 from medgym_nb.families.medagentbench_rules import VITALS, Expected, MabPayload, WriteSpec
-from medgym_nb.services.fhir_server import FhirServer, close_servers
+from medgym_nb.services.fhir_server import FhirServer, close_servers, node_status
 from medgym_nb.tasks import spread_over_categories
 from tests.official import SPLIT_FILES, official_rows
 from tests.sandboxes import sandboxes
 
 SOURCE = "medagentbench"
+
+pytestmark = pytest.mark.skipif(
+    not node_status()[0], reason=f"embedded FHIR server unavailable: {node_status()[1]}"
+)
 
 
 def _our_servers() -> list[int]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import ServiceError
 from .base import SOCKET_NAME, SocketTenant, UnixHttpClient
 
-__all__ = ["FHIR_DIR", "FhirServer", "close_servers", "embedded_server", "node_command"]
+__all__ = ["FHIR_DIR", "FhirServer", "close_servers", "embedded_server", "node_command", "node_status"]
 
 FHIR_DIR = Path(__file__).with_name("fhir")
 """The Node project: ``package.json``, ``package-lock.json``, ``server.mjs``; ``node_modules`` from ``make``."""
@@ -42,6 +42,15 @@ def node_command() -> list[str]:
             f"the embedded FHIR server's packages are not installed: run `make`, or `npm ci --prefix {FHIR_DIR}`"
         )
     return [node, str(FHIR_DIR / "server.mjs")]
+
+
+def node_status() -> tuple[bool, str]:
+    """Whether the embedded server can run here, and if not, what to do about it."""
+    try:
+        node_command()
+    except ServiceError as exc:
+        return False, str(exc)
+    return True, "ok"
 
 
 class FhirServer:
