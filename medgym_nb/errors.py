@@ -17,6 +17,7 @@ __all__ = [
     "PowerQuestionError",
     "PredictionFileError",
     "SandboxUnavailableError",
+    "ServiceError",
     "TaskFileError",
     "TrajectoryError",
     "UnknownFamilyError",
@@ -101,3 +102,5 @@ class PredictionFileError(MedgymError):
 class PowerQuestionError(MedgymError, ValueError):
     """A power-analysis question that cannot be answered: its wording does not give a parameter the design
     needs (the message names it), or the values it gives are outside the formulas' domain."""
+class ServiceError(MedgymError):
+    """A service a family's episodes use (e.g. the embedded FHIR server) could not start or did not answer."""
