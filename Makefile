@@ -6,9 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test test-all lint bench setup system-deps docker-engine clean
+.PHONY: demo test test-all lint bench setup system-deps node-deps docker-engine clean
 
-setup: $(STAMP)
+FHIR_DIR := medgym_nb/services/fhir
+FHIR_STAMP := $(FHIR_DIR)/node_modules/.installed
+
+setup: $(STAMP) $(FHIR_STAMP)
 
 # Debian packages the sandbox needs; installed only when we are root and they are missing.
 # bwrap from bubblewrap; prlimit and setpriv from util-linux.
@@ -22,13 +25,30 @@ system-deps:
 	  fi; \
 	fi
 
+# Node.js for the embedded FHIR server (MedAgentBench): Debian's nodejs and npm when missing and root; the
+# server's pinned packages from the lock file (npm ci), never at run time.
+node-deps:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing nodejs and npm (apt-get)"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else \
+	    echo "note: node/npm missing and we are not root; the MedAgentBench family will be unavailable"; \
+	  fi; \
+	fi
+
+$(FHIR_STAMP): $(FHIR_DIR)/package-lock.json | node-deps
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(FHIR_DIR) --no-audit --no-fund --loglevel=error && touch $(FHIR_STAMP); \
+	fi
+
 $(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(FHIR_STAMP)
 	$(BIN)/medgym run --source all --agent oracle --limit 12 --out $(DEMO_OUT)
 	$(BIN)/medgym grade $(DEMO_OUT) --force
 	$(BIN)/medgym report $(DEMO_OUT)
@@ -47,10 +67,10 @@ define with_engine
 	exit $$rc
 endef
 
-test: $(STAMP)
+test: $(STAMP) $(FHIR_STAMP)
 	$(call with_engine,$(BIN)/python -m pytest -q)
 
-test-all: $(STAMP)
+test-all: $(STAMP) $(FHIR_STAMP)
 	$(call with_engine,$(BIN)/python -m pytest -q -m "slow or not slow")
 
 docker-engine:

@@ -2,9 +2,13 @@
 
 The public API fits on a page: tasks (``load_tasks``, ``Task``), task families (``TaskFamily``,
 ``register_family``), the environment (``Env``, ``AsyncEnv``, ``EnvConfig``), agents, the runner,
-trajectories and grading.
+trajectories and grading. ``mg.medcalc`` (imported on first use) holds the MedCalc-Bench calculators,
+``mg.npower`` the N-PowerAI power formulas and question parser.
 """
 
+from typing import TYPE_CHECKING
+
+from . import npower
 from .agents import Agent, OracleAgent, ReplayAgent
 from .config import EnvConfig
 from .env import AsyncEnv, Env
@@ -13,9 +17,14 @@ from .errors import (
     DeadKernelError,
     EpisodeFinishedError,
     GraderError,
+    KernelEnvironmentError,
     KernelStartError,
+    MedcalcInputError,
     MedgymError,
+    PowerQuestionError,
+    PredictionFileError,
     SandboxUnavailableError,
+    ServiceError,
     TaskFileError,
     TrajectoryError,
     UnknownFamilyError,
@@ -25,12 +34,26 @@ from .errors import (
 from .families import KernelNeeds, TaskFamily, families, get_family, register_family, unregister_family
 from .grading import Answer, Grade, GradingContext, compare, grade_with_papermill
 from .kernel import CellResult, KernelPool, KernelSession, OutputLimits, SandboxLimits
+from .kernel.environments import KernelEnvironment
 from .ray_backend import run_episodes_ray
 from .runner import EpisodeResult, run_episodes, run_episodes_async
 from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
 from .trajectory import Episode, Termination, read_episode
 
+if TYPE_CHECKING:
+    from . import medcalc
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``mg.medcalc`` on first use, so importing medgym_nb does not build the calculator registry."""
+    if name == "medcalc":
+        import importlib
+
+        return importlib.import_module(".medcalc", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Agent",
@@ -48,16 +71,22 @@ __all__ = [
     "Grade",
     "GraderError",
     "GradingContext",
+    "KernelEnvironment",
+    "KernelEnvironmentError",
     "KernelNeeds",
     "KernelPool",
     "KernelSession",
     "KernelStartError",
+    "MedcalcInputError",
     "MedgymError",
     "OracleAgent",
     "OutputLimits",
+    "PowerQuestionError",
+    "PredictionFileError",
     "ReplayAgent",
     "SandboxLimits",
     "SandboxUnavailableError",
+    "ServiceError",
     "Task",
     "TaskFamily",
     "TaskFileError",
@@ -73,6 +102,8 @@ __all__ = [
     "grade_with_papermill",
     "list_sources",
     "load_tasks",
+    "medcalc",
+    "npower",
     "read_episode",
     "register_family",
     "run_episodes",

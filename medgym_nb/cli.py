@@ -97,6 +97,19 @@ def _load(
         return load_tasks(source, split, path=path, database=db)
 
 
+def _service_urls(pairs: list[str], fhir_base: str | None) -> dict[str, str]:
+    """``--service-url NAME=URL`` options (and ``--fhir-base``) as ``EnvConfig.service_urls``."""
+    urls: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, url = pair.partition("=")
+        if not sep or not name or not url:
+            raise MedgymError(f"--service-url takes NAME=URL, got {pair!r}")
+        urls[name] = url
+    if fhir_base is not None:
+        urls["fhir"] = fhir_base
+    return urls
+
+
 def _select(source: str, split: str | None, path: Path | None, db: Path | None, limit: int) -> list[Any]:
     with err.status(f"loading {source} tasks (the first use builds their synthetic databases)"):
         return select_tasks(source, split, path=path, database=db, limit=limit)
@@ -259,6 +272,16 @@ def run(
     address: Annotated[
         str | None, typer.Option(help="--backend ray: cluster address (default: start a local Ray).")
     ] = None,
+    service_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=URL: run a family's service (e.g. fhir) on your own server instead of its embedded one."
+        ),
+    ] = None,
+    fhir_base: Annotated[
+        str | None,
+        typer.Option(help="Your own FHIR R4 server's base URL (short for --service-url fhir=URL)."),
+    ] = None,
 ) -> None:
     """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
     if agent == "llm":
@@ -312,6 +335,7 @@ def run(
             episode_timeout=episode_timeout,
             pool_size=pool,
             preimport=preimport,
+            service_urls=_service_urls(service_url or [], fhir_base),
         )
         results = runner(
             tasks,

@@ -21,7 +21,9 @@ class EnvConfig(BaseModel):
     ``cell_timeout``: seconds per code cell (an action's own ``timeout`` may only lower it).
     ``episode_timeout``: wall-clock seconds for the whole episode (None: no limit). ``limits``: the sandbox's
     rlimits. ``output_limits``: output kept for the agent and the notebook. ``pool_size``: kernels kept
-    pre-started. ``preimport``: pre-import numpy/pandas in pooled kernels.
+    pre-started. ``preimport``: pre-import numpy/pandas in pooled kernels. ``service_urls``: a family service
+    name → the URL of the user's own server of it (e.g. ``{"fhir": "http://127.0.0.1:8080/fhir/"}``), used
+    instead of the family's embedded one.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,6 +36,7 @@ class EnvConfig(BaseModel):
     output_limits: OutputLimits = Field(default_factory=OutputLimits)
     pool_size: int = Field(default=0, ge=0)
     preimport: bool = False
+    service_urls: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def build(cls, config: EnvConfig | None = None, **settings: Any) -> EnvConfig:

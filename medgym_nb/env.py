@@ -25,7 +25,7 @@ from typing import Any
 from ._loop import run_sync
 from .actions import Action, ActionError, parse_action
 from .config import EnvConfig
-from .errors import DeadKernelError, EpisodeFinishedError, GraderError, MedgymError
+from .errors import DeadKernelError, EpisodeFinishedError, GraderError, MedgymError, ServiceError
 from .families.base import InfoRequestError, TaskFamily
 from .families.registry import get_family
 from .grading.answers import Answer
@@ -33,10 +33,12 @@ from .grading.comparators import Grade, combine_parts
 from .grading.context import GradingContext
 from .grading.notebook import SharedGrader
 from .kernel.choice import choose_sandbox
+from .kernel.environments import ensure_environment
 from .kernel.outputs import truncate
 from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
 from .layout import EpisodePaths, episode_paths, graded_path
+from .services.base import ServiceTenant, relay_code
 from .tasks.model import Task
 from .trajectory import Recorder, Termination, Turn
 
@@ -85,6 +87,7 @@ class AsyncEnv:
         self._own_grader: SharedGrader | None = None
         self._pool: KernelPool | None = None
         self._lease: KernelLease | None = None
+        self._tenant: ServiceTenant | None = None
         self._releasing: set[asyncio.Task[None]] = set()
         self.task: Task | None = None
         self.recorder: Recorder | None = None
@@ -157,7 +160,6 @@ class AsyncEnv:
         if seed is not None and not (isinstance(seed, int) and 0 <= seed < _SEED_MAX):
             raise MedgymError(f"seed must be an integer in [0, 2**32), got {seed!r}")
         family = get_family(task.family)  # an unknown family fails here, before a kernel starts
-        _refuse_unmet_needs(family)
         await self._end_episode(Termination.CLOSED)
         if self._releasing:  # the last episode is wholly gone (its processes, its files) before the next
             await asyncio.gather(*self._releasing, return_exceptions=True)
@@ -185,10 +187,12 @@ class AsyncEnv:
         )
         t0 = time.monotonic()
         try:
-            self._lease = await self.pool.acquire(task.data_mounts())
+            environment = await _kernel_environment(family)
+            self._lease = await self.pool.acquire(task.data_mounts(), environment)
             await self._check_packages(family)
             if seed is not None:
                 await self._seed(seed)
+            service_note = await self._open_service(family, task)
         except BaseException:  # no episode began: nothing is recorded, the kernel goes
             self.done, self.recorder = True, None
             await self._release()
@@ -197,7 +201,7 @@ class AsyncEnv:
             self._deadline = time.monotonic() + self.config.episode_timeout
         else:
             self._deadline = None
-        obs = _obs("task", task.prompt(), task_id=task.id, actions=list(family.actions))
+        obs = _obs("task", task.prompt() + service_note, task_id=task.id, actions=list(family.actions))
         return obs, {"task_id": task.id, "kernel_start_s": time.monotonic() - t0, "sandbox": self.sandbox}
 
     async def _check_packages(self, family: TaskFamily) -> None:
@@ -214,6 +218,24 @@ class AsyncEnv:
                 "environment the kernels run in"
             )
         self._packages_checked.add(family.name)
+
+    async def _open_service(self, family: TaskFamily, task: Task) -> str:
+        """For a family with a service: open the episode's tenant, start the kernel's relay to it; what the
+        agent is told of it ("" for families without)."""
+        if family.kernel.network != "service":
+            return ""
+        assert self.kernel is not None and self.workdir is not None
+        url = self.config.service_urls.get(family.service_name)
+        self._tenant = await asyncio.to_thread(family.open_service, task, self.workdir, url)
+        code, expression = relay_code(self._tenant)
+        ok, value = await self.kernel.run_hidden(code, expression, timeout=self.config.cell_timeout)
+        if not ok:
+            raise MedgymError(f"could not connect the episode's kernel to its service: {value}")
+        base = ast.literal_eval(value)
+        return (
+            f"\n\nThe {self._tenant.label} of this episode is at {base} "
+            f"(also in the environment variable {self._tenant.env_var})."
+        )
 
     async def _seed(self, seed: int) -> None:
         assert self.kernel is not None
@@ -316,7 +338,13 @@ class AsyncEnv:
         assert self.task is not None and self.kernel is not None
         if name == "request_info":
             try:
-                return _obs("requested_info", self.family.request_info(self.task, params)), None, 0.0, False
+                if self._tenant is not None:
+                    text = await asyncio.to_thread(
+                        self.family.request_service_info, self.task, params, self._tenant
+                    )
+                else:
+                    text = self.family.request_info(self.task, params)
+                return _obs("requested_info", text), None, 0.0, False
             except (InfoRequestError, OSError) as exc:
                 return _obs("error", f"request_info failed: {exc}"), None, 0.0, False
         if name == "debug":
@@ -350,11 +378,11 @@ class AsyncEnv:
         probe = self.family.state_probe(self.task)
         follow_ups = self.family.follow_ups(self.task)
         part = len(self.parts) if follow_ups else None
-        context = await self._grading_context(answer, probe, part or 0)
         output = None
         if self.paths is not None:
             output = self.paths.graded if part is None else graded_path(self.paths.notebook, part)
         try:
+            context = await self._grading_context(answer, probe, part or 0)
             grade = await self._run_grader(self.task, context, output)
         except GraderError as exc:
             self.termination = Termination.GRADER_ERROR
@@ -417,12 +445,18 @@ class AsyncEnv:
                 state = json.loads(ast.literal_eval(text))
             else:
                 state_error = text
+        service = None
+        if self._tenant is not None:
+            try:
+                service = await asyncio.to_thread(self.family.service_state, self.task, self._tenant)
+            except ServiceError as exc:
+                raise GraderError(f"could not read the episode's service: {exc}") from exc
         return GradingContext(
             answer=answer,
             state=state,
             state_error=state_error,
             files=self._keep_outputs(self.family.outputs(self.task)),
-            service=self.family.service_state(self.task),
+            service=service,
             sandbox=self.sandbox,
             part=part,
         )
@@ -481,6 +515,9 @@ class AsyncEnv:
     async def _release(self) -> None:
         """Kill the finished episode's kernel in the background: the step that ended it returns at once."""
         lease, self._lease = self._lease, None
+        tenant, self._tenant = self._tenant, None
+        if tenant is not None:
+            await asyncio.to_thread(tenant.close)
         if lease is not None:
             task = asyncio.ensure_future(lease.release())
             self._releasing.add(task)
@@ -525,19 +562,12 @@ class AsyncEnv:
             await asyncio.to_thread(own.close)
 
 
-def _refuse_unmet_needs(family: TaskFamily) -> None:
-    """A family that needs a kernel environment or a network the env cannot provide is refused, not run
-    without them."""
-    needs = family.kernel
-    if needs.environment is not None:
-        missing = f"the kernel environment {needs.environment!r}"
-    elif needs.network != "none":
-        missing = f"network access of kind {needs.network!r}"
-    else:
-        return
-    raise MedgymError(
-        f"family {family.name!r} needs {missing}, which this version of medgym-nb cannot provide yet"
-    )
+async def _kernel_environment(family: TaskFamily) -> Path | None:
+    """The directory of the family's own kernel environment (built on first use, logged), or None."""
+    spec = family.kernel.environment
+    if spec is None:
+        return None
+    return await asyncio.to_thread(ensure_environment, spec)
 
 
 def _read_regular_file(path: Path) -> bytes | None:

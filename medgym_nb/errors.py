@@ -10,9 +10,14 @@ __all__ = [
     "DeadKernelError",
     "EpisodeFinishedError",
     "GraderError",
+    "KernelEnvironmentError",
     "KernelStartError",
+    "MedcalcInputError",
     "MedgymError",
+    "PowerQuestionError",
+    "PredictionFileError",
     "SandboxUnavailableError",
+    "ServiceError",
     "TaskFileError",
     "TrajectoryError",
     "UnknownFamilyError",
@@ -70,3 +75,34 @@ class EpisodeFinishedError(MedgymError):
 
 class SandboxUnavailableError(MedgymError):
     """The sandbox that was asked for cannot run on this machine; the message says how to get it."""
+
+
+class KernelEnvironmentError(MedgymError):
+    """A family's kernel environment could not be built; ``package`` names the requirement at fault, if known."""
+
+    def __init__(self, message: str, package: str | None = None) -> None:
+        super().__init__(message, package)
+        self.message, self.package = message, package
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class MedcalcInputError(MedgymError):
+    """Entities a MedCalc-Bench calculator cannot use: malformed, missing, or in a unit it does not know.
+
+    The message names the calculator, the entity key and what would have been accepted.
+    """
+
+
+class PredictionFileError(MedgymError):
+    """A predictions file an episode wrote that cannot be scored; the message says what is wrong with it."""
+
+
+class PowerQuestionError(MedgymError, ValueError):
+    """A power-analysis question that cannot be answered: its wording does not give a parameter the design
+    needs (the message names it), or the values it gives are outside the formulas' domain."""
+
+
+class ServiceError(MedgymError):
+    """A service a family's episodes use (e.g. the embedded FHIR server) could not start or did not answer."""

@@ -18,11 +18,13 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ..actions import ACTIONS
-from ..errors import TaskFileError, UnknownSourceError
+from ..errors import MedgymError, TaskFileError, UnknownSourceError
 from ..grading.answers import Answer
 from ..grading.context import GradingContext
 from ..grading.notebook import task_notebooks_dir
+from ..kernel.environments import KernelEnvironment
 from ..kernel.session import CellResult
+from ..services.base import ServiceTenant
 from ..tasks.model import Task
 
 __all__ = ["InfoRequestError", "KernelNeeds", "OfficialRow", "TaskFamily"]
@@ -36,16 +38,16 @@ class KernelNeeds(BaseModel):
     """What a family's episode kernels need beyond medgym's standard sandbox.
 
     ``packages``: import names its tasks use; the env checks them in the first kernel it starts for the
-    family and fails with a clear error if any is missing. ``environment``: the name of a kernel environment
-    of the family's own (e.g. BioCoder's numpy 1.x stack), None for medgym's. ``network``: ``"none"`` (the
-    default: no network at all) or ``"service"`` (the family's service only). The env refuses families that
-    ask for an environment or a network it cannot provide yet, rather than run them without.
+    family and fails with a clear error if any is missing. ``environment``: a kernel environment of the
+    family's own (e.g. BioCoder's numpy 1.x stack; built once, see ``kernel/environments.py``), None for
+    medgym's. ``network``: ``"none"`` (the default: no network at all) or ``"service"`` (the family's service
+    only). The env refuses families that ask for a network it cannot provide yet, rather than run them without.
     """
 
     model_config = ConfigDict(frozen=True)
 
     packages: tuple[str, ...] = ()
-    environment: str | None = None
+    environment: KernelEnvironment | None = None
     network: Literal["none", "service"] = "none"
 
 
@@ -70,6 +72,8 @@ class TaskFamily:
     """MedAgentGym source names (``data/<source>/``) whose tasks this family owns."""
     suite_sources: ClassVar[tuple[str, ...]] = ()
     """Sources with a built-in, generated suite (``load_tasks(source)`` without ``path``)."""
+    task_files: ClassVar[tuple[str, ...]] = ("*_tasks.jsonl", "*_tasks.sample.jsonl")
+    """Globs of the official task files in a source's data folder (EHRSHOT's is ``task.jsonl``)."""
     payload_model: ClassVar[type[BaseModel] | None] = None
     """The model of ``Task.payload`` for this family's tasks (None: no payload)."""
     actions: ClassVar[tuple[str, ...]] = tuple(ACTIONS)
@@ -77,6 +81,9 @@ class TaskFamily:
     info_help: ClassVar[str] = ""
     """How to call ``request_info`` for these tasks, as agents are told."""
     kernel: ClassVar[KernelNeeds] = KernelNeeds()
+    service_name: ClassVar[str] = ""
+    """The name users give a URL of their own server of this family's service under
+    (``EnvConfig.service_urls``, ``--service-url NAME=URL``); families with ``network="service"`` set it."""
     grader_timeout: ClassVar[float] = 120.0
     """Seconds the grader notebook, and a state probe in the episode's kernel, may run."""
 
@@ -113,6 +120,10 @@ class TaskFamily:
         """Answer a ``request_info`` action (runs on the host; return text, raise ``InfoRequestError``)."""
         raise InfoRequestError("this task offers no request_info; look at its files with execute")
 
+    def request_service_info(self, task: Task, params: dict[str, Any], service: ServiceTenant) -> str:
+        """``request_info`` in an episode with a service tenant (e.g. a query of it on the agent's behalf)."""
+        return self.request_info(task, params)
+
     def answer_from_cell(self, task: Task, cell: CellResult) -> Answer:
         """The answer a ``validate_code`` cell gives: what it printed."""
         return Answer(kind="printed", value=cell.stdout)
@@ -142,8 +153,15 @@ class TaskFamily:
         """
         return None
 
-    def service_state(self, task: Task) -> Any:
-        """What the grader should know of a service the episode used (``GradingContext.service``), or None."""
+    def open_service(self, task: Task, directory: Path, url: str | None) -> ServiceTenant:
+        """For ``kernel.network == "service"``: the episode's tenant of the family's service, its unix socket
+        made in ``directory`` (the episode's work directory); ``url``: the user's own server of it
+        (``EnvConfig.service_urls[service_name]``), None for the family's default. Runs on a worker thread."""
+        raise MedgymError(f"family {self.name!r} declares no service")
+
+    def service_state(self, task: Task, service: ServiceTenant) -> Any:
+        """What the grader should know of the service the episode used (``GradingContext.service``), read
+        through ``service`` after the agent's last turn, before the tenant is dropped; None by default."""
         return None
 
     # ---- grading ----

@@ -245,6 +245,7 @@ def ungrounded_tasks(path: str | Path, *, seed: int = 0) -> dict[str, str | None
     from ..tasks.catalog import _task_files, load_tasks
 
     load_tasks(SOURCE, path=path, seed=seed)
-    build = medgym_home() / "builds" / _build_key(_task_files(Path(path), SOURCE), seed)
+    files = _task_files(Path(path), SOURCE, BiodsbenchFamily.task_files)
+    build = medgym_home() / "builds" / _build_key(files, seed)
     result: dict[str, str | None] = json.loads((build / GROUNDING_FILE).read_text(encoding="utf-8"))
     return result

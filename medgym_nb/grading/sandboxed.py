@@ -2,17 +2,20 @@
 
 Grader notebooks are trusted and run on the host; when a grader must execute what the agent wrote (a
 function spliced into a hidden program, a script the agent produced), it calls ``run_sandboxed`` with the
-episode's sandbox (``GradingContext.sandbox``). The kernel is started for this one run and destroyed after.
+episode's sandbox (``GradingContext.sandbox``) and, for a family with a kernel environment of its own, that
+environment (built first if needed). The kernel is started for this one run and destroyed after.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from pydantic import BaseModel
 
 from .._loop import run_sync
 from ..kernel.choice import choose_sandbox
+from ..kernel.environments import KernelEnvironment, ensure_environment
 from ..kernel.limits import SandboxLimits
 from ..kernel.pool import KernelPool
 
@@ -34,12 +37,15 @@ async def run_sandboxed_async(
     timeout: float = 60.0,
     data: Mapping[str, str] | None = None,
     limits: SandboxLimits | None = None,
+    environment: KernelEnvironment | None = None,
 ) -> SandboxRun:
-    """Run ``code`` in a new kernel of ``sandbox``; ``data`` is exposed read-only under ``data/``."""
+    """Run ``code`` in a new kernel of ``sandbox`` (in ``environment``, if given); ``data`` is exposed
+    read-only under ``data/``."""
     _name, kernel_name = choose_sandbox(sandbox)
+    env_dir = None if environment is None else await asyncio.to_thread(ensure_environment, environment)
     pool = KernelPool(kernel_name, limits=limits)
     try:
-        lease = await pool.acquire(data)
+        lease = await pool.acquire(data, env_dir)
         try:
             cell = await lease.kernel.execute(code, timeout=timeout)
         finally:
@@ -56,6 +62,11 @@ def run_sandboxed(
     timeout: float = 60.0,
     data: Mapping[str, str] | None = None,
     limits: SandboxLimits | None = None,
+    environment: KernelEnvironment | None = None,
 ) -> SandboxRun:
     """Sync façade of ``run_sandboxed_async`` (for grader notebooks)."""
-    return run_sync(run_sandboxed_async(code, sandbox=sandbox, timeout=timeout, data=data, limits=limits))
+    return run_sync(
+        run_sandboxed_async(
+            code, sandbox=sandbox, timeout=timeout, data=data, limits=limits, environment=environment
+        )
+    )

@@ -86,10 +86,12 @@ class _Args:
         self.add("--remount-ro", target)
 
 
-def sandbox_env(home: str) -> dict[str, str]:
-    """The whole environment of a sandboxed kernel (nothing of the host's)."""
+def sandbox_env(home: str, environment: str | None = None) -> dict[str, str]:
+    """The whole environment of a sandboxed kernel (nothing of the host's); ``environment``: a kernel
+    environment's directory, whose ``bin`` then comes first on PATH instead of medgym's."""
+    bin_dir = os.path.join(environment, "bin") if environment else os.path.dirname(sys.executable)
     return {
-        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
         "HOME": home,
         "TMPDIR": SANDBOX_TMP,
         "LANG": "C.UTF-8",
@@ -111,12 +113,14 @@ def sandbox_command(
     uid: int | None,
     data_target: str | None = None,
     caps: tuple[str, ...] = (),
+    environment: str | None = None,
 ) -> list[str]:
     """The full command line: bwrap's set-up, then (as root) setpriv, then prlimit, then ``cmd``.
 
     ``data`` maps names to real host paths (see ``checked_data``); ``data_target`` is the directory they
     appear in (default ``<workdir>/data``); ``caps`` are capabilities the command keeps as root of the
-    sandbox (bwrap drops all others; needs root, so no user namespace).
+    sandbox (bwrap drops all others; needs root, so no user namespace); ``environment`` is a kernel
+    environment's directory, bound read-only at its own path (its venv names that path).
     """
     a = _Args()
     a.add("bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
@@ -131,6 +135,8 @@ def sandbox_command(
     cwd = workdir if private_workdir else NOTEBOOK_DIR
     for d in _python_dirs():
         a.bind("--ro-bind", d, d)
+    if environment is not None:
+        a.bind("--ro-bind", environment, environment)
     for d in _hidden_dirs():
         a.empty(d)
     a.bind("--bind", runtime_dir, runtime_dir)
@@ -142,7 +148,7 @@ def sandbox_command(
     for cap in caps:
         a.add("--cap-add", cap)
     a.add("--chdir", cwd, "--clearenv")
-    for key, value in sandbox_env(home).items():
+    for key, value in sandbox_env(home, environment).items():
         a.add("--setenv", key, value)
     a.add("--")
     if uid is not None:
@@ -199,6 +205,7 @@ class BubblewrapProvisioner(SandboxedProvisioner):
             data=self.data,
             limits=self.limits,
             uid=self.uid,
+            environment=self.environment,
         )
         kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         return kwargs

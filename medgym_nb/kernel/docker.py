@@ -22,7 +22,7 @@ from typing import Any
 
 from jupyter_client.connect import KernelConnectionInfo
 
-from ..errors import SandboxUnavailableError
+from ..errors import KernelStartError, SandboxUnavailableError
 from .provisioners import DATA_MOUNT, LOG_LINES, SANDBOX_TMP, SandboxedProvisioner, tail_text
 
 __all__ = ["DockerProvisioner", "docker_client", "docker_status", "kernel_image", "remove_stale_containers"]
@@ -92,6 +92,11 @@ class DockerProvisioner(SandboxedProvisioner):
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         kwargs = await super().pre_launch(**kwargs)
+        if self.environment is not None:
+            raise KernelStartError(
+                f"the docker sandbox cannot run kernel environment {self.environment}: it is a venv of the "
+                "host's Python, which the kernel image does not have; use the bwrap or local sandbox"
+            )
         # rlimits through util-linux's prlimit (in every Debian image), as in the bubblewrap sandbox: Docker's
         # ulimit list has no address-space limit, and podman without cgroups enforces no memory limit
         kwargs["cmd"] = ["prlimit", *self.limits.prlimit_args(), "--", IMAGE_PYTHON, *kwargs["cmd"][1:]]

@@ -2,14 +2,16 @@
 
 Each kernel serves exactly one episode and is then destroyed (no state leaks between episodes); speed comes
 from starting the next ones while the current episode runs. A kernel is started for a task's data
-directory (a sandbox binds it at launch), so warm kernels are kept for the data directory asked for last;
-others are shut down when the demand moves on.
+directory and kernel environment (a sandbox binds both at launch), so warm kernels are kept for the data
+and environment asked for last; others are shut down when the demand moves on: a kernel of one environment
+is never handed to a task that needs another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import tempfile
 from collections import deque
@@ -25,8 +27,8 @@ from .session import KernelSession
 
 __all__ = ["KernelLease", "KernelPool", "PoolStats"]
 
-DataKey = tuple[tuple[str, str], ...]
-"""What a warm kernel was started for: its data entries, sorted by name."""
+DataKey = tuple[tuple[tuple[str, str], ...], str | None]
+"""What a warm kernel was started for: its data entries (sorted by name), its kernel environment's directory."""
 
 # matplotlib is left out on purpose: ~0.4 s of CPU per kernel (the import, plus a font cache built in the
 # sandbox's fresh HOME) that most tasks never need; on 2 cores CPU, not latency, limits rollouts.
@@ -78,13 +80,18 @@ class KernelPool:
         self._starting: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    async def _start(self, data: DataKey) -> KernelLease:
+    async def _start(self, key: DataKey) -> KernelLease:
+        data, environment = key
         workdir = Path(tempfile.mkdtemp(prefix=PRIVATE_WORKDIR_PREFIX, dir=scratch_root()))
         kernel = KernelSession(
             self.kernel_name,
             cwd=workdir,
             limits=self.output_limits,
-            launch_kwargs={"medgym_data": dict(data), "medgym_limits": self.limits},
+            launch_kwargs={
+                "medgym_data": dict(data),
+                "medgym_limits": self.limits,
+                "medgym_environment": environment,
+            },
         )
         loop = asyncio.get_running_loop()
         t0 = loop.time()
@@ -99,12 +106,18 @@ class KernelPool:
         self.stats.start_seconds.append(loop.time() - t0)
         return lease
 
-    async def acquire(self, data: Mapping[str, str] | None = None) -> KernelLease:
+    async def acquire(
+        self, data: Mapping[str, str] | None = None, environment: str | os.PathLike[str] | None = None
+    ) -> KernelLease:
         """A ready kernel whose ``data/`` holds exactly ``data`` (``{name: absolute host path}``, the
-        ``medgym_data`` launch keyword): a warm one if the pool has it, else one started now."""
+        ``medgym_data`` launch keyword), running in kernel ``environment`` (a built environment's directory;
+        None: medgym's own): a warm one if the pool has it, else one started now."""
         if self._closed:
             raise KernelStartError("the kernel pool is closed")
-        key = tuple(sorted((data or {}).items()))
+        key: DataKey = (
+            tuple(sorted((data or {}).items())),
+            None if environment is None else str(environment),
+        )
         if key != self._key:
             self._key = key
             await self._drain()

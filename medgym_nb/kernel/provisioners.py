@@ -9,6 +9,8 @@ them before the process is started:
   ``<cwd>/data/<name>`` and nothing else of the host folder it sits in does: a task file next to the
   database holds every answer. Names are single path components; a missing path fails the launch.
 - ``medgym_limits``: the ``SandboxLimits`` of a sandboxed kernel.
+- ``medgym_environment``: the directory of a built kernel environment (``kernel/environments.py``): the
+  kernel runs that environment's ``bin/python``, and a sandbox binds the directory read-only.
 
 What the kernel's launcher writes to stderr (bubblewrap's own errors, a traceback at start-up) goes to a file
 in the kernel's runtime directory, never to the host's terminal; ``launch_log`` returns its tail so that a
@@ -45,6 +47,7 @@ __all__ = [
     "IpcLocalProvisioner",
     "SandboxedProvisioner",
     "checked_data",
+    "checked_environment",
     "log_tail",
     "scratch_root",
     "tail_text",
@@ -91,6 +94,16 @@ def checked_data(data: Mapping[str, str] | None) -> dict[str, str]:
             raise KernelStartError(f"data entry {name!r}: {path} does not exist")
         checked[name] = real
     return checked
+
+
+def checked_environment(path: str | os.PathLike[str] | None) -> str | None:
+    """``medgym_environment`` resolved: the real path of a directory holding ``bin/python``, or None."""
+    if path is None:
+        return None
+    real = os.path.realpath(path)
+    if not os.path.isfile(os.path.join(real, "bin", "python")):
+        raise KernelStartError(f"kernel environment {path}: no bin/python there (is it built?)")
+    return real
 
 
 def tail_text(text: str) -> str:
@@ -168,10 +181,12 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
 
     runtime_dir: str | None = None
     data: Mapping[str, str]
+    environment: str | None = None
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         self.data = checked_data(kwargs.pop("medgym_data", None))
         self.limits = kwargs.pop("medgym_limits", None) or SandboxLimits()
+        self.environment = checked_environment(kwargs.pop("medgym_environment", None))
         km = self.parent
         if km is not None:
             if self.runtime_dir is None:
@@ -180,6 +195,8 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
             km.ip = os.path.join(self.runtime_dir, "kernel")
             km.connection_file = os.path.join(self.runtime_dir, "connection.json")
         kwargs = await super().pre_launch(**kwargs)
+        if self.environment is not None:
+            kwargs["cmd"] = [os.path.join(self.environment, "bin", "python"), *kwargs["cmd"][1:]]
         self.expose_data(kwargs.get("cwd"))
         # Agent code can write to the kernel's own stdout/stderr file descriptors (os.write(2, ...)); that
         # must not reach the host's terminal. What the agent should see travels over iopub.

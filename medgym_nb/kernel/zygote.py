@@ -260,8 +260,11 @@ class ZygoteProvisioner(BubblewrapProvisioner):
     zygote: Zygote | None = None
 
     def _forkable(self) -> bool:
+        # A template imported medgym's own environment; a kernel of another kernel environment is started by
+        # bubblewrap directly (same sandbox and limits, no fork speed-up).
         return (
-            self.uid is not None
+            self.environment is None
+            and self.uid is not None
             and self.private_workdir
             and Path(self.workdir).parent == Path(scratch_root())
         )

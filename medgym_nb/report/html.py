@@ -65,37 +65,58 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+_HEAD_LINES = 6
+_HEAD_BYTES = 4096
+
+
+def _head(path: Path) -> str:
+    """The first lines of a kept CSV file, for a glance at what the episode wrote."""
+    try:
+        with path.open("rb") as fh:
+            text = fh.read(_HEAD_BYTES).decode(errors="replace")
+    except OSError as exc:
+        return f"(unreadable: {exc})"
+    return "\n".join(text.splitlines()[:_HEAD_LINES])
+
+
 _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 MAX_EMBEDDED_BYTES = 2_000_000
-"""Larger kept images are listed, not embedded, so a report stays small enough to open."""
+"""Kept images up to this size are embedded (the report stays one file that shows the figures); larger ones
+are only linked."""
 
 
-def _kept_file(path: str) -> str:
-    """A kept file: images embedded (inline, so the report stays one file), other files listed by path."""
-    file = Path(path)
-    kind = _IMAGE_TYPES.get(file.suffix.lower())
+def _image(path: Path) -> str:
+    """A kept image (a figure the agent saved) inline, or nothing for other files."""
+    kind = _IMAGE_TYPES.get(path.suffix.lower())
     try:
-        size = file.stat().st_size
+        if kind is None or path.stat().st_size > MAX_EMBEDDED_BYTES:
+            return ""
+        data = base64.b64encode(path.read_bytes()).decode()
     except OSError:
-        return f"<li>{html.escape(file.name)} (missing)</li>"
-    if kind is None or size > MAX_EMBEDDED_BYTES:
-        return f"<li>{html.escape(str(file))} ({size} bytes)</li>"
-    data = base64.b64encode(file.read_bytes()).decode()
-    return (
-        f"<li>{html.escape(file.name)}<br><img alt='{html.escape(file.name)}' style='max-width:480px' "
-        f"src='data:{kind};base64,{data}'></li>"
-    )
+        return ""
+    return f"<br><img alt='{html.escape(path.name)}' style='max-width:480px' src='data:{kind};base64,{data}'>"
 
 
 def _kept_files(run: RunSummary) -> str:
-    rows = [r for r in run.rows if r.files]
+    """Each episode's kept files, linked (relative to the run, where the report is written by default), the
+    head of CSV files shown and images embedded, with the grader's message (a predictions file's metrics)."""
+    rows = []
+    for row in (r for r in run.rows if r.files):
+        links = []
+        for rel in row.files:
+            link = f'<a href="{html.escape(rel)}">{html.escape(Path(rel).name)}</a>'
+            if rel.endswith(".csv"):
+                link += f"<pre>{html.escape(_head(Path(run.root, rel)))}</pre>"
+            link += _image(Path(run.root, rel))
+            links.append(link)
+        rows.append(
+            f"<tr><td>{html.escape(row.task_id)}</td><td>{html.escape(row.grade_message)}</td>"
+            f"<td>{'<br>'.join(links)}</td></tr>"
+        )
     if not rows:
         return ""
-    items = "".join(
-        f"<h4>{html.escape(r.task_id)} ({html.escape(r.agent)})</h4><ul>{''.join(_kept_file(f) for f in r.files)}</ul>"
-        for r in rows
-    )
-    return f"<h3>kept files</h3>{items}"
+    head = "<tr><th>task</th><th>grade</th><th>kept files</th></tr>"
+    return f"<h3>kept files</h3><table>{head}{''.join(rows)}</table>"
 
 
 def _section(run: RunSummary, name: str) -> str:

@@ -30,8 +30,9 @@ class EpisodeRow(BaseModel):
     termination: Termination
     failure: str | None = None
     tokens: int = 0
+    grade_message: str = ""
     files: list[str] = Field(default_factory=list)
-    """Paths of the output files kept with the episode (figures, predictions), for the report to show."""
+    """The episode's kept output files (``files/``), as paths relative to the run's root."""
 
     @property
     def group(self) -> str:
@@ -102,9 +103,11 @@ def classify_failure(ep: Episode) -> str | None:
     return "no_answer"
 
 
-def _kept_files(notebook: Path) -> list[str]:
-    folder = files_dir(notebook)
-    return [str(p) for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else []
+def _kept_files(root: Path, notebook: Path) -> list[str]:
+    kept = files_dir(notebook)
+    if not kept.is_dir():
+        return []
+    return [str(p.relative_to(root)) for p in sorted(kept.iterdir()) if p.is_file()]
 
 
 def summarise_run(root: str | Path) -> RunSummary:
@@ -127,7 +130,8 @@ def summarise_run(root: str | Path) -> RunSummary:
                 termination=ep.termination,
                 failure=classify_failure(ep),
                 tokens=int(ep.usage.get("total_tokens", 0)),
-                files=_kept_files(path),
+                grade_message=ep.grade.message if ep.grade else "",
+                files=_kept_files(Path(root), path),
             )
         )
     return RunSummary(root=str(root), rows=rows, unreadable=unreadable)

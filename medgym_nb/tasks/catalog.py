@@ -52,7 +52,7 @@ def load_tasks(
             raise MedgymError("database= applies to official task files: pass path= as well")
         tasks = read_tasks(_suite_root(source, seed))
     else:
-        files = _task_files(Path(path), source)
+        files = _task_files(Path(path), source, family_for_source(source).task_files)
         rows = [t for f in files for t in read_task_file(f, source)]
         family = family_for_source(source)
         official = [t for t in rows if t.family == family.name and t.source == source]
@@ -62,14 +62,16 @@ def load_tasks(
     return [t for t in tasks if split is None or t.split == split]
 
 
-def _task_files(path: Path, source: str) -> list[Path]:
+def _task_files(path: Path, source: str, patterns: tuple[str, ...]) -> list[Path]:
     if path.is_file():
         return [path]
     for folder in (path / source, path):
-        files = sorted(folder.glob("*_tasks.jsonl")) + sorted(folder.glob("*_tasks.sample.jsonl"))
+        files = [f for pattern in patterns for f in sorted(folder.glob(pattern))]
         if files:
             return files
-    raise TaskFileError(f"no task files for {source!r} under {path} (expected {path}/{source}/*_tasks.jsonl)")
+    raise TaskFileError(
+        f"no task files for {source!r} under {path} (expected {path}/{source}/{' or '.join(patterns)})"
+    )
 
 
 def get_task(task_id: str, *, source: str | None = None, path: str | Path | None = None) -> Task:

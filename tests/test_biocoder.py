@@ -1,0 +1,281 @@
+"""BioCoder: functions spliced into hidden programs, run in sandboxed kernels of the family's own environment.
+
+Real components throughout: the kernel environment is a real venv built from PyPI (once; kept in
+``$MEDGYM_ENVS``, default ``~/.cache/medgym/envs``, across test sessions, because the suite's cache is a fresh
+directory per session), programs run in real bubblewrap kernels, graders through papermill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import medgym_nb as mg
+from medgym_nb._loop import run_sync
+from medgym_nb.agents import ScriptedAgent
+from medgym_nb.config import EnvConfig
+from medgym_nb.errors import KernelEnvironmentError, TaskFileError
+from medgym_nb.families.biocoder import BIOCODER_ENV, BiocoderPayload, grade_function, with_references
+from medgym_nb.families.biocoder_programs import run_programs, splice
+from medgym_nb.kernel.bwrap import bwrap_status
+from medgym_nb.kernel.choice import SANDBOXES
+from medgym_nb.kernel.environments import KernelEnvironment, ensure_environment
+from medgym_nb.kernel.pool import KernelPool
+from medgym_nb.tasks import spread_over_categories
+from tests.sandboxes import sandboxes
+
+SOURCE = "biocoder"
+SAMPLE = "test_tasks.sample.jsonl"
+
+pytestmark = pytest.mark.skipif(not bwrap_status()[0], reason=f"needs bubblewrap: {bwrap_status()[1]}")
+
+
+@pytest.fixture(scope="session")
+def environment() -> Path:
+    """BioCoder's kernel environment, built on first use (minutes; then reused from the persistent cache)."""
+    os.environ.setdefault("MEDGYM_ENVS", str(Path.home() / ".cache" / "medgym" / "envs"))
+    return ensure_environment(BIOCODER_ENV)
+
+
+@pytest.fixture(scope="module")
+def suite(environment: Path) -> list[mg.Task]:
+    return mg.load_tasks(SOURCE)
+
+
+@pytest.fixture(scope="module")
+def samples(environment: Path, shared_dir: Path) -> list[mg.Task]:
+    path = shared_dir / SOURCE / SAMPLE
+    if not path.is_file():
+        pytest.skip(f"the official biocoder sample is not in ../shared ({path})")
+    return mg.load_tasks(SOURCE, path=path)
+
+
+def _payload(task: mg.Task) -> BiocoderPayload:
+    assert isinstance(task.payload, BiocoderPayload)
+    return task.payload
+
+
+def _run(programs: list[str], timeout: float = 30.0) -> list:
+    return run_sync(run_programs(programs, environment=BIOCODER_ENV, sandbox="bwrap", timeout=timeout))
+
+
+@pytest.mark.timeout(1800)
+def test_environment_is_built_once_with_the_pinned_versions(environment):
+    python = environment / "bin" / "python"
+    probe = "import numpy, scipy, skimage, sklearn, pysam, Bio, centrosome; print(numpy.__version__, numpy.asfarray([1]))"
+    done = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split()[0] == "1.26.4"
+    marker = json.loads((environment / "medgym-environment.json").read_text())
+    print(f"biocoder environment: built in {marker['build_seconds']} s at {environment}")
+    t0 = time.monotonic()
+    assert ensure_environment(BIOCODER_ENV) == environment  # cached: no second build
+    assert time.monotonic() - t0 < 1.0
+    leftovers = [p for p in environment.parent.glob(f".{BIOCODER_ENV.key}.*") if p.is_dir()]
+    assert not leftovers  # no temporary build left behind
+
+
+def test_a_failed_build_names_the_package_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDGYM_ENVS", str(tmp_path))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # offline: the wheel is looked for in local folders only
+    broken = KernelEnvironment(name="broken", requirements=("numpy==0.0.1",))
+    with pytest.raises(KernelEnvironmentError) as caught:
+        ensure_environment(broken)
+    assert caught.value.package == "numpy==0.0.1" and "broken" in str(caught.value)
+    assert not broken.is_built() and [p.name for p in tmp_path.iterdir()] == [f".{broken.key}.lock"]
+
+
+@sandboxes("bwrap", "zygote", "local")
+def test_pool_never_hands_a_kernel_of_one_environment_to_another(environment, sandbox):
+    probe = "import os, sys, numpy; print(sys.executable, numpy.__version__, os.access(sys.prefix, os.W_OK))"
+
+    async def run() -> list[str]:
+        pool = KernelPool(SANDBOXES[sandbox], size=1)
+        try:
+            seen = []
+            for env_dir in (None, environment, environment, None):
+                lease = await pool.acquire(None, env_dir)
+                try:
+                    seen.append((await lease.kernel.execute(probe, timeout=60)).stdout.strip())
+                finally:
+                    await lease.release()
+            return seen
+        finally:
+            await pool.close()
+
+    own, env1, env2, own2 = run_sync(run())
+    writable = str(sandbox == "local")  # a sandbox binds the environment read-only
+    assert env1 == env2 == f"{environment}/bin/python 1.26.4 {writable}"
+    assert own == own2 and not own.startswith(str(environment))
+
+
+def test_suite_has_forty_functions_over_the_categories(suite):
+    counts = Counter(t.category for t in suite)
+    assert len(suite) >= 40 and set(counts) >= {
+        "sequence",
+        "kmers",
+        "gc_content",
+        "alignment",
+        "parsing",
+        "intervals",
+        "statistics",
+    }
+    assert all(t.answer and "<<insert solution here>>" in _payload(t).program for t in suite)
+    prompt = suite[0].prompt()
+    assert (
+        _payload(suite[0]).signature in prompt and "def main" not in prompt and suite[0].answer not in prompt
+    )
+
+
+def test_every_official_sample_reference_passes(samples, shared_dir):
+    rows = [
+        json.loads(line) for line in (shared_dir / SOURCE / SAMPLE).read_text().splitlines() if line.strip()
+    ]
+    assert len(samples) == len(rows) == 10 and all(t.answer for t in samples)
+
+
+def test_none_and_identity_functions_fail(suite, samples):
+    tasks = suite + samples
+    programs = []
+    for task in tasks:
+        p = _payload(task)
+        static = "@staticmethod\n" if "@staticmethod" in p.signature else ""
+        none = f"{static}def {p.function}(*args, **kwargs):\n    return None\n"
+        method = "self" in p.signature.split("(", 1)[1].split(",")[0]
+        first = "args[1]" if method else "args[0]"
+        same = f"{static}def {p.function}(*args, **kwargs):\n    return {first} if len(args) > {int(method)} else None\n"
+        programs += [splice(p.program, none, p.function), splice(p.program, same, p.function)]
+    half = len(programs) // 2 // 2 * 2  # two kernels, one per core
+
+    async def both() -> list:
+        parts = await asyncio.gather(
+            *(
+                run_programs(part, environment=BIOCODER_ENV, sandbox="bwrap", timeout=20)
+                for part in (programs[:half], programs[half:])
+            )
+        )
+        return parts[0] + parts[1]
+
+    runs = run_sync(both())
+    for n, task in enumerate(tasks):
+        for run in runs[2 * n : 2 * n + 2]:
+            assert not (run.ok and run.stdout == task.answer), task.id
+
+
+def test_the_same_function_in_a_program_that_prints_nothing_fails(suite):
+    task = suite[0]
+    silent = task.model_copy(
+        update={"payload": _payload(task).model_copy(update={"program": "<<insert solution here>>\n"})}
+    )
+    data = json.loads(silent.model_dump_json())
+    assert grade_function(json.loads(task.model_dump_json()), task.solution[0], sandbox="bwrap").passed
+    grade = grade_function(data, task.solution[0], sandbox="bwrap")
+    assert not grade.passed and grade.score == 0.0
+
+
+def test_an_unstable_or_failing_reference_is_excluded(environment):
+    nonce = time.time_ns()
+
+    def task(name: str, main: str) -> mg.Task:
+        # a fresh nonce: references are cached by program text, and this test must run them
+        program = f"# {nonce}\nimport random\n<<insert solution here>>\n{main}\n"
+        return mg.Task(
+            id=f"biocoder.x.{name}",
+            source=SOURCE,
+            family=SOURCE,
+            category="x",
+            question="q",
+            solution=["def f(x):\n    return x * 2\n"],
+            payload=BiocoderPayload(program=program, signature="def f(x)", function="f"),
+        )
+
+    tasks = [
+        task("stable", "print(f(21))"),
+        task("random", "print(f(random.random()))"),
+        task("sets", "print(f(list({f'read{i}' for i in range(40)})))"),
+        task("crash", "print(f(1)); raise SystemExit(3)"),
+        task("silent", "f(1)"),
+        task("killer", "import os, signal\nprint(f(1))\nos.kill(os.getppid(), signal.SIGKILL)"),
+    ]
+    kept, excluded = with_references(tasks, sandbox="bwrap")
+    assert [t.id for t in kept] == ["biocoder.x.stable"] and kept[0].answer == "42"
+    reasons = dict(excluded)
+    assert "differs between two runs" in reasons["biocoder.x.random"]
+    assert "exited with 3" in reasons["biocoder.x.crash"]
+    assert "biocoder.x.sets" in reasons  # string hashing differs per process: caught by the second run
+    assert "prints nothing" in reasons["biocoder.x.silent"]
+    assert "killed its runner" in reasons["biocoder.x.killer"]  # and took no other program's result with it
+
+
+def test_hostile_functions_fail_clearly_without_hanging(suite):
+    task = json.loads(suite[0].model_dump_json())
+    name = task["payload"]["function"]
+    hostile = {
+        "loop": f"def {name}(*a):\n    while True:\n        pass\n",
+        "flood": f"def {name}(*a):\n    import sys\n    sys.stdout.write('x' * 3_000_000)\n",
+        "exit": f"def {name}(*a):\n    import os\n    os._exit(0)\n",
+        "kill": f"def {name}(*a):\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n",
+        "syntax": f"def {name}(*a):\n    return (\n",
+        "absent": "def something_else():\n    return 1\n",
+    }
+    t0 = time.monotonic()
+    grades = {k: grade_function(task, code, sandbox="bwrap", timeout=3) for k, code in hostile.items()}
+    assert all(not g.passed and g.score == 0 for g in grades.values()), grades
+    assert "did not finish within 3 s" in grades["loop"].message
+    assert "far more" in grades["flood"].message
+    assert "does not parse" in grades["syntax"].message and name in grades["absent"].message
+    assert time.monotonic() - t0 < 120
+
+
+def _oracle_and_wrong(tasks: list[mg.Task], tmp_path: Path) -> None:
+    config = EnvConfig(sandbox="bwrap")
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path / "oracle", config=config)
+    assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * len(tasks)
+
+    class Wrong(ScriptedAgent):
+        """Submits the reference with its first return value changed: a plausible, wrong function."""
+
+        name = "wrong"
+
+        def plan(self, task):
+            code = task.solution[-1].replace("return ", "return 1 + 0 * ", 1)
+            code = code if code != task.solution[-1] else code + "\n    raise ValueError\n"
+            return [{"action": "submit", "params": {"answer": code}}]
+
+    wrong = mg.run_episodes(tasks, lambda _t: Wrong(), tmp_path / "wrong", config=config)
+    assert [(r.passed, r.reward) for r in wrong] == [(False, 0.0)] * len(tasks)
+
+
+def test_oracle_scores_100_and_wrong_answers_0_end_to_end(suite, samples, tmp_path):
+    tasks = spread_over_categories(suite, 3) + samples[:1]
+    _oracle_and_wrong(tasks, tmp_path)
+    episode = mg.read_episode(next((tmp_path / "oracle").rglob("episode.ipynb")))
+    assert episode.grade is not None and episode.grade.passed
+
+
+@pytest.mark.slow
+def test_oracle_scores_100_on_the_whole_suite_and_every_sample(suite, samples, tmp_path):
+    results = mg.run_episodes(
+        suite + samples, lambda _t: mg.OracleAgent(), tmp_path, config=EnvConfig(sandbox="bwrap")
+    )
+    assert all(r.passed for r in results), [r.task_id for r in results if not r.passed]
+
+
+def test_malformed_rows_get_clear_errors(tmp_path):
+    folder = tmp_path / SOURCE
+    folder.mkdir()
+    good = {"idx": "x1", "problem": "p", "solution": "def f():\n    return 1\n", "signature": "def f()"}
+    for bad, needle in (
+        ({**good, "context": "print(1)\n"}, "<<insert solution here>>"),
+        ({**good, "context": "<<insert solution here>>\n", "problem": ""}, "problem"),
+        ({**good, "context": "<<insert solution here>>\n", "signature": "f()"}, "no function definition"),
+    ):
+        (folder / "test_tasks.jsonl").write_text(json.dumps(bad) + "\n")
+        with pytest.raises(TaskFileError, match=needle):
+            mg.load_tasks(SOURCE, path=tmp_path)
