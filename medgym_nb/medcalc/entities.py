@@ -90,13 +90,18 @@ class Entities:
             raise self._fail(key, "is missing")
         return self._values[key]
 
+    def _numeric_default(self, key: str) -> float:
+        """What an absent input counts as: its numeric default, or an error that it is missing."""
+        default = self.calculator.input(key).default
+        if _is_number(default):
+            return float(default)  # type: ignore[arg-type]
+        raise self._fail(key, "is missing")
+
     def number(self, key: str) -> float:
         """The value in the input's canonical unit; an absent optional input gives its default."""
         item = self.calculator.input(key)
         if key not in self._values:
-            if _is_number(item.default):
-                return float(item.default)  # type: ignore[arg-type]
-            raise self._fail(key, "is missing")
+            return self._numeric_default(key)
         value = self._values[key]
         if _is_number(value):
             return float(value)  # type: ignore[arg-type]
@@ -164,11 +169,8 @@ class Entities:
 
     def days(self, key: str) -> float:
         """A duration in days: a plain number of days, or ``[value, unit]`` in days or weeks."""
-        item = self.calculator.input(key)
         if key not in self._values:
-            if _is_number(item.default):
-                return float(item.default)  # type: ignore[arg-type]
-            raise self._fail(key, "is missing")
+            return self._numeric_default(key)
         value = self._values[key]
         if _is_number(value):
             return float(value)  # type: ignore[arg-type]
