@@ -179,7 +179,7 @@ def test_official_rows_import_with_their_descriptions_unchanged(shared_dir):
 
 
 class _Writes(ScriptedAgent):
-    """Writes a file by code in the kernel, then has it graded with ``validate_code``."""
+    """Writes a file by code in the kernel, then has it graded with ``validate_code``; would try again."""
 
     name = "writes"
 
@@ -188,7 +188,8 @@ class _Writes(ScriptedAgent):
         self.code = code
 
     def plan(self, task):
-        return [{"action": "validate_code", "params": {"code": self.code.format(out=_payload(task).output)}}]
+        step = {"action": "validate_code", "params": {"code": self.code.format(out=_payload(task).output)}}
+        return [step, step]
 
 
 MAJORITY = (
@@ -258,7 +259,10 @@ def test_majority_text_and_missing_files_fail_with_clear_messages(episodes):
     majority, text, nothing = results[2:]
     payload = _payload(plays[2][0])
     assert not majority.passed and majority.reward == pytest.approx(payload.majority)
-    assert "failed: the pass threshold" in mg.read_episode(majority.notebook).grade.message
+    graded = mg.read_episode(majority.notebook)
+    assert "failed: the pass threshold" in graded.grade.message
+    # the grade told the test accuracy, so it ended the episode: no second try to fit the hidden labels
+    assert (len(graded.turns), graded.termination) == (1, mg.Termination.SUBMITTED)
     assert (text.passed, text.reward) == (False, 0.0)
     assert "'maybe'" in mg.read_episode(text.notebook).grade.message
     assert (nothing.passed, nothing.reward) == (False, 0.0)

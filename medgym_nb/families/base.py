@@ -86,6 +86,10 @@ class TaskFamily:
     (``EnvConfig.service_urls``, ``--service-url NAME=URL``); families with ``network="service"`` set it."""
     grader_timeout: ClassVar[float] = 120.0
     """Seconds the grader notebook, and a state probe in the episode's kernel, may run."""
+    grades_once: ClassVar[bool] = False
+    """Whether the first graded answer ends the episode even when it fails: for tasks whose grade message tells
+    about hidden labels (a test-set accuracy), so that retrying cannot fit them. Families with a
+    ``state_probe`` always grade once."""
 
     # ---- tasks ----
 

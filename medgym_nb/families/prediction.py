@@ -116,7 +116,8 @@ def _context(source: str, payload: PredictionPayload) -> str:
             else ""
         )
         + f". The score is the accuracy on the hidden test labels; the task passes at accuracy ≥ {payload.threshold:.3f}. "
-        "Then run `validate_code` (e.g. print the file's head) or `submit` to have the file graded. "
+        "Then run `validate_code` (e.g. print the file's head) or `submit` to have the file graded: the file is "
+        "graded once, and that ends the episode. "
         "numpy, pandas and scikit-learn are installed."
     )
     return f"{data}\n\n{scoring}"
@@ -200,6 +201,7 @@ class PredictionFamily(TaskFamily):
     payload_model = PredictionPayload
     kernel = KernelNeeds(packages=("numpy", "pandas", "sklearn"))
     grader_timeout = 180.0
+    grades_once = True  # the grade shows the accuracy on the hidden test labels: no retries to fit them
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """One task per official task name of the source; their data is cached per data folder (shared with
