@@ -242,10 +242,10 @@ def ungrounded_tasks(path: str | Path, *, seed: int = 0) -> dict[str, str | None
     """Every official task under ``path`` (a task file or a data folder) → None if it re-grounded, else why
     not; prepares the tasks first if they were not yet."""
     from ..data.cache import medgym_home
-    from ..tasks.catalog import _task_files, load_tasks
+    from ..tasks.catalog import load_tasks, official_task_files
 
     load_tasks(SOURCE, path=path, seed=seed)
-    files = _task_files(Path(path), SOURCE, BiodsbenchFamily.task_files)
+    files = official_task_files(path, SOURCE)
     build = medgym_home() / "builds" / _build_key(files, seed)
     result: dict[str, str | None] = json.loads((build / GROUNDING_FILE).read_text(encoding="utf-8"))
     return result

@@ -11,7 +11,14 @@ from .model import Task
 from .official import read_task_file
 from .store import read_tasks, write_tasks
 
-__all__ = ["get_task", "list_sources", "load_tasks", "select_tasks", "spread_over_categories"]
+__all__ = [
+    "get_task",
+    "list_sources",
+    "load_tasks",
+    "official_task_files",
+    "select_tasks",
+    "spread_over_categories",
+]
 
 
 def list_sources() -> list[str]:
@@ -52,7 +59,7 @@ def load_tasks(
             raise MedgymError("database= applies to official task files: pass path= as well")
         tasks = read_tasks(_suite_root(source, seed))
     else:
-        files = _task_files(Path(path), source, family_for_source(source).task_files)
+        files = official_task_files(path, source)
         rows = [t for f in files for t in read_task_file(f, source)]
         family = family_for_source(source)
         official = [t for t in rows if t.family == family.name and t.source == source]
@@ -62,7 +69,11 @@ def load_tasks(
     return [t for t in tasks if split is None or t.split == split]
 
 
-def _task_files(path: Path, source: str, patterns: tuple[str, ...]) -> list[Path]:
+def official_task_files(path: str | Path, source: str) -> list[Path]:
+    """The official task files of ``source`` under ``path`` (the file itself, ``<path>/<source>/`` or
+    ``<path>``, matched with the family's ``task_files`` patterns); ``TaskFileError`` if there are none."""
+    path = Path(path)
+    patterns = family_for_source(source).task_files
     if path.is_file():
         return [path]
     for folder in (path / source, path):
