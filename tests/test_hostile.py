@@ -237,6 +237,17 @@ def test_host_environment_is_scrubbed(task, tmp_path, host, sandbox):
 
 
 @both
+def test_numeric_thread_pools_are_capped(task, tmp_path, sandbox):
+    """Concurrent kernels must not each start a BLAS/OpenMP thread per core: one each, as the limits say."""
+    probe = (
+        "import numpy, os\nfrom threadpoolctl import threadpool_info\n"
+        "print(os.environ['OMP_NUM_THREADS'], sorted({p['num_threads'] for p in threadpool_info()}))"
+    )
+    obs = play(sandbox, task, tmp_path, code(probe))
+    assert obs[0]["env_message"].strip() == f"{LIMITS.threads} [{LIMITS.threads}]"
+
+
+@both
 def test_host_home_is_invisible(task, tmp_path, sandbox):
     host_only = set(os.listdir("/root")) - {".pyenv", ".bashrc", ".profile"}
     obs = play(sandbox, task, tmp_path, code("import os\nprint(sorted(os.listdir('/root')))"))

@@ -148,7 +148,7 @@ def sandbox_command(
     for cap in caps:
         a.add("--cap-add", cap)
     a.add("--chdir", cwd, "--clearenv")
-    for key, value in sandbox_env(home, environment).items():
+    for key, value in {**sandbox_env(home, environment), **limits.thread_env()}.items():
         a.add("--setenv", key, value)
     a.add("--")
     if uid is not None:

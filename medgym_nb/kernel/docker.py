@@ -134,6 +134,7 @@ class DockerProvisioner(SandboxedProvisioner):
                 "MPLBACKEND": "Agg",
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PATH": "/opt/venv/bin:/usr/bin:/bin",
+                **limits.thread_env(),
             },
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges"],

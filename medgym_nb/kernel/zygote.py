@@ -287,7 +287,7 @@ class ZygoteProvisioner(BubblewrapProvisioner):
             "rlimits": self.limits.rlimits(),
             "env": {
                 **sandbox_env(self.home),
-                "OPENBLAS_NUM_THREADS": "1",
+                **self.limits.thread_env(),
                 "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             },
         }
