@@ -62,6 +62,16 @@ BIOCODER_ENV = KernelEnvironment(
         "pysam==0.22.1",
         "biopython==1.84",
         "centrosome==1.3.4",
+        # what they pull in that can change what a program prints, pinned so a fresh build is the same build
+        "imageio==2.38.1",
+        "joblib==1.6.0",
+        "networkx==3.6.1",
+        "pillow==11.3.0",
+        "python-dateutil==4.0.0",
+        "pytz==2026.6",
+        "threadpoolctl==3.8.0",
+        "tifffile==2026.3.3",
+        "tzdata==2026.6",
     ),
     imports=("numpy", "scipy", "skimage", "pandas", "sklearn", "pysam", "Bio", "centrosome"),
 )
