@@ -189,6 +189,8 @@ class AsyncEnv:
         try:
             environment = await _kernel_environment(family)
             self._lease = await self.pool.acquire(task.data_mounts(), environment)
+            assert self.kernel is not None
+            self.recorder.meta.sandbox = self.kernel.sandbox
             await self._check_packages(family)
             if seed is not None:
                 await self._seed(seed)
@@ -202,7 +204,12 @@ class AsyncEnv:
         else:
             self._deadline = None
         obs = _obs("task", task.prompt() + service_note, task_id=task.id, actions=list(family.actions))
-        return obs, {"task_id": task.id, "kernel_start_s": time.monotonic() - t0, "sandbox": self.sandbox}
+        info = {
+            "task_id": task.id,
+            "kernel_start_s": time.monotonic() - t0,
+            "sandbox": self.recorder.meta.sandbox,
+        }
+        return obs, info
 
     async def _check_packages(self, family: TaskFamily) -> None:
         """Fail clearly, once per family and env, if the kernel lacks a package the family declares."""

@@ -95,14 +95,15 @@ def test_a_failed_build_names_the_package_and_leaves_nothing(tmp_path, monkeypat
 def test_pool_never_hands_a_kernel_of_one_environment_to_another(environment, sandbox):
     probe = "import os, sys, numpy; print(sys.executable, numpy.__version__, os.access(sys.prefix, os.W_OK))"
 
-    async def run() -> list[str]:
+    async def run() -> list[tuple[str, str]]:
         pool = KernelPool(SANDBOXES[sandbox], size=1)
         try:
             seen = []
             for env_dir in (None, environment, environment, None):
                 lease = await pool.acquire(None, env_dir)
                 try:
-                    seen.append((await lease.kernel.execute(probe, timeout=60)).stdout.strip())
+                    printed = (await lease.kernel.execute(probe, timeout=60)).stdout.strip()
+                    seen.append((printed, lease.kernel.sandbox))
                 finally:
                     await lease.release()
             return seen
@@ -111,8 +112,11 @@ def test_pool_never_hands_a_kernel_of_one_environment_to_another(environment, sa
 
     own, env1, env2, own2 = run_sync(run())
     writable = str(sandbox == "local")  # a sandbox binds the environment read-only
-    assert env1 == env2 == f"{environment}/bin/python 1.26.4 {writable}"
-    assert own == own2 and not own.startswith(str(environment))
+    assert env1[0] == env2[0] == f"{environment}/bin/python 1.26.4 {writable}"
+    assert own[0] == own2[0] and not own[0].startswith(str(environment))
+    # a zygote cannot fork a kernel of another environment: it runs in bubblewrap, and says so
+    expected = {"zygote": "bwrap"}.get(sandbox, sandbox)
+    assert env1[1] == env2[1] == expected and own[1] == own2[1]
 
 
 def test_suite_has_forty_functions_over_the_categories(suite):

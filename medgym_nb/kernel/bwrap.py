@@ -193,6 +193,8 @@ class BubblewrapProvisioner(SandboxedProvisioner):
     """Runs the kernel inside bubblewrap. Use a kernelspec with ``interrupt_mode: message``: signals sent to
     the launcher's process group do not reach a kernel in its own session."""
 
+    runs_in = "bwrap"
+
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         kwargs = await super().pre_launch(**kwargs)
         assert self.runtime_dir is not None

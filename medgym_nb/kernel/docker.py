@@ -88,6 +88,7 @@ def docker_status() -> tuple[bool, str]:
 class DockerProvisioner(SandboxedProvisioner):
     """Runs the kernel in its own container. Use ``interrupt_mode: message`` in the kernelspec."""
 
+    runs_in = "docker"
     container: Any = None
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:

@@ -179,6 +179,9 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
     directory (no isolation here: the links only give the same layout as the sandboxes).
     """
 
+    runs_in: str = "local"
+    """The sandbox the launched kernel actually runs in (recorded with the episode)."""
+
     runtime_dir: str | None = None
     data: Mapping[str, str]
     environment: str | None = None

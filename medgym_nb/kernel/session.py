@@ -107,6 +107,13 @@ class KernelSession:
         await self.shutdown()
 
     @property
+    def sandbox(self) -> str:
+        """The sandbox the kernel runs in, as its provisioner launched it (a zygote kernel of a family's own
+        kernel environment runs in plain bubblewrap); the kernelspec's name for provisioners not ours."""
+        prov = self.km.provisioner if self.km else None
+        return str(getattr(prov, "runs_in", self.kernel_name))
+
+    @property
     def pid(self) -> int | None:
         """The pid of the kernel (or of its sandbox launcher) on the host, while it runs."""
         prov = self.km.provisioner if self.km else None

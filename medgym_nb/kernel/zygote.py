@@ -255,6 +255,7 @@ def close_templates() -> None:
 class ZygoteProvisioner(BubblewrapProvisioner):
     """Forks the kernel from the template for its data entries (see the module docstring)."""
 
+    runs_in = "zygote"
     pidfd: int | None = None
     forked_pid: int | None = None
     zygote: Zygote | None = None
@@ -271,7 +272,9 @@ class ZygoteProvisioner(BubblewrapProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         if not self._forkable():
+            self.runs_in = "bwrap"
             return await super().launch_kernel(cmd, **kwargs)
+        self.runs_in = "zygote"
         assert self.runtime_dir is not None and self.uid is not None
         zygote = self.zygote = await zygote_for(self.data, self.limits)
         if self.data:
