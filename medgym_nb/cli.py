@@ -367,7 +367,7 @@ def grade(
         bool,
         typer.Option(
             "--replay-state",
-            help="Tasks graded on kernel state (BioDSBench's asserts): replay each episode in a fresh "
+            help="Tasks graded on kernel state (asserts run in the episode's kernel): replay each episode in a fresh "
             "sandboxed kernel and grade the state found there, not the recorded one.",
         ),
     ] = False,
