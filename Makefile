@@ -8,7 +8,7 @@ DEMO_OUT ?= runs/demo
 
 .PHONY: demo test test-all lint bench setup system-deps node-deps docker-engine clean
 
-FHIR_DIR := medgym_nb/services/fhir
+FHIR_DIR := medgym_nb/families/medagentbench/fhir
 FHIR_STAMP := $(FHIR_DIR)/node_modules/.installed
 
 setup: $(STAMP) $(FHIR_STAMP)

@@ -18,7 +18,7 @@ from pathlib import Path
 from _common import med, p95
 
 import medgym_nb as mg
-from medgym_nb.families.biocoder import BIOCODER_ENV, grade_function
+from medgym_nb.families.biocoder.family import BIOCODER_ENV, grade_function
 from medgym_nb.kernel.environments import ensure_environment
 
 SAMPLE = (

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import medgym_nb as mg
-from medgym_nb.data.cbioportal import parse_dataframes, synthesize_study
-from medgym_nb.families.biodsbench import ungrounded_tasks
+from medgym_nb.families.biodsbench.cbioportal import parse_dataframes, synthesize_study
+from medgym_nb.families.biodsbench.family import ungrounded_tasks
 
 SOURCE = "biodsbench"
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import medgym_nb as mg
-from medgym_nb.families.ehrsql import DATABASES
+from medgym_nb.families.ehrsql.family import DATABASES
 from medgym_nb.tasks.check import informative
 
 

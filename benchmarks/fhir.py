@@ -20,8 +20,8 @@ from urllib.request import urlopen
 from _common import med, p95
 
 import medgym_nb as mg
-from medgym_nb.data.fhir_ehr import ehr_resources, random_patients
-from medgym_nb.services.fhir_server import FhirServer, close_servers
+from medgym_nb.families.medagentbench.ehr import ehr_resources, random_patients
+from medgym_nb.families.medagentbench.server import FhirServer, close_servers
 from medgym_nb.tasks import spread_over_categories
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import medgym_nb as mg
 from medgym_nb.config import EnvConfig
-from medgym_nb.families.medcalcbench import generate
+from medgym_nb.families.medcalcbench.family import generate
 from medgym_nb.medcalc import calculators
 from medgym_nb.tasks import spread_over_categories
 

@@ -11,7 +11,7 @@ import tempfile
 import time
 
 import medgym_nb as mg
-from medgym_nb.families.prediction import PredictionPayload
+from medgym_nb.families.prediction.family import PredictionPayload
 
 
 def main() -> None:

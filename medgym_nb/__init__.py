@@ -31,7 +31,7 @@ from .errors import (
     UnknownSourceError,
     UnknownTaskError,
 )
-from .families import KernelNeeds, TaskFamily, families, get_family, register_family, unregister_family
+from .family import KernelNeeds, TaskFamily, get_family, list_families, register_family, unregister_family
 from .grading import Answer, Grade, GradingContext, compare, grade_with_papermill
 from .kernel import CellResult, KernelPool, KernelSession, OutputLimits, SandboxLimits
 from .kernel.environments import KernelEnvironment
@@ -96,10 +96,10 @@ __all__ = [
     "UnknownSourceError",
     "UnknownTaskError",
     "compare",
-    "families",
     "get_family",
     "get_task",
     "grade_with_papermill",
+    "list_families",
     "list_sources",
     "load_tasks",
     "medcalc",

@@ -20,7 +20,7 @@ from .agents import LLMAgent, LLMConfig, OracleAgent, ReplayAgent
 from .config import EnvConfig
 from .errors import MedgymError
 from .export import export_run
-from .families import families as installed_families
+from .family import list_families
 from .grading.batch import grade_directory
 from .layout import trajectory_notebooks
 from .replay import replay_notebook
@@ -145,7 +145,7 @@ def families_cmd() -> None:
     table = Table(title="task families")
     for col in ("family", "source", "suite", "categories", "tasks"):
         table.add_column(col, overflow="fold")
-    for family in installed_families():
+    for family in list_families():
         for source in family.sources:
             if source not in family.suite_sources:
                 table.add_row(family.name, source, "official files (--path)", "", "")

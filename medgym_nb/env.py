@@ -26,8 +26,8 @@ from ._loop import run_sync
 from .actions import Action, ActionError, parse_action
 from .config import EnvConfig
 from .errors import DeadKernelError, EpisodeFinishedError, GraderError, MedgymError, ServiceError
-from .families.base import InfoRequestError, TaskFamily
-from .families.registry import get_family
+from .family.base import InfoRequestError, TaskFamily
+from .family.registry import get_family
 from .grading.answers import Answer
 from .grading.comparators import Grade, combine_parts
 from .grading.context import GradingContext

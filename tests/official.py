@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from medgym_nb.families.ehrsql import executable_sql, run_sql
+from medgym_nb.families.ehrsql.family import executable_sql, run_sql
 from medgym_nb.tasks.check import informative
 
 SPLIT_FILES = {

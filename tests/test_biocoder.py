@@ -22,8 +22,8 @@ from medgym_nb._loop import run_sync
 from medgym_nb.agents import ScriptedAgent
 from medgym_nb.config import EnvConfig
 from medgym_nb.errors import KernelEnvironmentError, TaskFileError
-from medgym_nb.families.biocoder import BIOCODER_ENV, BiocoderPayload, grade_function, with_references
-from medgym_nb.families.biocoder_programs import run_programs, splice
+from medgym_nb.families.biocoder.family import BIOCODER_ENV, BiocoderPayload, grade_function, with_references
+from medgym_nb.families.biocoder.programs import run_programs, splice
 from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.kernel.choice import SANDBOXES
 from medgym_nb.kernel.environments import KernelEnvironment, ensure_environment

@@ -18,11 +18,11 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.data.cbioportal import MAX_ROWS, parse_dataframes, synthesize_study
-from medgym_nb.data.cbioportal_mentions import mentions
 from medgym_nb.errors import TaskFileError
-from medgym_nb.families.base import OfficialRow
-from medgym_nb.families.biodsbench import BiodsbenchPayload, ungrounded_tasks
+from medgym_nb.families.biodsbench.cbioportal import MAX_ROWS, parse_dataframes, synthesize_study
+from medgym_nb.families.biodsbench.cbioportal_mentions import mentions
+from medgym_nb.families.biodsbench.family import BiodsbenchPayload, ungrounded_tasks
+from medgym_nb.family.base import OfficialRow
 from medgym_nb.grading.assert_runner import run_steps
 from medgym_nb.grading.asserts import parse_tests, reground
 from medgym_nb.grading.batch import grade_directory

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from medgym_nb.data import eicu
-from medgym_nb.families.ehrsql import run_sql
+from medgym_nb.families.ehrsql.family import run_sql
 from medgym_nb.tasks.check import informative
 
 # the eICU columns the SQL of all official task files uses (../shared/medagentgym/README.md)

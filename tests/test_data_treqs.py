@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from medgym_nb.data import treqs
-from medgym_nb.families.ehrsql import run_sql
+from medgym_nb.families.ehrsql.family import run_sql
 from medgym_nb.tasks.check import informative
 
 from .official import SPLIT_FILES, official_rows

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.families.ehr_seqsql import PER_CATEGORY, draw_sequence
-from medgym_nb.families.ehr_seqsql_questions import SEQUENCES
-from medgym_nb.families.ehrsql import DATABASES
-from medgym_nb.families.registry import ENTRY_POINT_GROUP
+from medgym_nb.families.ehr_seqsql.family import PER_CATEGORY, draw_sequence
+from medgym_nb.families.ehr_seqsql.questions import SEQUENCES
+from medgym_nb.families.ehrsql.family import DATABASES
+from medgym_nb.family.registry import ENTRY_POINT_GROUP
 from medgym_nb.replay import replay_notebook
 
 SOURCE = "ehr_seqsql"

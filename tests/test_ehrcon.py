@@ -15,8 +15,8 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.data.notes import agrees, value_query
-from medgym_nb.families.ehrcon import EhrconPayload, grade_verdict, read_verdict, unmapped_rows
+from medgym_nb.families.ehrcon.family import EhrconPayload, grade_verdict, read_verdict, unmapped_rows
+from medgym_nb.families.ehrcon.notes import agrees, value_query
 from medgym_nb.tasks import spread_over_categories
 from tests.official import SPLIT_FILES, official_rows
 

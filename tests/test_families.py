@@ -20,8 +20,8 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.families.ehrsql import EhrsqlFamily
-from medgym_nb.families.registry import ENTRY_POINT_GROUP
+from medgym_nb.families.ehrsql.family import EhrsqlFamily
+from medgym_nb.family.registry import ENTRY_POINT_GROUP
 from medgym_nb.grading.batch import grade_directory
 
 PLUGINS = Path(__file__).parent / "plugins"
@@ -63,7 +63,7 @@ def test_a_family_cannot_claim_another_familys_source():
 
     with pytest.raises(mg.MedgymError, match="claims source"):
         mg.register_family(Thief)
-    assert "thief" not in {f.name for f in mg.families()}
+    assert "thief" not in {f.name for f in mg.list_families()}
 
 
 def test_kernel_needs_are_checked_not_ignored(test_tasks):

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.families.ehrsql import EhrsqlFamily
+from medgym_nb.families.ehrsql.family import EhrsqlFamily
 from medgym_nb.grading import Answer, compare, parse_printed
 from medgym_nb.tasks import AnswerSpec
 

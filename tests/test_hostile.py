@@ -312,9 +312,8 @@ def test_filling_tmp(task, tmp_path, sandbox):
 
 @both
 def test_tampering_with_grader_inputs(task, tmp_path, sandbox):
-    from medgym_nb.grading.notebook import task_notebooks_dir
 
-    grader = task_notebooks_dir() / "ehrsql" / "grade.ipynb"
+    grader = mg.get_family("ehrsql").grader_notebook()
     cache = os.environ["MEDGYM_HOME"]
     src = (
         f"import os\nfor p in [{str(grader)!r}, {cache!r}]:\n    print(p, os.path.exists(p))\n"

@@ -23,10 +23,10 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.families.medagentbench import DATA_FILE
-from medgym_nb.families.medagentbench_grade import ServiceState, grade_episode, write_problems
-from medgym_nb.families.medagentbench_rules import VITALS, Expected, MabPayload, WriteSpec
-from medgym_nb.services.fhir_server import FhirServer, close_servers, node_status
+from medgym_nb.families.medagentbench.family import DATA_FILE
+from medgym_nb.families.medagentbench.grade import ServiceState, grade_episode, write_problems
+from medgym_nb.families.medagentbench.rules import VITALS, Expected, MabPayload, WriteSpec
+from medgym_nb.families.medagentbench.server import FhirServer, close_servers, node_status
 from medgym_nb.tasks import spread_over_categories
 from tests.official import SPLIT_FILES, official_rows
 from tests.sandboxes import sandboxes

@@ -19,15 +19,15 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.data.calc_notes import UNIT_SPELLINGS, draw_entities, write_note
 from medgym_nb.errors import TaskFileError
-from medgym_nb.families.base import InfoRequestError
-from medgym_nb.families.medcalcbench import (
+from medgym_nb.families.medcalcbench.family import (
     SUITE_PER_CALCULATOR,
     MedcalcPayload,
     disagreements,
     generate,
 )
+from medgym_nb.families.medcalcbench.notes import UNIT_SPELLINGS, draw_entities, write_note
+from medgym_nb.family.base import InfoRequestError
 from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.limits import Limits, final_value, grade_within
 from medgym_nb.medcalc import calculators, compute

@@ -19,7 +19,7 @@ from statsmodels.stats.power import FTestAnovaPower, GofChisquarePower, TTestInd
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.families.npowerai import NpowerPayload, answer_spec
+from medgym_nb.families.npowerai.family import NpowerPayload, answer_spec
 from medgym_nb.grading.comparators import compare
 from medgym_nb.npower import (
     DESIGNS,

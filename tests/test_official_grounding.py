@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.families.ehrsql import DATABASES
+from medgym_nb.families.ehrsql.family import DATABASES
 from medgym_nb.tasks.check import informative_shares
 
 FLOORS = {"mimic_iii": 0.95, "eicu": 0.95, "treqs": 0.95}

@@ -8,7 +8,7 @@ import pytest
 
 from medgym_nb.data import eicu
 from medgym_nb.data.ehrsql_plant import EICU_FACTS, Entity, analyse
-from medgym_nb.families.ehrsql import executable_sql
+from medgym_nb.families.ehrsql.family import executable_sql
 
 from .official import official_rows, planted_share
 

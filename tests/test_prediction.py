@@ -19,10 +19,10 @@ import pytest
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
 from medgym_nb.data import ehrshot, mimic_extract
-from medgym_nb.data.prediction_split import HiddenLabels
-from medgym_nb.families.base import OfficialRow
-from medgym_nb.families.prediction import PredictionPayload, pass_threshold
-from medgym_nb.families.prediction_grade import grade_predictions, majority_accuracy
+from medgym_nb.families.prediction.family import PredictionPayload, pass_threshold
+from medgym_nb.families.prediction.grade import grade_predictions, majority_accuracy
+from medgym_nb.families.prediction.split import HiddenLabels
+from medgym_nb.family.base import OfficialRow
 from medgym_nb.grading.batch import grade_directory
 from medgym_nb.report import render_html, summarise_run
 from medgym_nb.tasks.official import read_task_file

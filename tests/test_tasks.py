@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.families import ehrsql
-from medgym_nb.families.ehrsql import EhrsqlFamily
+from medgym_nb.families.ehrsql import family as ehrsql
+from medgym_nb.families.ehrsql.family import EhrsqlFamily
 from medgym_nb.tasks.check import informative
 
 EHRSQL_SOURCES = EhrsqlFamily.sources

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..actions import ACTIONS
 from ..errors import MedgymError
-from ..families.registry import get_family
+from ..family.registry import get_family
 from ..tasks.model import Task
 from .parsing import parse_reply
 

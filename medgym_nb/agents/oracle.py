@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..families.registry import get_family
+from ..family.registry import get_family
 from ..tasks.model import Task
 from .base import ScriptedAgent
 

@@ -1,24 +1,3 @@
-"""Task families: one plug-in per kind of problem (see ``base.TaskFamily``), found through the registry."""
-
-from .base import InfoRequestError, KernelNeeds, OfficialRow, TaskFamily
-from .registry import (
-    ENTRY_POINT_GROUP,
-    families,
-    family_for_source,
-    get_family,
-    register_family,
-    unregister_family,
-)
-
-__all__ = [
-    "ENTRY_POINT_GROUP",
-    "InfoRequestError",
-    "KernelNeeds",
-    "OfficialRow",
-    "TaskFamily",
-    "families",
-    "family_for_source",
-    "get_family",
-    "register_family",
-    "unregister_family",
-]
+"""The built-in task families, one folder each: its family class, its generators, its grader notebook
+(``grade.ipynb``), its errors, services and kernel environment. Each is a plug-in like any other, found through
+the ``medgym_nb.families`` entry point; nothing in the core imports this package."""

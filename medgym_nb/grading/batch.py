@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from .._atomic import write_text_atomic
 from ..errors import GraderError, TrajectoryError
-from ..families.registry import get_family
+from ..family.registry import get_family
 from ..layout import files_dir, graded_path, trajectory_notebooks
 from ..trajectory import read_episode
 from .comparators import Grade as GradeModel

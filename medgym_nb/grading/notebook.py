@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -32,20 +30,10 @@ __all__ = [
     "WarmGrader",
     "grade_with_papermill",
     "read_grade",
-    "task_notebooks_dir",
 ]
 
 GRADER_KERNEL = "medgym-local"
 """Graders are trusted code and run on the host, in this environment's Python (so they can import us)."""
-
-
-def task_notebooks_dir() -> Path:
-    """``$MEDGYM_TASK_NOTEBOOKS``, else the checkout's ``task_notebooks/``, else the installed copy."""
-    env = os.environ.get("MEDGYM_TASK_NOTEBOOKS")
-    if env:
-        return Path(env)
-    checkout = Path(__file__).resolve().parents[2] / "task_notebooks"
-    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "medgym" / "task_notebooks"
 
 
 def read_grade(nb: Any) -> Grade:
@@ -74,7 +62,7 @@ def _warm_grader_source(path: Path, mtime_ns: int) -> str:
 
 
 def _family_notebook(task: Task) -> tuple[Any, Path]:
-    from ..families.registry import get_family
+    from ..family.registry import get_family
 
     family = get_family(task.family)
     path = family.grader_notebook()

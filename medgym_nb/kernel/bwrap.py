@@ -1,7 +1,7 @@
 """The bubblewrap sandbox: a kernel provisioner that runs each kernel in its own namespaces.
 
 Inside: no network (only a private ``lo``), its own pid/ipc/uts namespaces, the system and the Python
-environment read-only (less the installed grader notebooks), the task's declared data entries read-only in
+environment read-only (less medgym_nb itself and its installed data), the task's declared data entries read-only in
 ``<workdir>/data``, a private writable work directory, a size-capped tmpfs ``/tmp``, a scrubbed environment,
 rlimits via ``prlimit``. When we are root the kernel also drops to an unprivileged uid of its own
 (``setpriv``), so the process limit is real (Linux does not enforce RLIMIT_NPROC for root) and a kernel
@@ -42,11 +42,19 @@ def _python_dirs() -> list[str]:
     return seen
 
 
-def _hidden_dirs() -> list[str]:
-    """Installed copies of the grader notebooks (``<prefix>/share/medgym``): inside the Python environment a
-    sandbox binds, but never for agent code to read."""
+PACKAGE_DIR = os.path.realpath(Path(__file__).parents[1])
+"""medgym_nb's own directory: its suites' generators, solvers and grader notebooks are no code for agents."""
+
+
+def _hidden_dirs(bound: list[str]) -> list[str]:
+    """What a bound directory brings in that agent code must not read: installed data files of ours
+    (``<prefix>/share/medgym``) and, when it is installed into a bound environment (``pip install .``, a
+    wheel), the ``medgym_nb`` package itself. Kernels need only ipykernel."""
     found = {os.path.realpath(os.path.join(p, "share", "medgym")) for p in (sys.prefix, sys.base_prefix)}
-    return sorted(d for d in found if os.path.isdir(d))
+    found.add(PACKAGE_DIR)
+    return sorted(
+        d for d in found if os.path.isdir(d) and any(d == b or d.startswith(b + "/") for b in bound)
+    )
 
 
 class _Args:
@@ -133,11 +141,12 @@ def sandbox_command(
     # /tmp first: a bind under /tmp made before it would be hidden by the tmpfs
     a.add("--perms", "1777", "--size", str(limits.tmp_size_mb * 1024 * 1024), "--tmpfs", SANDBOX_TMP)
     cwd = workdir if private_workdir else NOTEBOOK_DIR
-    for d in _python_dirs():
+    bound = [*SYSTEM_DIRS, *_python_dirs()]
+    for d in bound[len(SYSTEM_DIRS) :]:
         a.bind("--ro-bind", d, d)
     if environment is not None:
         a.bind("--ro-bind", environment, environment)
-    for d in _hidden_dirs():
+    for d in _hidden_dirs(bound):
         a.empty(d)
     a.bind("--bind", runtime_dir, runtime_dir)
     # An episode's work dir is private and writable; a directory someone else chose (papermill's or

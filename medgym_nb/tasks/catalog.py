@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..data.cache import cached_build
 from ..errors import MedgymError, TaskFileError, UnknownSourceError, UnknownTaskError
-from ..families.registry import families, family_for_source
+from ..family.registry import family_for_source, list_families
 from .model import Task
 from .official import read_task_file
 from .store import read_tasks, write_tasks
@@ -23,7 +23,7 @@ __all__ = [
 
 def list_sources() -> list[str]:
     """Sources with a built-in synthetic suite (over every installed family)."""
-    return sorted({s for f in families() for s in f.suite_sources})
+    return sorted({s for f in list_families() for s in f.suite_sources})
 
 
 def _suite_root(source: str, seed: int) -> Path:

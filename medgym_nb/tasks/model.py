@@ -67,7 +67,7 @@ class Task(BaseModel):
             if "answer_spec" in data:
                 data["payload"] = {"answer_spec": data.pop("answer_spec")}
             data.pop("actions", None)
-        from ..families.registry import get_family
+        from ..family.registry import get_family
 
         model = get_family(str(data["family"])).payload_model
         payload = data.get("payload")
@@ -78,7 +78,7 @@ class Task(BaseModel):
     @property
     def actions(self) -> tuple[str, ...]:
         """The actions this task permits (its family's)."""
-        from ..families.registry import get_family
+        from ..family.registry import get_family
 
         return get_family(self.family).actions
 

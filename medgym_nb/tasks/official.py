@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import MedgymError, TaskFileError
-from ..families.base import OfficialRow
-from ..families.registry import families, family_for_source
+from ..family.base import OfficialRow
+from ..family.registry import family_for_source, list_families
 from .model import Task
 
 __all__ = ["read_task_file"]
@@ -53,7 +53,7 @@ def _task_from_row(
     try:
         family = family_for_source(str(src))
     except MedgymError:
-        known = sorted({s for f in families() for s in f.sources})
+        known = sorted({s for f in list_families() for s in f.sources})
         raise TaskFileError(
             f"{where}: cannot tell the task format (source {src!r}); pass --source with one of "
             f"{', '.join(known)}, or use medgym's own task JSONL"

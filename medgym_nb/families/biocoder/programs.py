@@ -1,0 +1,248 @@
+"""BioCoder's hidden programs: splicing a function into one, running it sandboxed, and its reference output.
+
+A hidden program holds a line ``<<insert solution here>>`` where the function goes (at module level, or
+indented inside a class). What is spliced is the definition of the asked-for function (its decorators
+included) taken from the agent's code with ``ast``, re-indented to the placeholder's indentation; the agent's
+top-level imports go before the program. Nothing else of the agent's code runs: test prints in the same cell
+cannot change what the program prints.
+
+Programs run in a fresh sandboxed kernel of BioCoder's kernel environment, each as its own ``python
+program.py`` process in a directory of its own (a fresh interpreter, as the program was written to be run):
+its stdout goes to a file (bounded by the sandbox's file-size limit and read up to ``OUTPUT_CAP``), never to
+the kernel, so nothing a program prints can pose as the runner's report. The reference output of a program is
+computed the same way, twice, and cached beside the environment (``<envs>/<env key>-outputs/``) keyed by the
+program's text: a program whose two runs differ, that fails, or that prints nothing (any function would
+pass) is unstable and its task is excluded.
+
+Outputs are compared exactly after one normalisation: trailing white space is removed from every line and
+trailing empty lines are dropped (an editor's or a ``print(end=...)``'s difference, never a value's).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import hashlib
+import json
+import re
+import textwrap
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from medgym_nb.errors import GraderError
+from medgym_nb.grading.sandboxed import run_sandboxed_async
+from medgym_nb.kernel.environments import KernelEnvironment, environments_home
+
+__all__ = [
+    "OUTPUT_CAP",
+    "PLACEHOLDER",
+    "ProgramRun",
+    "Reference",
+    "SpliceError",
+    "function_name",
+    "normalise",
+    "reference_outputs",
+    "run_programs",
+    "splice",
+]
+
+PLACEHOLDER = "<<insert solution here>>"
+OUTPUT_CAP = 1_000_000
+"""Bytes of a program's stdout that are read; a longer output is marked truncated and never matches."""
+_STDERR_CAP = 4000
+_SIGNATURE = re.compile(r"def\s+([A-Za-z_]\w*)\s*\(")
+
+
+class SpliceError(ValueError):
+    """The agent's code cannot be spliced (no such function, a syntax error); the message says why."""
+
+
+class ProgramRun(BaseModel):
+    """One run of a program: exit code (None: killed at the time limit), stdout (normalised), stderr tail."""
+
+    returncode: int | None
+    stdout: str
+    stderr: str = ""
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.truncated
+
+
+class Reference(BaseModel):
+    """A program's reference output; ``stable`` is False when its two runs differed or failed (``why``)."""
+
+    stable: bool
+    stdout: str = ""
+    why: str = ""
+
+
+def function_name(signature: str) -> str:
+    """The function's name in an official ``signature`` (``def name(args)``, maybe after decorators)."""
+    found = _SIGNATURE.search(signature)
+    if found is None:
+        raise SpliceError(f"no function definition in signature {signature!r}")
+    return found.group(1)
+
+
+def normalise(text: str) -> str:
+    """Trailing white space of every line and trailing empty lines removed (see the module docstring)."""
+    return "\n".join(line.rstrip() for line in text.splitlines()).rstrip("\n")
+
+
+def splice(context: str, code: str, name: str) -> str:
+    """The hidden program with the definition of ``name`` from ``code`` in place of the placeholder."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        raise SpliceError(f"the code does not parse: {exc.msg} (line {exc.lineno})") from exc
+    defs = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name
+    ]
+    if not defs:
+        raise SpliceError(f"the code defines no top-level function named {name!r}")
+    node = defs[-1]  # as Python would: the last definition wins
+    lines = code.splitlines()
+    start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+    assert node.end_lineno is not None
+    function = textwrap.dedent("\n".join(lines[start : node.end_lineno]))
+    imports = [
+        ast.get_source_segment(code, n) or "" for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+    ]
+    out: list[str] = []
+    spliced = False
+    for line in context.splitlines():
+        if not spliced and line.strip() == PLACEHOLDER:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(textwrap.indent(function, indent, lambda _line: True))
+            spliced = True
+        else:
+            out.append(line)
+    if not spliced:
+        raise SpliceError(f"the hidden program has no {PLACEHOLDER} line")
+    return "\n".join([*imports, *out]) + "\n"
+
+
+# Runs in the sandboxed kernel (BioCoder's environment has no medgym): each program as its own process.
+_RUNNER = """
+import json as _json, os as _os, subprocess as _sp, sys as _sys, tempfile as _tf
+def _medgym_run(programs, timeout, cap, err_cap):
+    report = []
+    for number, program in enumerate(programs):
+        folder = _os.path.abspath(f"program{number}")
+        _os.makedirs(folder)
+        with open(_os.path.join(folder, "program.py"), "w") as f:
+            f.write(program)
+        with _tf.TemporaryFile() as out, _tf.TemporaryFile() as err:
+            try:
+                code = _sp.run([_sys.executable, "program.py"], cwd=folder, stdin=_sp.DEVNULL, stdout=out,
+                               stderr=err, timeout=timeout).returncode
+            except _sp.TimeoutExpired:
+                code = None
+            out.seek(0)
+            text = out.read(cap + 1)
+            err.seek(max(0, err.seek(0, 2) - err_cap))
+            report.append({"returncode": code, "stdout": text[:cap].decode("utf-8", "replace"),
+                           "truncated": len(text) > cap, "stderr": err.read().decode("utf-8", "replace")})
+    return report
+"""
+
+
+async def run_programs(
+    programs: list[str], *, environment: KernelEnvironment, sandbox: str, timeout: float
+) -> list[ProgramRun]:
+    """Run each program (``timeout`` seconds each) in one fresh sandboxed kernel of ``environment``.
+
+    A kernel that died was killed by a program (each runs under the kernel's uid and may signal it): a lone
+    program then counts as killed (``returncode`` -9); of several, each is run again in a kernel of its own,
+    so one program cannot take the others' results with it. ``GraderError`` if the runner fails otherwise
+    (an infrastructure fault, never the program's).
+    """
+    code = (
+        f"{_RUNNER}\nprint(_json.dumps(_medgym_run({programs!r}, {timeout!r}, {OUTPUT_CAP}, {_STDERR_CAP})))"
+    )
+    run = await run_sandboxed_async(
+        code, sandbox=sandbox, timeout=timeout * len(programs) + 60, environment=environment
+    )
+    if run.status == "dead":
+        if len(programs) == 1:
+            return [ProgramRun(returncode=-9, stdout="", stderr="the program killed its runner")]
+        return [
+            alone
+            for program in programs
+            for alone in await run_programs(
+                [program], environment=environment, sandbox=sandbox, timeout=timeout
+            )
+        ]
+    if run.status != "ok":
+        raise GraderError(f"the program runner failed in its kernel ({run.status}): {run.text[-2000:]}")
+    try:
+        report = json.loads(run.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError) as exc:
+        raise GraderError(f"the program runner's report is unreadable: {run.stdout[-500:]!r}") from exc
+    return [
+        ProgramRun(
+            returncode=r["returncode"],
+            stdout=normalise(r["stdout"]),
+            stderr=r["stderr"],
+            truncated=r["truncated"],
+        )
+        for r in report
+    ]
+
+
+def _cache_dir(environment: KernelEnvironment) -> Path:
+    return environments_home() / f"{environment.key}-outputs"
+
+
+def _program_key(program: str) -> str:
+    return hashlib.sha256(program.encode()).hexdigest()
+
+
+def _compare(first: ProgramRun, second: ProgramRun) -> Reference:
+    for run in (first, second):
+        if not run.ok:
+            what = "timed out" if run.returncode is None else f"exited with {run.returncode}"
+            if run.truncated:
+                what = f"printed more than {OUTPUT_CAP} bytes"
+            return Reference(stable=False, why=f"the reference program {what}: {run.stderr[-800:]}")
+    if first.stdout != second.stdout:
+        return Reference(stable=False, why="the reference program's output differs between two runs")
+    if not first.stdout:
+        return Reference(
+            stable=False, why="the reference program prints nothing: it cannot tell functions apart"
+        )
+    return Reference(stable=True, stdout=first.stdout)
+
+
+async def reference_outputs(
+    programs: list[str], *, environment: KernelEnvironment, sandbox: str = "auto", timeout: float = 60.0
+) -> list[Reference]:
+    """The reference of each program (the reference function spliced in): cached, else run twice now, both
+    rounds in parallel kernels."""
+    cache = _cache_dir(environment)
+    found: dict[str, Reference] = {}
+    for program in set(programs):
+        path = cache / f"{_program_key(program)}.json"
+        if path.is_file():
+            found[program] = Reference.model_validate_json(path.read_text())
+    missing = sorted(set(programs) - set(found))
+    if missing:
+        first, second = await asyncio.gather(
+            *(
+                run_programs(missing, environment=environment, sandbox=sandbox, timeout=timeout)
+                for _round in range(2)
+            )
+        )
+        cache.mkdir(parents=True, exist_ok=True)
+        for program, a, b in zip(missing, first, second, strict=True):
+            found[program] = ref = _compare(a, b)
+            path = cache / f"{_program_key(program)}.json"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(ref.model_dump_json())
+            tmp.replace(path)
+    return [found[p] for p in programs]

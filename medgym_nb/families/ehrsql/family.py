@@ -1,0 +1,318 @@
+"""The EHRSQL family: question answering over an EHR database (MedAgentGym's mimic_iii, eicu, treqs sources).
+
+Ground truth always comes from executing the reference SQL on the database the agent will query, with
+EHRSQL's ``current_time`` pinned to the data set's "now" (SQLite's own ``current_time`` is the wall clock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from medgym_nb.data import eicu, treqs
+from medgym_nb.data.cache import cached_build
+from medgym_nb.data.mimic_iii import DB_NAME, NOW, SCHEMA, build_database
+from medgym_nb.data.treqs import repair_quotes
+from medgym_nb.errors import TaskFileError, UnknownSourceError
+from medgym_nb.family.base import OfficialRow, TaskFamily
+from medgym_nb.family.questions import QuestionBank
+from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
+from medgym_nb.tasks.model import AnswerSpec, Task
+from medgym_nb.tasks.store import read_tasks, write_tasks
+
+from . import eicu_questions, mimic_questions, treqs_questions
+
+__all__ = [
+    "SUITES",
+    "EhrsqlFamily",
+    "EhrsqlPayload",
+    "build_suite",
+    "executable_sql",
+    "run_sql",
+    "solution_cells",
+]
+
+_CURRENT_TIME = re.compile(r"\bcurrent_time\b", re.IGNORECASE)
+
+
+_STRFTIME_FORMAT = re.compile(r"(strftime\(\s*')([^']*)(')", re.IGNORECASE)
+
+
+def executable_sql(sql: str, now: str = NOW) -> str:
+    """EHRSQL's SQL as SQLite executes what it means.
+
+    ``current_time`` becomes the data set's fixed "now" (SQLite's own is the wall clock's time of day);
+    ``%y`` in ``strftime`` formats becomes ``%Y``: the official SQL compares ``strftime('%y', t)`` with
+    four-digit years (``= '2104'``), which SQLite before 3.46 evaluates to NULL, so those questions would
+    have no answer (their released answers are ``None``/``0`` for that reason); and apostrophes some official
+    rows leave unescaped inside literals (``'alzheimer's disease'``) are doubled.
+    """
+    sql = _CURRENT_TIME.sub(f"'{now}'", repair_quotes(sql))
+    return _STRFTIME_FORMAT.sub(lambda m: m[1] + m[2].replace("%y", "%Y") + m[3], sql)
+
+
+def run_sql(db: Path, sql: str, now: str = NOW) -> list[Any]:
+    """Execute ``sql`` read-only and return every value of every row, row by row (the official answer shape:
+    a one-column query gives its column, TREQS's two-column lookups give both values)."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return [value for row in con.execute(executable_sql(sql, now)).fetchall() for value in row]
+    finally:
+        con.close()
+
+
+def solution_cells(sql: str, db_name: str, now: str = NOW) -> list[str]:
+    """Reference code as an agent would write it: connect in one cell, query and print in the next."""
+    return [
+        f"import sqlite3\ncon = sqlite3.connect('file:data/{db_name}?mode=ro', uri=True)",
+        f"rows = con.execute({executable_sql(sql, now)!r}).fetchall()\n"
+        "print([value for row in rows for value in row])",
+    ]
+
+
+def schema_text(schema: dict[str, list[str]]) -> str:
+    return "\n".join(f"- {table}({', '.join(cols)})" for table, cols in schema.items())
+
+
+_LOWER_CASE_NOTE = f"Treat {NOW} as the current time. Text values are lower case. "
+
+
+def context_text(
+    db_name: str, schema: dict[str, list[str]] | None = None, notes: str = _LOWER_CASE_NOTE
+) -> str:
+    """What the agent is told about the data; the table list is omitted when the schema is not known."""
+    tables = f", with these tables:\n{schema_text(schema)}\n" if schema else ".\n"
+    return (
+        f"The database is the SQLite file `data/{db_name}` (read-only){tables}{notes}"
+        "Answer with Python code that prints the answer as a Python list of values, every value of every "
+        "row (for example `print([value for row in rows for value in row])`)."
+    )
+
+
+class EhrsqlPayload(BaseModel):
+    """EHRSQL's own task data: how answers compare, the reference SQL, and for an official row the answer
+    its release gives (``Task.answer`` is re-grounded on the database the episode uses)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_spec: AnswerSpec = Field(default_factory=AnswerSpec)
+    query: str | None = None
+    official_answer: list[Any] | None = None
+
+
+@dataclass(frozen=True)
+class SyntheticDatabase:
+    """A source's synthetic database: its file name, its "now", and its builder, ``build(path, seed=...)``,
+    which also takes ``plant=queries`` (the official SQL to make informative) when ``plants`` is set."""
+
+    file: str
+    now: str
+    build: Callable[..., Path]
+    plants: bool
+    notes: str = _LOWER_CASE_NOTE
+    """conventions of the data the agent is told about"""
+
+
+DATABASES: dict[str, SyntheticDatabase] = {
+    "mimic_iii": SyntheticDatabase(DB_NAME, NOW, build_database, plants=True),
+    "eicu": SyntheticDatabase(eicu.DB_NAME, eicu.NOW, eicu.build_database, plants=True),
+    "treqs": SyntheticDatabase(
+        treqs.DB_NAME,
+        NOW,
+        treqs.build_database,
+        plants=True,
+        notes="Text keeps MIMIC's capitalisation; comparisons ignore case. ",
+    ),
+}
+
+
+_OFFICIAL_FIELDS = ("question", "query", "answer")
+
+
+class EhrsqlFamily(TaskFamily):
+    """Questions over an EHR database answered with SQL: MedAgentGym's mimic_iii, eicu and treqs sources."""
+
+    name = "ehrsql"
+    version = "v3"
+    sources = ("mimic_iii", "eicu", "treqs")
+    suite_sources = ("mimic_iii", "eicu", "treqs")
+    payload_model = EhrsqlPayload
+    info_help = INFO_HELP
+
+    def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
+        if source not in SUITES:
+            return super().build_suite(source, root, seed)
+        return build_suite(source, root, seed=seed)
+
+    def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
+        missing = [f for f in _OFFICIAL_FIELDS if f not in row]
+        if missing:
+            raise TaskFileError(f"{origin.where}: missing field(s) {', '.join(missing)} for an EHRSQL task")
+        answer = row["answer"]
+        if not isinstance(answer, list):
+            raise TaskFileError(f"{origin.where}: 'answer' must be a list, got {type(answer).__name__}")
+        db_name = f"{row.get('db_id', origin.source)}.db"
+        category = row.get("tag") or row.get("template") or "ehrsql"
+        query = str(row["query"])
+        released = [None if a == "None" else a for a in answer]
+        return Task(
+            id=str(row.get("id") or f"{origin.source}.{origin.line}"),
+            source=origin.source,
+            family=self.name,
+            category=str(category),
+            split=str(row.get("split") or origin.split),
+            question=str(row["question"]),
+            context=context_text(db_name, notes=_notes(origin.source)),
+            data_dir=str(origin.folder.resolve()),
+            data_files=[db_name],
+            answer=released,
+            # EHRSQL scores answers as sets: row order of the official SQL is not part of the question.
+            payload=EhrsqlPayload(query=query, official_answer=released),
+            solution=solution_cells(query, db_name),
+        )
+
+    def prepare_official(
+        self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
+    ) -> list[Task]:
+        """Official rows run on the user's real ``database`` (the released answers stand), or by default on
+        a synthetic database built to contain what the rows' SQL asks about, with answers re-grounded by
+        executing each query on it. Built once per (files, seed), cached by a hash of the files."""
+        if database is not None:
+            return [_on_database(task, Path(database)) for task in tasks]
+        spec = DATABASES.get(source)
+        if spec is None:
+            raise UnknownSourceError(
+                f"no synthetic {source} database yet: pass the real one with database=PATH (--db PATH)"
+            )
+        digest = hashlib.sha256()
+        for path in files:
+            digest.update(path.read_bytes())
+        key = f"{source}-official-{self.version}-seed{seed}-{digest.hexdigest()[:16]}"
+
+        def build(root: Path) -> None:
+            write_tasks(root, _regrounded(root, spec, tasks, seed))
+
+        return read_tasks(cached_build(key, build))
+
+    def request_info(self, task: Task, params: dict[str, Any]) -> str:
+        return sqlite_request_info(task, params)
+
+    def oracle_plan(self, task: Task) -> list[dict[str, Any]]:
+        """Look at the tables first, as an agent would, then run the reference SQL."""
+        look = {
+            "action": "request_info",
+            "params": {"info_type": "column_names"},
+            "message": "Look at the tables and their columns first.",
+        }
+        return [look, *super().oracle_plan(task)]
+
+
+def _notes(source: str) -> str:
+    spec = DATABASES.get(source)
+    return spec.notes if spec else _LOWER_CASE_NOTE
+
+
+def _on_database(task: Task, database: Path) -> Task:
+    if not database.is_file():
+        raise TaskFileError(f"database not found: {database}")
+    real = database.resolve()
+    return task.model_copy(update={"data_dir": str(real.parent), "data_files": [real.name]})
+
+
+def _regrounded(root: Path, spec: SyntheticDatabase, tasks: list[Task], seed: int) -> list[Task]:
+    """Build the planted database under ``root/data`` and give each task the answer its SQL has there."""
+    queries = [_payload(task).query or "" for task in tasks]
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    planted = {"plant": [executable_sql(q, spec.now) for q in queries]} if spec.plants else {}
+    db = spec.build(data / spec.file, seed=seed, **planted)
+    grounded = []
+    for task, query in zip(tasks, queries, strict=True):
+        try:
+            answer = run_sql(db, query, spec.now)
+        except sqlite3.Error as exc:
+            raise TaskFileError(
+                f"task {task.id}: its official query fails on the synthetic database ({exc}); "
+                "run it on the real one with --db PATH"
+            ) from None
+        grounded.append(
+            task.model_copy(update={"answer": answer, "data_dir": "data", "data_files": [spec.file]})
+        )
+    return grounded
+
+
+def _payload(task: Task) -> EhrsqlPayload:
+    assert isinstance(task.payload, EhrsqlPayload)
+    return task.payload
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A built-in suite: the database it runs on, its schema (shown to the agent) and its questions."""
+
+    database: SyntheticDatabase
+    schema: dict[str, list[str]]
+    questions: QuestionBank
+    per_category: int = 30
+
+
+SUITES: dict[str, Suite] = {
+    "mimic_iii": Suite(DATABASES["mimic_iii"], SCHEMA, mimic_questions.QUESTIONS),
+    "eicu": Suite(DATABASES["eicu"], eicu.SCHEMA, eicu_questions.QUESTIONS),
+    "treqs": Suite(DATABASES["treqs"], treqs.SCHEMA, treqs_questions.QUESTIONS, per_category=50),
+}
+
+
+def build_suite(source: str, root: Path, *, seed: int = 0) -> list[Task]:
+    """Build ``source``'s database under ``root/data`` and return its suite (every third task is ``test``).
+
+    ``data_dir`` is relative to ``root``; the catalog resolves it.
+    """
+    suite = SUITES[source]
+    per_category = suite.per_category
+    data_dir = root / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    file, now = suite.database.file, suite.database.now
+    db = suite.database.build(data_dir / file, seed=seed)
+    rng = random.Random(f"{source}-tasks-{seed}")
+    context = context_text(file, suite.schema, suite.database.notes)
+    tasks: list[Task] = []
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        for category, (template, spec) in suite.questions.items():
+            seen: set[str] = set()
+            for _attempt in range(per_category * 10):
+                if len(seen) == per_category:
+                    break
+                question, sql = template(rng, con)
+                if question in seen:
+                    continue
+                seen.add(question)
+                n = len(tasks)
+                tasks.append(
+                    Task(
+                        id=f"{source}.syn.{category}.{len(seen):03d}",
+                        source=source,
+                        family=EhrsqlFamily.name,
+                        category=category,
+                        split="test" if n % 3 == 0 else "train",
+                        question=question,
+                        context=context,
+                        data_dir="data",  # relative to the suite root, which is renamed into place after the build
+                        data_files=[file],
+                        answer=run_sql(db, sql, now),
+                        payload=EhrsqlPayload(answer_spec=spec, query=sql),
+                        solution=solution_cells(sql, file, now),
+                    )
+                )
+    finally:
+        con.close()
+    return tasks

@@ -1,0 +1,198 @@
+"""The task-family plug-in interface.
+
+A family owns one kind of problem end to end: its sources and categories, how a seeded suite is built, how a
+row of an official MedAgentGym file becomes a ``Task``, which actions and ``request_info`` kinds its tasks
+permit, how an answer is taken from a cell or a submit, its grader notebook and what that grader gets, its
+reference (oracle) solution, and what its kernels need. The environment, the runner and the CLI ask the
+family; they know nothing family-specific.
+
+Subclass ``TaskFamily``, override what differs from the defaults, and register an instance (or the class)
+under the ``medgym_nb.families`` entry point, or at run time with ``medgym_nb.register_family``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..actions import ACTIONS
+from ..errors import MedgymError, TaskFileError, UnknownSourceError
+from ..grading.answers import Answer
+from ..grading.context import GradingContext
+from ..kernel.environments import KernelEnvironment
+from ..kernel.session import CellResult
+from ..services.base import ServiceTenant
+from ..tasks.model import Task
+
+__all__ = ["InfoRequestError", "KernelNeeds", "OfficialRow", "TaskFamily"]
+
+
+class InfoRequestError(ValueError):
+    """A ``request_info`` that cannot be answered; the message is shown to the agent."""
+
+
+class KernelNeeds(BaseModel):
+    """What a family's episode kernels need beyond medgym's standard sandbox.
+
+    ``packages``: import names its tasks use; the env checks them in the first kernel it starts for the
+    family and fails with a clear error if any is missing. ``environment``: a kernel environment of the
+    family's own (e.g. BioCoder's numpy 1.x stack; built once, see ``kernel/environments.py``), None for
+    medgym's. ``network``: ``"none"`` (the default: no network at all) or ``"service"`` (the family's service
+    only). The env refuses families that ask for a network it cannot provide yet, rather than run them without.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    packages: tuple[str, ...] = ()
+    environment: KernelEnvironment | None = None
+    network: Literal["none", "service"] = "none"
+
+
+class OfficialRow(BaseModel):
+    """Where an official row came from: ``where`` is ``file:line`` for messages, ``folder`` the file's folder."""
+
+    source: str
+    where: str
+    folder: Path
+    split: str
+    line: int
+
+
+class TaskFamily:
+    """Base class: the defaults describe a family whose agents print their answer from code."""
+
+    name: ClassVar[str]
+    """The family's name: its registry key."""
+    version: ClassVar[str] = "v1"
+    """Part of the cache key of built suites: bump it when a suite's content changes."""
+    sources: ClassVar[tuple[str, ...]] = ()
+    """MedAgentGym source names (``data/<source>/``) whose tasks this family owns."""
+    suite_sources: ClassVar[tuple[str, ...]] = ()
+    """Sources with a built-in, generated suite (``load_tasks(source)`` without ``path``)."""
+    task_files: ClassVar[tuple[str, ...]] = ("*_tasks.jsonl", "*_tasks.sample.jsonl")
+    """Globs of the official task files in a source's data folder (EHRSHOT's is ``task.jsonl``)."""
+    payload_model: ClassVar[type[BaseModel] | None] = None
+    """The model of ``Task.payload`` for this family's tasks (None: no payload)."""
+    actions: ClassVar[tuple[str, ...]] = tuple(ACTIONS)
+    """The actions this family's tasks permit (names from ``medgym_nb.actions.ACTIONS``)."""
+    info_help: ClassVar[str] = ""
+    """How to call ``request_info`` for these tasks, as agents are told."""
+    kernel: ClassVar[KernelNeeds] = KernelNeeds()
+    service_name: ClassVar[str] = ""
+    """The name users give a URL of their own server of this family's service under
+    (``EnvConfig.service_urls``, ``--service-url NAME=URL``); families with ``network="service"`` set it."""
+    grader_timeout: ClassVar[float] = 120.0
+    """Seconds the grader notebook, and a state probe in the episode's kernel, may run."""
+    grades_once: ClassVar[bool] = False
+    """Whether the first graded answer ends the episode even when it fails: for tasks whose grade message tells
+    about hidden labels (a test-set accuracy), so that retrying cannot fit them. Families with a
+    ``state_probe`` always grade once."""
+
+    # ---- tasks ----
+
+    def categories(self, source: str) -> list[str]:
+        """The categories of ``source``'s built-in suite (the CLI counts tasks per category)."""
+        from ..tasks.catalog import load_tasks
+
+        return sorted({t.category for t in load_tasks(source)})
+
+    def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
+        """Generate ``source``'s suite into ``root`` (its data; ``data_dir`` relative to ``root``)."""
+        raise UnknownSourceError(f"family {self.name!r} has no built-in suite for {source!r}")
+
+    def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
+        """One row of an official ``*_tasks.jsonl`` as a task; ``TaskFileError`` naming ``origin.where``."""
+        raise TaskFileError(f"{origin.where}: family {self.name!r} cannot import official rows")
+
+    def prepare_official(
+        self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
+    ) -> list[Task]:
+        """The tasks read from official ``files``, made ready to run (data built, answers re-grounded).
+
+        ``database``: the user's real data instead of synthetic data, for families that have one.
+        """
+        if database is not None:
+            raise TaskFileError(f"family {self.name!r} takes no database; leave out database= (--db)")
+        return tasks
+
+    # ---- episodes ----
+
+    def request_info(self, task: Task, params: dict[str, Any]) -> str:
+        """Answer a ``request_info`` action (runs on the host; return text, raise ``InfoRequestError``)."""
+        raise InfoRequestError("this task offers no request_info; look at its files with execute")
+
+    def request_service_info(self, task: Task, params: dict[str, Any], service: ServiceTenant) -> str:
+        """``request_info`` in an episode with a service tenant (e.g. a query of it on the agent's behalf)."""
+        return self.request_info(task, params)
+
+    def answer_from_cell(self, task: Task, cell: CellResult) -> Answer:
+        """The answer a ``validate_code`` cell gives: what it printed."""
+        return Answer(kind="printed", value=cell.stdout)
+
+    def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
+        return Answer(kind="value", value=params["answer"])
+
+    def follow_ups(self, task: Task) -> list[str]:
+        """Questions asked in turn after the task's first one is answered (EHR-SeqSQL's interactions).
+
+        With follow-ups every answer (a submit or a ``validate_code``) is graded once, for the current question
+        (``GradingContext.part``), and the next question is shown (observation ``next_question``); the episode
+        ends after the last one, its reward the share answered correctly. None by default.
+        """
+        return []
+
+    def outputs(self, task: Task) -> tuple[str, ...]:
+        """Files (names or glob patterns, no ``/``) in the work dir that are kept and handed to the grader."""
+        return ()
+
+    def state_probe(self, task: Task) -> str | None:
+        """Code the grader runs in the episode's own kernel after the agent's last turn, or None.
+
+        It must leave a JSON-serialisable value in ``__medgym_state__``; the value (read from the kernel's
+        reply, not from printed output) becomes ``GradingContext.state``. A family with a probe grades once:
+        its grading ends the episode, since the probe may hold what the agent must not see.
+        """
+        return None
+
+    def open_service(self, task: Task, directory: Path, url: str | None) -> ServiceTenant:
+        """For ``kernel.network == "service"``: the episode's tenant of the family's service, its unix socket
+        made in ``directory`` (the episode's work directory); ``url``: the user's own server of it
+        (``EnvConfig.service_urls[service_name]``), None for the family's default. Runs on a worker thread."""
+        raise MedgymError(f"family {self.name!r} declares no service")
+
+    def service_state(self, task: Task, service: ServiceTenant) -> Any:
+        """What the grader should know of the service the episode used (``GradingContext.service``), read
+        through ``service`` after the agent's last turn, before the tenant is dropped; None by default."""
+        return None
+
+    # ---- grading ----
+
+    def grader_notebook(self) -> Path:
+        """The papermill grader notebook: ``grade.ipynb`` in the folder of the module defining the family."""
+        return Path(inspect.getfile(type(self))).with_name("grade.ipynb")
+
+    def grader_parameters(self, task: Task, context: GradingContext) -> dict[str, str]:
+        """Papermill parameters: JSON strings only, so agent text is data, never code."""
+        return {"task": task.model_dump_json(), "context": context.model_dump_json()}
+
+    # ---- the oracle ----
+
+    def oracle_plan(self, task: Task) -> list[dict[str, Any]]:
+        """The reference solution as actions: the setup cells with ``execute``, then ``validate_code``."""
+        if not task.solution:
+            raise TaskFileError(f"task {task.id} has no reference solution, so the oracle cannot play it")
+        *setup, final = task.solution
+        steps: list[dict[str, Any]] = [
+            {"action": "execute", "params": {"code": code}, "message": "Prepare."} for code in setup
+        ]
+        steps.append(
+            {
+                "action": "validate_code",
+                "params": {"code": final},
+                "message": "Run the reference solution and print the answer.",
+            }
+        )
+        return steps
