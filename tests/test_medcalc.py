@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.errors import MedcalcInputError, MedgymError
+from medgym_nb.errors import MedgymError
 from medgym_nb.medcalc import calculators, compute, get_calculator, limits
+from medgym_nb.medcalc.errors import MedcalcInputError
 from medgym_nb.medcalc.known_errors import KNOWN_ERRORS, known_error, label_errors
 from medgym_nb.medcalc.sampling import sample_entities
 from medgym_nb.medcalc.units import convert

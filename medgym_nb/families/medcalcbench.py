@@ -21,9 +21,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ..data.calc_notes import draw_entities, write_note
-from ..errors import MedcalcInputError, TaskFileError
+from ..errors import TaskFileError
 from ..grading.limits import Limits, grade_within, read_weeks_days
-from ..medcalc import Calculator, calculators, compute, get_calculator, limits
+from ..medcalc import Calculator, MedcalcInputError, calculators, compute, get_calculator, limits
 from ..tasks.model import Task
 from .base import InfoRequestError, OfficialRow, TaskFamily
 
