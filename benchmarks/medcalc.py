@@ -14,8 +14,8 @@ import time
 
 from _common import med, p95
 
-from medgym_nb.errors import MedcalcInputError
 from medgym_nb.medcalc import calculators, compute
+from medgym_nb.medcalc.errors import MedcalcInputError
 from medgym_nb.medcalc.sampling import sample_entities
 
 

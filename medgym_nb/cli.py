@@ -7,6 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -485,6 +486,15 @@ def export(
     target = out or directory / ("medagentgym" if fmt == "medagentgym" else f"{fmt}.jsonl")
     count = export_run(directory, target, fmt)  # type: ignore[arg-type]
     console.print(f"{count} {fmt} record(s) → {target}", highlight=False)
+
+
+def _add_plugin_commands() -> None:
+    """Command groups that installed packages contribute (``medgym_nb.commands`` entry points), by their name."""
+    for ep in entry_points(group="medgym_nb.commands"):
+        app.add_typer(ep.load(), name=ep.name)
+
+
+_add_plugin_commands()
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -12,7 +12,6 @@ __all__ = [
     "GraderError",
     "KernelEnvironmentError",
     "KernelStartError",
-    "MedcalcInputError",
     "MedgymError",
     "PowerQuestionError",
     "PredictionFileError",
@@ -86,13 +85,6 @@ class KernelEnvironmentError(MedgymError):
 
     def __str__(self) -> str:
         return self.message
-
-
-class MedcalcInputError(MedgymError):
-    """Entities a MedCalc-Bench calculator cannot use: malformed, missing, or in a unit it does not know.
-
-    The message names the calculator, the entity key and what would have been accepted.
-    """
 
 
 class PredictionFileError(MedgymError):

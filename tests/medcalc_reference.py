@@ -9,13 +9,17 @@ scoring from the published definition leaves the case out.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import io
+import random
 from collections.abc import Callable
+from pathlib import Path
 
 from medgym_nb.medcalc import Calculator
 from medgym_nb.medcalc.entities import Entities
+from medgym_nb.medcalc.sampling import sample_entities
 from medgym_nb.medcalc.units import ANALYTES, convert, normalize_unit
 
 # Calculator id -> (module, function) in the reference package.
@@ -69,6 +73,19 @@ REFERENCE = {
     68: ("conception_date", "add_2_weeks_explanation"),
     69: ("gestational_age", "compute_gestational_age_explanation"),
 }
+# Calculators whose reference function is unusable (see known error broken-reference), by module: read statically.
+BROKEN_MODULES = {
+    28: "apache_ii",
+    36: "caprini_score",
+    43: "sofa",
+    46: "framingham_risk_score",
+    51: "sirs_criteria",
+    61: "target_weight",
+}
+# Keys the reference looks up but never uses as an input: HEART's grouping of its risk factors (it reads each
+# factor under its own key).
+NOT_INPUTS = {18: {"risk_factors"}}
+_INPUT_DICTS = {"input_parameters", "input_variables", "params", "variables", "input_data"}
 # Calculators whose reference crashes without inputs we treat as optional: drawn with every input present.
 ALL_INPUTS = {13, 25, 29}
 COUNT_UNITS = {"10^9/L", "10^3/µL"}
@@ -78,6 +95,12 @@ def reference_answer(calculator: Calculator, entities: dict[str, object]) -> obj
     """The reference package's answer for our entities (keys mapped to its own, counts per µL)."""
     module, function = REFERENCE[calculator.id]
     formula = getattr(importlib.import_module(f"medcalc.{module}"), function)
+    with contextlib.redirect_stdout(io.StringIO()):
+        return formula(_reference_keys(calculator, entities))["Answer"]
+
+
+def _reference_keys(calculator: Calculator, entities: dict[str, object]) -> dict[str, object]:
+    """Our entities under the reference's own keys, counts per µL."""
     given: dict[str, object] = {}
     for item in calculator.inputs:
         if item.key not in entities:
@@ -86,8 +109,77 @@ def reference_answer(calculator: Calculator, entities: dict[str, object]) -> obj
         if isinstance(value, list) and item.unit in COUNT_UNITS:
             value = [convert(float(value[0]), str(value[1]), "µL"), "µL"]
         given[item.code_key or item.key] = list(value) if isinstance(value, list) else value
-    with contextlib.redirect_stdout(io.StringIO()):
-        return formula(given)["Answer"]
+    return given
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """An entity dict that remembers every key the reference looks up, present or not."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.looked_up: set[object] = set()
+
+    def __getitem__(self, key: object) -> object:
+        self.looked_up.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: object, default: object = None) -> object:
+        self.looked_up.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.looked_up.add(key)
+        return super().__contains__(key)
+
+
+def _static_keys(module: str) -> set[str]:
+    """Keys a reference module's source names: subscripts, ``.get`` and ``in`` on its input dict, and the first
+    element of ``(key, description)`` tuples it loops over."""
+    import medcalc
+
+    source = (Path(medcalc.__file__).parent / f"{module}.py").read_text()
+    keys: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in _INPUT_DICTS
+        ):
+            target: ast.expr | None = node.slice
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in _INPUT_DICTS
+            and node.args
+        ):
+            target = node.args[0]
+        elif isinstance(node, ast.Tuple) and node.elts:
+            target = node.elts[0] if isinstance(node.elts[0], ast.Constant) and len(node.elts) == 2 else None
+        else:
+            target = None
+        if isinstance(target, ast.Constant) and isinstance(target.value, str):
+            keys.add(target.value)
+    return keys
+
+
+def keys_the_reference_reads(calculator: Calculator, draws: int = 40) -> set[str]:
+    """Every entity key the reference implementation of ``calculator`` reads: looked up while it runs on seeded
+    entities with every input present (usable references), plus the keys its source names."""
+    if calculator.id in BROKEN_MODULES:
+        return _static_keys(BROKEN_MODULES[calculator.id]) - NOT_INPUTS.get(calculator.id, set())
+    module, function = REFERENCE[calculator.id]
+    formula = getattr(importlib.import_module(f"medcalc.{module}"), function)
+    rng = random.Random(calculator.id)
+    looked_up: set[object] = set()
+    for _ in range(draws):
+        given = _Recording(_reference_keys(calculator, sample_entities(calculator, rng, optional_share=1.0)))
+        with contextlib.suppress(Exception), contextlib.redirect_stdout(io.StringIO()):
+            formula(given)
+        looked_up |= given.looked_up
+    keys = {key for key in looked_up if isinstance(key, str)} | _static_keys(module)
+    return keys - NOT_INPUTS.get(calculator.id, set())
 
 
 def paired_doses(entities: dict[str, object]) -> dict[str, object]:
@@ -214,11 +306,13 @@ def in_canonical_units(calculator: Calculator, entities: dict[str, object]) -> d
 
 __all__ = [
     "ALL_INPUTS",
+    "BROKEN_MODULES",
     "EXCLUSIONS",
     "REFERENCE",
     "UNIT_DEFECTS",
     "exclusion",
     "in_canonical_units",
+    "keys_the_reference_reads",
     "paired_doses",
     "reference_answer",
     "unit_defect",

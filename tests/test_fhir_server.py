@@ -14,9 +14,9 @@ from urllib.request import Request, urlopen
 import pytest
 
 from medgym_nb.errors import ServiceError
+from medgym_nb.families.medagentbench import server as fhir_server
 from medgym_nb.families.medagentbench.ehr import LOADED_AT, PatientSpec, ehr_resources, random_patients
 from medgym_nb.families.medagentbench.server import FhirServer, node_status
-from medgym_nb.services import fhir_server
 
 PATIENT = PatientSpec("S0000001", "Peter", "Stafford", date(1932, 12, 29), "male")
 

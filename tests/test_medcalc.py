@@ -8,6 +8,7 @@ package, excluding only cases a documented known error explains.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 from pathlib import Path
@@ -15,16 +16,21 @@ from pathlib import Path
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.errors import MedcalcInputError, MedgymError
+from medgym_nb.errors import MedgymError, TaskFileError
 from medgym_nb.medcalc import calculators, compute, get_calculator, limits
+from medgym_nb.medcalc.audit import Outcome, audit, read_rows
+from medgym_nb.medcalc.errors import MedcalcInputError
 from medgym_nb.medcalc.known_errors import KNOWN_ERRORS, known_error, label_errors
+from medgym_nb.medcalc.names import name_index
 from medgym_nb.medcalc.sampling import sample_entities
 from medgym_nb.medcalc.units import convert
 from tests.medcalc_reference import (
     ALL_INPUTS,
+    BROKEN_MODULES,
     REFERENCE,
     exclusion,
     in_canonical_units,
+    keys_the_reference_reads,
     paired_doses,
     reference_answer,
     unit_defect,
@@ -708,3 +714,142 @@ def test_unknown_calculator_suggests_the_closest() -> None:
         get_calculator("Anion Gapp")
     with pytest.raises(MedcalcInputError, match="no MedCalc-Bench calculator has id 1"):
         compute(1, {})
+
+
+@pytest.mark.parametrize("calculator_id", sorted({*REFERENCE, *BROKEN_MODULES}))
+def test_every_key_the_reference_reads_is_accepted(calculator_id: int) -> None:
+    """The alias table follows the reference's source: every key its implementation reads names one of our inputs."""
+    pytest.importorskip("medcalc", reason="the reference package medcalc-bench is in the [dev] extra")
+    calc = get_calculator(calculator_id)
+    index = name_index(calc)
+    keys = keys_the_reference_reads(calc)
+    assert keys, "the reference reads no key: the extraction is broken"
+    assert sorted(k for k in keys if index.find(k) is None) == []
+
+
+@pytest.mark.parametrize(
+    ("calculator", "entities", "expected"),
+    [
+        # Another calculator's wording of the same reference key (chf, stroke, hypertension), misspelt as filed.
+        (17, {"Congestive Heart Faliure": True, "Pre-operative creatinine": [2.1, "mg/dL"]}, 2),
+        (25, {"age": [70, "years"], "Stroke history": True, "Hypertension history": True}, 3),
+        # The same words in another order, with filler ("history of", "criteria for the … rule") or abbreviated.
+        (16, {"History of DVT": True, "active cancer": True}, 2),
+        (16, {"Previously Documented Deep Vein Thrombosis": True}, 1),
+        (25, {"age": [50, "years"], "Labile INR": True, "Renal disease": True}, 2),
+    ],
+)
+def test_names_across_rows_are_read(calculator: int, entities: dict[str, object], expected: int) -> None:
+    assert compute(calculator, entities) == expected
+
+
+def test_an_ambiguous_or_unknown_name_lists_every_accepted_name() -> None:
+    with pytest.raises(MedcalcInputError) as caught:
+        compute(25, {"age": [70, "years"], "Alcohol use": 9})
+    message = str(caught.value)
+    assert "HAS-BLED Score for Major Bleeding Risk: unknown entity 'Alcohol use'" in message
+    assert "'Number of alcoholic drinks consumed per week' (also 'alcoholic_drinks'" in message
+
+
+def _row(number: int, calculator: int, entities: object, answer: object, low: object, high: object) -> dict:
+    return {
+        "Row Number": number,
+        "Calculator ID": calculator,
+        "Relevant Entities": str(entities),
+        "Ground Truth Answer": answer,
+        "Lower Limit": low,
+        "Upper Limit": high,
+    }
+
+
+AUDIT_ROWS = [
+    _row(1, 6, {"weight": [70, "kg"], "height": [1.75, "m"]}, 22.857, 21.714, 24.0),
+    _row(2, 6, {"weight": [70, "kg"], "shoe size": [9, "UK"]}, 22.857, 21.714, 24.0),
+    _row(
+        3,
+        5,
+        {"Systolic Blood Pressure": [120, "mm Hg"], "Diastolic Blood Pressure": [80, "mm Hg"]},
+        50,
+        49,
+        51,
+    ),
+    _row(
+        209,
+        15,
+        {
+            "Bilirubin": [2.5, "mg/dL"],
+            "Ascites": "moderate",
+            "international normalized ratio": 1.9,
+            "Albumin": [2.8, "g/dL"],
+            "Encephalopathy": "Grade 1-2",
+        },
+        9,
+        9,
+        9,
+    ),
+]
+
+
+def test_audit_reports_each_row_and_an_unread_row_does_not_stop_the_batch() -> None:
+    report = audit(AUDIT_ROWS)
+    assert [row.outcome for row in report.rows] == [
+        Outcome.WITHIN_LIMITS,
+        Outcome.UNREAD,
+        Outcome.UNEXPLAINED,
+        Outcome.LABEL_ERROR,
+    ]
+    unread = report.rows[1].reason
+    assert (
+        "Body Mass Index (BMI)" in unread and "'shoe size'" in unread and "accepted names: 'weight'" in unread
+    )
+    assert report.rows[3].known_error == "child-pugh-case-and-albumin"
+    assert report.counts[Outcome.UNREAD] == 1 and report.explained_share == 0.5
+
+
+def test_audit_reads_jsonl_and_csv(tmp_path: Path) -> None:
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text("".join(json.dumps(row) + "\n" for row in AUDIT_ROWS))
+    as_csv = tmp_path / "rows.csv"
+    with as_csv.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(AUDIT_ROWS[0]))
+        writer.writeheader()
+        writer.writerows(AUDIT_ROWS)
+    assert audit(read_rows(jsonl)) == audit(read_rows(as_csv)) == audit(AUDIT_ROWS)
+    (tmp_path / "bad.jsonl").write_text('{"Calculator ID": 6}\n')
+    with pytest.raises(TaskFileError, match=r"bad\.jsonl:1: no Relevant Entities"):
+        read_rows(tmp_path / "bad.jsonl")
+
+
+def test_cli_audit_prints_the_table(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from medgym_nb.cli import app
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in AUDIT_ROWS))
+    result = CliRunner().invoke(app, ["medcalc", "audit", str(path)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    for text in (
+        "within limits",
+        "label error",
+        "reference defect",
+        "unread",
+        "unexplained",
+        "explained 50.0%",
+    ):
+        assert text in result.output
+    missing = CliRunner().invoke(app, ["medcalc", "audit", str(tmp_path / "absent.jsonl")])
+    assert missing.exit_code == 2
+
+
+def test_cli_audit_of_the_official_sample(shared_dir: Path) -> None:
+    """The sample: every row within the limits or a documented label error."""
+    from typer.testing import CliRunner
+
+    from medgym_nb.cli import app
+
+    path = shared_dir / "medcalcbench" / "test_tasks.sample.jsonl"
+    report = audit(read_rows(path))
+    assert report.explained_share == 1.0, [row for row in report.rows if row.outcome == Outcome.UNEXPLAINED]
+    result = CliRunner().invoke(app, ["medcalc", "audit", str(path)], terminal_width=200)
+    assert result.exit_code == 0 and "explained 100.0%" in result.output

@@ -18,7 +18,7 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.data import ehrshot, mimic_extract
+from medgym_nb.families.prediction import ehrshot, mimic_extract
 from medgym_nb.families.prediction.family import PredictionPayload, pass_threshold
 from medgym_nb.families.prediction.grade import grade_predictions, majority_accuracy
 from medgym_nb.families.prediction.split import HiddenLabels

@@ -7,8 +7,8 @@ definition (the source is in its docstring); where MedCalc-Bench's labels or ref
 departure is listed in :mod:`medgym_nb.medcalc.known_errors`.
 """
 
-from ..errors import MedcalcInputError
 from .api import calculators, compute, get_calculator, limits
+from .errors import MedcalcInputError
 from .spec import Calculator, Input
 
 __all__ = ["Calculator", "Input", "MedcalcInputError", "calculators", "compute", "get_calculator", "limits"]

@@ -6,9 +6,9 @@ import difflib
 import math
 from collections.abc import Mapping
 
-from ..errors import MedcalcInputError
 from . import calculators as _calculators  # noqa: F401  (registers every calculator)
 from .entities import Entities, parse_entities
+from .errors import MedcalcInputError
 from .registry import Answer, entries
 from .spec import Calculator
 
@@ -52,7 +52,7 @@ def compute(calculator: int | str, entities: Mapping[str, object] | str) -> Answ
 
     Scores come back as ``int`` (``float`` for half points), measurements as ``float`` rounded to three decimals,
     dates as ``MM/DD/YYYY`` and gestational age as ``('N weeks', 'M days')``. Bad entities raise
-    :class:`~medgym_nb.errors.MedcalcInputError`.
+    :class:`~medgym_nb.medcalc.errors.MedcalcInputError`.
     """
     spec = get_calculator(calculator)
     formula = entries()[spec.id].formula

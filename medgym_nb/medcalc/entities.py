@@ -4,8 +4,9 @@ The official files store entities as the string form of a Python dict (``{'sex':
 'years'], ...}``): measurements are ``[value, unit]`` pairs (or compound, ``[5, 'ft', 7, 'in']``), criteria are
 booleans, some scores are plain numbers, dates are ``'MM/DD/YYYY'`` strings. The string is parsed with
 ``ast.literal_eval`` (never ``eval``). Keys are matched case- and punctuation-insensitively against each input's
-official key, MedCalc-Bench's code key and known aliases; an unknown key is an error rather than silently ignored,
-because an ignored criterion changes a score without anyone noticing.
+official key, MedCalc-Bench's code key, known aliases and the names other calculators give the same input
+(:mod:`.names`); an unknown key is an error rather than silently ignored, because an ignored criterion changes a
+score without anyone noticing.
 """
 
 from __future__ import annotations
@@ -13,22 +14,16 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import math
-import re
 from collections.abc import Mapping
 
-from ..errors import MedcalcInputError
+from .errors import MedcalcInputError
+from .names import describe, name_index, normalize_key
 from .spec import Calculator, Input
 from .units import convert, normalize_unit
 
 __all__ = ["Entities", "normalize_key", "parse_entities"]
 
 _DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y")
-
-
-def normalize_key(key: str) -> str:
-    """The form keys are compared in: lower case, subscripts as digits, letters and digits only."""
-    text = key.lower().translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
-    return re.sub(r"[^a-z0-9#<>]", "", text)
 
 
 def parse_entities(calculator: Calculator, entities: Mapping[str, object] | str) -> dict[str, object]:
@@ -57,17 +52,15 @@ class Entities:
 
     def __init__(self, calculator: Calculator, raw: Mapping[str, object]) -> None:
         self.calculator = calculator
-        index: dict[str, Input] = {}
-        for spec in calculator.inputs:
-            for name in (spec.key, spec.code_key, *spec.aliases):
-                if name:
-                    index[normalize_key(name)] = spec
+        index = name_index(calculator)
         self._values: dict[str, object] = {}
         for key, value in raw.items():
-            item = index.get(normalize_key(key))
+            item = index.find(key)
             if item is None:
-                known = ", ".join(repr(i.key) for i in calculator.inputs)
-                raise MedcalcInputError(f"{calculator.name}: unknown entity {key!r}; it reads {known}")
+                raise MedcalcInputError(
+                    f"{calculator.name}: unknown entity {key!r}; accepted names: "
+                    f"{describe(calculator, calculator.inputs)}"
+                )
             if item.key in self._values:
                 raise MedcalcInputError(f"{calculator.name}: entity {item.key!r} is given twice")
             self._values[item.key] = value

@@ -8,7 +8,7 @@ conversions per analyte or the files' spellings ("degrees fahreinheit"), which a
 tables are short enough to read.
 
 Every function raises ``ValueError`` with a short reason for a unit it cannot convert; :mod:`.entities` turns
-that into a :class:`~medgym_nb.errors.MedcalcInputError` naming the calculator and the key.
+that into a :class:`~medgym_nb.medcalc.errors.MedcalcInputError` naming the calculator and the key.
 """
 
 from __future__ import annotations

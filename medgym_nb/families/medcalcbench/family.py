@@ -20,10 +20,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from medgym_nb.errors import MedcalcInputError, TaskFileError
+from medgym_nb.errors import TaskFileError
 from medgym_nb.family.base import InfoRequestError, OfficialRow, TaskFamily
 from medgym_nb.grading.limits import Limits, grade_within, read_weeks_days
-from medgym_nb.medcalc import Calculator, calculators, compute, get_calculator, limits
+from medgym_nb.medcalc import Calculator, MedcalcInputError, calculators, compute, get_calculator, limits
 from medgym_nb.tasks.model import Task
 
 from .notes import draw_entities, write_note

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...errors import MedcalcInputError
 from ..common import lab
 from ..entities import Entities, normalize_key
+from ..errors import MedcalcInputError
 from ..registry import register
 from ..spec import Calculator, Input
 from ..units import convert

@@ -3,9 +3,9 @@ LDL (Friedewald) and HOMA-IR."""
 
 from __future__ import annotations
 
-from ...errors import MedcalcInputError
 from ..common import AGE, ALBUMIN, BICARBONATE, BUN, CHLORIDE, GLUCOSE, SEX, SODIUM, WEIGHT, lab
 from ..entities import Entities
+from ..errors import MedcalcInputError
 from ..registry import register
 from ..spec import Calculator
 
