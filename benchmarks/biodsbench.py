@@ -17,7 +17,6 @@ from pathlib import Path
 
 import medgym_nb as mg
 from medgym_nb.families.biodsbench.cbioportal import parse_dataframes, synthesize_study
-from medgym_nb.families.biodsbench.family import ungrounded_tasks
 
 SOURCE = "biodsbench"
 
@@ -50,13 +49,13 @@ def main() -> None:
                 print(f"{name:<8}(not in {path.parent})")
                 continue
             t0 = time.perf_counter()
-            outcome = ungrounded_tasks(path)
+            outcome = mg.load_task_set(SOURCE, path=path)
             cold = time.perf_counter() - t0
             t0 = time.perf_counter()
             mg.load_tasks(SOURCE, path=path)
             cached = time.perf_counter() - t0
-            grounded = sum(reason is None for reason in outcome.values())
-            print(f"{name:<8}{len(outcome):>7}{grounded:>10}{cold:>9.1f}{cached:>10.3f}")
+            grounded, total = len(outcome.tasks), len(outcome.tasks) + len(outcome.excluded)
+            print(f"{name:<8}{total:>7}{grounded:>10}{cold:>9.1f}{cached:>10.3f}")
         picked = suite[: args.episodes]
         t0 = time.perf_counter()
         results = mg.run_episodes(picked, lambda _t: mg.OracleAgent(), Path(home) / "runs")

@@ -2,13 +2,13 @@
 
 The public API fits on a page: tasks (``load_tasks``, ``Task``), task families (``TaskFamily``,
 ``register_family``), the environment (``Env``, ``AsyncEnv``, ``EnvConfig``), agents, the runner,
-trajectories and grading. ``mg.medcalc`` (imported on first use) holds the MedCalc-Bench calculators,
-``mg.npower`` the N-PowerAI power formulas and question parser.
+trajectories and grading. The package's libraries (``mg.<name>`` for a subpackage of ``medgym_nb``) are
+imported on first use, so importing ``medgym_nb`` loads no family and no benchmark library.
 """
 
-from typing import TYPE_CHECKING
+import importlib
+import importlib.util
 
-from . import npower
 from .agents import Agent, OracleAgent, ReplayAgent
 from .config import EnvConfig
 from .env import AsyncEnv, Env
@@ -31,26 +31,22 @@ from .errors import (
     UnknownTaskError,
 )
 from .family import KernelNeeds, TaskFamily, get_family, list_families, register_family, unregister_family
+from .family.check import FamilyReport, check_family
 from .grading import Answer, Grade, GradingContext, compare, grade_with_papermill
 from .kernel import CellResult, KernelPool, KernelSession, OutputLimits, SandboxLimits
 from .kernel.environments import KernelEnvironment
 from .ray_backend import run_episodes_ray
 from .runner import EpisodeResult, run_episodes, run_episodes_async
-from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
+from .tasks import AnswerSpec, Exclusion, Task, TaskSet, get_task, list_sources, load_task_set, load_tasks
 from .trajectory import Episode, Termination, read_episode
-
-if TYPE_CHECKING:
-    from . import medcalc
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """``mg.medcalc`` on first use, so importing medgym_nb does not build the calculator registry."""
-    if name == "medcalc":
-        import importlib
-
-        return importlib.import_module(".medcalc", __name__)
+    """A library of the package (``mg.<subpackage>``) on first use."""
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -67,6 +63,8 @@ __all__ = [
     "Episode",
     "EpisodeFinishedError",
     "EpisodeResult",
+    "Exclusion",
+    "FamilyReport",
     "Grade",
     "GraderError",
     "GradingContext",
@@ -88,20 +86,21 @@ __all__ = [
     "Task",
     "TaskFamily",
     "TaskFileError",
+    "TaskSet",
     "Termination",
     "TrajectoryError",
     "UnknownFamilyError",
     "UnknownSourceError",
     "UnknownTaskError",
+    "check_family",
     "compare",
     "get_family",
     "get_task",
     "grade_with_papermill",
     "list_families",
     "list_sources",
+    "load_task_set",
     "load_tasks",
-    "medcalc",
-    "npower",
     "read_episode",
     "register_family",
     "run_episodes",

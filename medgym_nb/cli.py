@@ -22,12 +22,14 @@ from .config import EnvConfig
 from .errors import MedgymError
 from .export import export_run
 from .family import list_families
+from .family.check import check_family
 from .grading.batch import grade_directory
-from .layout import trajectory_notebooks
+from .layout import trajectory_notebooks, write_exclusions
 from .replay import replay_notebook
 from .report import render_html, summarise_run
 from .runner import run_episodes
-from .tasks import get_task, load_tasks, select_tasks, spread_over_categories
+from .setup import setup_plan
+from .tasks import Exclusion, TaskSet, get_task, select_task_set, spread_over_categories
 from .tasks.check import informative_shares
 from .trajectory import read_episode
 
@@ -36,12 +38,19 @@ app = typer.Typer(
 )
 tasks_app = typer.Typer(no_args_is_help=True, help="Browse task sources.")
 app.add_typer(tasks_app, name="tasks")
+families_app = typer.Typer(help="The installed task families, and their conformance checks.")
+app.add_typer(families_app, name="families")
 console = Console()
 err = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SourceOpt = Annotated[str, typer.Option("--source", "-s", help="Task source, e.g. mimic_iii.")]
+SourceOpt = Annotated[
+    str,
+    typer.Option(
+        "--source", "-s", help="Task source (see `medgym families`), several separated by commas, or all."
+    ),
+]
 PathOpt = Annotated[
     Path | None,
     typer.Option("--path", help="Official MedAgentGym data folder or task file (default: built-in suite)."),
@@ -91,42 +100,49 @@ def _progress() -> Progress:
 
 
 def _load(
-    source: str, split: str | None = None, path: Path | None = None, db: Path | None = None
-) -> list[Any]:
-    """``load_tasks`` with a spinner: the first use of a source (or of new task files) builds its data."""
-    with err.status(f"loading {source} tasks (the first use builds their synthetic database)"):
-        return load_tasks(source, split, path=path, database=db)
+    source: str, split: str | None = None, path: Path | None = None, db: Path | None = None, limit: int = 0
+) -> TaskSet:
+    """The tasks of one or more sources with what their families excluded, behind a spinner: the first use of
+    a source (or of new task files) builds its data."""
+    with err.status(f"loading {source} tasks (the first use builds their synthetic data)"):
+        return select_task_set(source, split, path=path, database=db, limit=limit)
 
 
-def _service_urls(pairs: list[str], fhir_base: str | None) -> dict[str, str]:
-    """``--service-url NAME=URL`` options (and ``--fhir-base``) as ``EnvConfig.service_urls``."""
+def _print_exclusions(excluded: list[Exclusion], shown: int = 10) -> None:
+    """How many tasks the families left out, and the first reasons."""
+    if not excluded:
+        return
+    table = Table(title=f"{len(excluded)} task(s) excluded by their family")
+    for col in ("source", "task / row", "reason"):
+        table.add_column(col, overflow="fold")
+    for e in excluded[:shown]:
+        table.add_row(e.source, e.task_id or e.where, e.reason)
+    console.print(table)
+
+
+def _service_urls(pairs: list[str]) -> dict[str, str]:
+    """``--service-url NAME=URL`` options as ``EnvConfig.service_urls``."""
     urls: dict[str, str] = {}
     for pair in pairs:
         name, sep, url = pair.partition("=")
         if not sep or not name or not url:
             raise MedgymError(f"--service-url takes NAME=URL, got {pair!r}")
         urls[name] = url
-    if fhir_base is not None:
-        urls["fhir"] = fhir_base
     return urls
-
-
-def _select(source: str, split: str | None, path: Path | None, db: Path | None, limit: int) -> list[Any]:
-    with err.status(f"loading {source} tasks (the first use builds their synthetic databases)"):
-        return select_tasks(source, split, path=path, database=db, limit=limit)
 
 
 @tasks_app.command("list")
 @_clean_errors
 def tasks_list(
-    source: SourceOpt = "mimic_iii",
+    source: SourceOpt = "all",
     split: Annotated[str | None, typer.Option(help="train or test")] = None,
     path: PathOpt = None,
     db: DbOpt = None,
     limit: Annotated[int, typer.Option(help="Rows to show (0: all).")] = 20,
 ) -> None:
-    """List the tasks of a source, and a count per category."""
-    tasks = _load(source, split, path, db)
+    """List the tasks of a source, a count per category, and the tasks its family excluded."""
+    loaded = _load(source, split, path, db)
+    tasks = loaded.tasks
     table = Table(title=f"{source}: {len(tasks)} task(s)")
     for col in ("id", "category", "split", "question"):
         table.add_column(col, overflow="fold")
@@ -137,38 +153,97 @@ def tasks_list(
     for t in tasks:
         counts[t.category] += 1
     console.print(", ".join(f"{c}: {n}" for c, n in sorted(counts.items())), highlight=False)
+    _print_exclusions(loaded.excluded)
 
 
-@app.command("families")
+@families_app.callback(invoke_without_command=True)
 @_clean_errors
-def families_cmd() -> None:
+def families_cmd(ctx: typer.Context) -> None:
     """List the installed task families: their sources, built-in suites, categories and task counts."""
+    if ctx.invoked_subcommand is not None:
+        return
     table = Table(title="task families")
-    for col in ("family", "source", "suite", "categories", "tasks"):
+    for col in ("family", "source", "suite", "categories", "tasks", "excluded"):
         table.add_column(col, overflow="fold")
     for family in list_families():
         for source in family.sources:
             if source not in family.suite_sources:
-                table.add_row(family.name, source, "official files (--path)", "", "")
+                table.add_row(family.name, source, "official files (--path)", "", "", "")
                 continue
+            loaded = _load(source)
             counts: dict[str, int] = defaultdict(int)
-            for task in _load(source):
+            for task in loaded.tasks:
                 counts[task.category] += 1
             listing = ", ".join(f"{c} ({n})" for c, n in sorted(counts.items()))
-            table.add_row(family.name, source, "built-in", listing, str(sum(counts.values())))
+            table.add_row(
+                family.name, source, "built-in", listing, str(len(loaded.tasks)), str(len(loaded.excluded))
+            )
     console.print(table)
+
+
+@families_app.command("check")
+@_clean_errors
+def families_check(
+    names: Annotated[list[str] | None, typer.Argument(help="Families to check (default: every one).")] = None,
+    path: Annotated[
+        Path | None,
+        typer.Option("--path", help="A MedAgentGym data folder whose official rows to check too."),
+    ] = None,
+    sample: Annotated[int, typer.Option(help="Oracle episodes per source.")] = 3,
+    sandbox: Annotated[str, typer.Option(help="auto, bwrap, zygote, docker or local")] = "auto",
+) -> None:
+    """Run the family conformance checks (as Gymnasium's check_env does for an environment); exit 1 on a failure."""
+    chosen = names or [f.name for f in list_families()]
+    failed = 0
+    for name in chosen:
+        with err.status(f"checking family {name}"):
+            report = check_family(name, official=path, sample=sample, sandbox=sandbox)
+        table = Table(title=f"family {name}: {'passed' if report.passed else 'FAILED'}")
+        for col in ("check", "result", "detail"):
+            table.add_column(col, overflow="fold")
+        for check in report.checks:
+            verdict = "[green]ok[/green]" if check.passed else "[red]failed[/red]"
+            table.add_row(check.name, verdict, check.detail)
+        console.print(table)
+        _print_exclusions(report.excluded)
+        failed += not report.passed
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_clean_errors
+def setup(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Families to set up (default: every one).")
+    ] = None,
+    data: Annotated[
+        bool, typer.Option(help="Also build the built-in suites' data now (else on first use).")
+    ] = True,
+) -> None:
+    """Install and build what the families need: service packages, kernel environments, suites' data."""
+    plan = setup_plan(names, data=data)
+    with _progress() as bar:
+        job = bar.add_task("setting up", total=len(plan), status="")
+        for family, step in plan:
+            bar.update(job, status=f"{family}: {step.what}")
+            step.run()
+            bar.update(job, advance=1)
+        bar.update(job, status="done")
 
 
 @tasks_app.command("check")
 @_clean_errors
 def tasks_check(
-    source: SourceOpt = "mimic_iii",
+    source: SourceOpt = "all",
     path: PathOpt = None,
     db: DbOpt = None,
     weakest: Annotated[int, typer.Option(help="Categories to show per source, weakest first.")] = 10,
 ) -> None:
-    """The share of tasks whose expected answer is informative (not empty, None or 0), per category."""
-    shares = informative_shares(_load(source, None, path, db))
+    """The share of tasks whose expected answer is informative (not empty, None or 0), per category, and the
+    tasks the families excluded, with why."""
+    loaded = _load(source, None, path, db)
+    shares = informative_shares(loaded.tasks)
     table = Table(title=f"{source}: informative answers")
     for col, just in (("category", "left"), ("tasks", "right"), ("informative", "right"), ("share", "right")):
         table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
@@ -177,6 +252,7 @@ def tasks_check(
         style = "bold" if a.category == "all" else None
         table.add_row(a.category, str(a.tasks), str(a.informative), f"{a.share:.0%}", style=style)
     console.print(table)
+    _print_exclusions(loaded.excluded, shown=len(loaded.excluded))
 
 
 @tasks_app.command("show")
@@ -222,12 +298,7 @@ def _summary(rows: Iterable[tuple[str, bool, float]], title: str) -> Table:
 @app.command()
 @_clean_errors
 def run(
-    source: Annotated[
-        str,
-        typer.Option(
-            "--source", "-s", help="Task source, several separated by commas, or all (every built-in suite)."
-        ),
-    ] = "mimic_iii",
+    source: SourceOpt = "all",
     agent: Annotated[str, typer.Option(help="oracle, replay or llm")] = "oracle",
     out: Annotated[Path, typer.Option(help="Run directory (notebooks + results.jsonl).")] = Path(
         "runs/latest"
@@ -275,18 +346,14 @@ def run(
     ] = None,
     service_url: Annotated[
         list[str] | None,
-        typer.Option(
-            help="NAME=URL: run a family's service (e.g. fhir) on your own server instead of its embedded one."
-        ),
-    ] = None,
-    fhir_base: Annotated[
-        str | None,
-        typer.Option(help="Your own FHIR R4 server's base URL (short for --service-url fhir=URL)."),
+        typer.Option(help="NAME=URL: run a family's service on your own server instead of its embedded one."),
     ] = None,
 ) -> None:
     """Run episodes with an agent; each becomes a notebook under --out. Resumes by default."""
+    excluded: list[Exclusion] = []
     if agent == "llm":
-        tasks = _select(source, split, path, db, limit)
+        loaded = _load(source, split, path, db, limit)
+        tasks, excluded = loaded.tasks, loaded.excluded
         config = LLMConfig(
             base_url=base_url,
             model=model,
@@ -296,7 +363,8 @@ def run(
         )
         make_agent: Callable[[Any], Any] = lambda _task: LLMAgent(config)  # noqa: E731
     elif agent == "oracle":
-        tasks = _select(source, split, path, db, limit)
+        loaded = _load(source, split, path, db, limit)
+        tasks, excluded = loaded.tasks, loaded.excluded
         make_agent = lambda _task: OracleAgent()  # noqa: E731
     elif agent == "replay":
         if replay_from is None:
@@ -310,6 +378,7 @@ def run(
         raise MedgymError(f"unknown agent {agent!r}; choose oracle, replay or llm")
     if not tasks:
         raise MedgymError("no tasks to run (check --source, --split, --path)")
+    write_exclusions(out, excluded)
     with _progress() as bar:
         job = bar.add_task(f"{agent} on {source}", total=len(tasks) * rollouts, status="")
         done, passed, started = 0, 0, time.monotonic()
@@ -336,7 +405,7 @@ def run(
             episode_timeout=episode_timeout,
             pool_size=pool,
             preimport=preimport,
-            service_urls=_service_urls(service_url or [], fhir_base),
+            service_urls=_service_urls(service_url or []),
         )
         results = runner(
             tasks,

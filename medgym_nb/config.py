@@ -22,7 +22,7 @@ class EnvConfig(BaseModel):
     ``episode_timeout``: wall-clock seconds for the whole episode (None: no limit). ``limits``: the sandbox's
     rlimits. ``output_limits``: output kept for the agent and the notebook. ``pool_size``: kernels kept
     pre-started. ``preimport``: pre-import numpy/pandas in pooled kernels. ``service_urls``: a family service
-    name → the URL of the user's own server of it (e.g. ``{"fhir": "http://127.0.0.1:8080/fhir/"}``), used
+    name → the URL of the user's own server of it (e.g. ``{"ehr": "http://127.0.0.1:8080/api/"}``), used
     instead of the family's embedded one.
     """
 

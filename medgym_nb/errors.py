@@ -97,4 +97,4 @@ class PowerQuestionError(MedgymError, ValueError):
 
 
 class ServiceError(MedgymError):
-    """A service a family's episodes use (e.g. the embedded FHIR server) could not start or did not answer."""
+    """A service a family's episodes use (an embedded server, or the user's own) could not start or did not answer."""

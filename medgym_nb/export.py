@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._atomic import write_text_atomic
+from .family import get_family
 from .layout import trajectory_notebooks
 from .trajectory import Episode, read_episode
 
@@ -25,7 +26,7 @@ def system_prompt(ep: Episode) -> str:
     return (
         "You solve biomedical data-science tasks by writing Python that runs in a stateful Jupyter kernel. "
         'Reply with one JSON action per turn: {"action": NAME, "params": {...}, "message": "your reasoning"}. '
-        f"Permitted actions: {', '.join(ep.task.actions)}."
+        f"Permitted actions: {', '.join(get_family(ep.task.family).actions)}."
     )
 
 

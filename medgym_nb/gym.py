@@ -1,5 +1,5 @@
-"""Gymnasium registration: ``gymnasium.make("medgym_nb.gym:medgym/MIMIC-III-v0")`` (or import this module
-first and use ``"medgym/MIMIC-III-v0"``).
+"""Gymnasium registration: ``gymnasium.make("medgym_nb.gym:medgym/All-v0")`` draws from every built-in suite,
+``medgym/<source>-v0`` from one (import this module first to use the ids without the module prefix).
 
 Observations and actions are text, as an LLM policy sees them: the observation is the environment's message
 (the full observation dict is in ``info["observation"]``), the action is the JSON action string. Each reset
@@ -19,7 +19,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("the Gymnasium adapter needs gymnasium: pip install 'medgym-nb[gym]'") from exc
 
 from .env import Env
-from .tasks import Task, load_tasks
+from .family import list_families
+from .tasks import Task, select_tasks
 
 __all__ = ["MedgymTextEnv"]
 
@@ -29,8 +30,8 @@ _TEXT = spaces.Text(max_length=1_000_000, min_length=0, charset=string.printable
 class MedgymTextEnv(gymnasium.Env[str, str]):
     metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 - Gymnasium's class attribute
 
-    def __init__(self, source: str = "mimic_iii", split: str | None = "test", **env_kwargs: Any) -> None:
-        self.tasks = load_tasks(source, split)
+    def __init__(self, source: str = "all", split: str | None = "test", **env_kwargs: Any) -> None:
+        self.tasks = select_tasks(source, split)
         self.observation_space = _TEXT
         self.action_space = _TEXT
         self._env = Env(**env_kwargs)
@@ -53,4 +54,6 @@ class MedgymTextEnv(gymnasium.Env[str, str]):
         self._env.close()
 
 
-gymnasium.register(id="medgym/MIMIC-III-v0", entry_point=MedgymTextEnv, kwargs={"source": "mimic_iii"})
+gymnasium.register(id="medgym/All-v0", entry_point=MedgymTextEnv, kwargs={"source": "all"})
+for _source in sorted({s for f in list_families() for s in f.suite_sources}):
+    gymnasium.register(id=f"medgym/{_source}-v0", entry_point=MedgymTextEnv, kwargs={"source": _source})

@@ -8,12 +8,26 @@ found and read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from ._atomic import write_text_atomic
 from .errors import TrajectoryError
+from .tasks.model import Exclusion
 
-__all__ = ["EpisodePaths", "episode_paths", "graded_path", "trajectory_notebooks"]
+__all__ = [
+    "EXCLUDED_FILE",
+    "EpisodePaths",
+    "episode_paths",
+    "graded_path",
+    "read_exclusions",
+    "trajectory_notebooks",
+    "write_exclusions",
+]
+
+EXCLUDED_FILE = "excluded.jsonl"
+"""In a run directory: the tasks the run's families left out of the sources it drew from, and why."""
 
 EPISODE_NOTEBOOK = "episode.ipynb"
 GRADED_NOTEBOOK = "grade.ipynb"
@@ -76,3 +90,20 @@ def trajectory_notebooks(root: Path) -> list[Path]:
         and not folders.intersection(path.parents)
     ]
     return sorted([*episodes, *legacy])
+
+
+def write_exclusions(out_dir: Path, excluded: Iterable[Exclusion]) -> None:
+    """Record with a run what its families left out (replacing an earlier record)."""
+    text = "".join(e.model_dump_json() + "\n" for e in excluded)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    write_text_atomic(Path(out_dir) / EXCLUDED_FILE, text)
+
+
+def read_exclusions(out_dir: Path) -> list[Exclusion]:
+    """What a run's families left out ([] for runs that recorded nothing)."""
+    path = Path(out_dir) / EXCLUDED_FILE
+    if not path.is_file():
+        return []
+    return [
+        Exclusion.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line
+    ]

@@ -207,7 +207,8 @@ def test_an_unstable_or_failing_reference_is_excluded(environment):
         task("silent", "f(1)"),
         task("killer", "import os, signal\nprint(f(1))\nos.kill(os.getppid(), signal.SIGKILL)"),
     ]
-    kept, excluded = with_references(tasks, sandbox="bwrap")
+    loaded = with_references(tasks, sandbox="bwrap")
+    kept, excluded = loaded.tasks, [(e.task_id, e.reason) for e in loaded.excluded]
     assert [t.id for t in kept] == ["biocoder.x.stable"] and kept[0].answer == "42"
     reasons = dict(excluded)
     assert "differs between two runs" in reasons["biocoder.x.random"]

@@ -21,8 +21,8 @@ from medgym_nb.agents import ScriptedAgent
 from medgym_nb.errors import TaskFileError
 from medgym_nb.families.biodsbench.cbioportal import MAX_ROWS, parse_dataframes, synthesize_study
 from medgym_nb.families.biodsbench.cbioportal_mentions import mentions
-from medgym_nb.families.biodsbench.family import BiodsbenchPayload, ungrounded_tasks
-from medgym_nb.family.base import OfficialRow
+from medgym_nb.families.biodsbench.family import BiodsbenchPayload
+from medgym_nb.family import OfficialRow
 from medgym_nb.grading.assert_runner import run_steps
 from medgym_nb.grading.asserts import parse_tests, reground
 from medgym_nb.grading.batch import grade_directory
@@ -301,14 +301,13 @@ def test_official_rows_reground_and_the_oracle_passes_them(shared_dir, split, tm
     rows = official_rows(shared_dir, SOURCE, split)
     folder, name = SPLIT_FILES[split]
     path = shared_dir.parent / folder / SOURCE / name
-    outcomes = ungrounded_tasks(path)
-    tasks = mg.load_tasks(SOURCE, path=path)
+    loaded = mg.load_task_set(SOURCE, path=path)
+    tasks = loaded.tasks
     share = len(tasks) / len(rows)
     print(f"biodsbench {split}: {len(tasks)}/{len(rows)} tasks re-ground ({share:.0%})")
-    for task_id, reason in outcomes.items():
-        if reason:
-            print(f"  not re-grounded {task_id}: {reason[:160]}")
-    assert len(outcomes) == len(rows) and share >= 0.75
+    for exclusion in loaded.excluded:
+        print(f"  not re-grounded {exclusion.task_id}: {exclusion.reason[:160]}")
+    assert len(tasks) + len(loaded.excluded) == len(rows) and share >= 0.75
     results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path)
     failed = [(r.task_id, mg.read_episode(r.notebook).grade.message) for r in results if not r.passed]
     print(

@@ -15,7 +15,7 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
-from medgym_nb.families.ehrcon.family import EhrconPayload, grade_verdict, read_verdict, unmapped_rows
+from medgym_nb.families.ehrcon.family import EhrconPayload, grade_verdict, read_verdict
 from medgym_nb.families.ehrcon.notes import agrees, value_query
 from medgym_nb.tasks import spread_over_categories
 from tests.official import SPLIT_FILES, official_rows
@@ -117,8 +117,8 @@ def test_official_rows_map_and_the_oracle_passes_them(family, shared_dir, split,
     rows = official_rows(shared_dir, SOURCE, split)
     folder, name = SPLIT_FILES[split]
     path = shared_dir.parent / folder / SOURCE / name
-    unmapped = unmapped_rows(path)
-    tasks = mg.load_tasks(SOURCE, path=path)
+    loaded = mg.load_task_set(SOURCE, path=path)
+    tasks, unmapped = loaded.tasks, [(e.task_id, e.reason) for e in loaded.excluded]
     share = len(tasks) / len(rows)
     print(f"ehrcon {split}: {len(tasks)}/{len(rows)} rows map ({share:.1%}); unmapped: {unmapped[:5]}")
     assert share >= 0.9 and len(tasks) + len(unmapped) == len(rows)

@@ -110,7 +110,7 @@ def test_tasks_of_old_notebooks_still_validate():
 
 def test_plugin_family_oracle_passes_and_wrong_answers_score_zero(toy, tmp_path):
     assert {t.category for t in toy} == {"state", "file", "code", "sequence"}
-    assert toy[0].actions == ("execute", "submit")
+    assert mg.get_family(toy[0].family).actions == ("execute", "submit")
     results = mg.run_episodes(toy, lambda _t: mg.OracleAgent(), tmp_path / "oracle")
     assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * 4
     state_ep = mg.read_episode(results[0].notebook)

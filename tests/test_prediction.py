@@ -22,7 +22,7 @@ from medgym_nb.families.prediction import ehrshot, mimic_extract
 from medgym_nb.families.prediction.family import PredictionPayload, pass_threshold
 from medgym_nb.families.prediction.grade import grade_predictions, majority_accuracy
 from medgym_nb.families.prediction.split import HiddenLabels
-from medgym_nb.family.base import OfficialRow
+from medgym_nb.family import OfficialRow
 from medgym_nb.grading.batch import grade_directory
 from medgym_nb.report import render_html, summarise_run
 from medgym_nb.tasks.official import read_task_file

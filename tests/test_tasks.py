@@ -84,8 +84,10 @@ def test_malformed_task_file_names_file_and_line(tmp_path: Path):
     good = {"db_id": "mimic_iii", "question": "q", "query": "select 1", "answer": ["1"], "id": "a"}
     bad = tmp_path / "train_tasks.jsonl"
     bad.write_text(json.dumps(good) + "\n{not json\n")
-    with pytest.raises(mg.TaskFileError, match=r"train_tasks.jsonl:2: not valid JSON"):
-        mg.load_tasks("mimic_iii", path=bad)
+    loaded = mg.load_task_set("mimic_iii", path=bad)  # one bad row never stops the others
+    assert [t.id for t in loaded.tasks] == ["a"]
+    assert [e.where for e in loaded.excluded] == [f"{bad}:2"]
+    assert "not valid JSON" in loaded.excluded[0].reason
     missing = tmp_path / "x_tasks.jsonl"
     missing.write_text(json.dumps({"db_id": "mimic_iii", "question": "q"}) + "\n")
     with pytest.raises(mg.TaskFileError, match="missing field"):

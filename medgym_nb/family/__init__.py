@@ -1,6 +1,7 @@
 """Task families: one plug-in per kind of problem (see ``base.TaskFamily``), found through the registry."""
 
-from .base import InfoRequestError, KernelNeeds, OfficialRow, TaskFamily
+from ..tasks.model import OfficialRow
+from .base import InfoRequestError, KernelNeeds, SetupStep, TaskFamily
 from .registry import (
     ENTRY_POINT_GROUP,
     family_for_source,
@@ -15,6 +16,7 @@ __all__ = [
     "InfoRequestError",
     "KernelNeeds",
     "OfficialRow",
+    "SetupStep",
     "TaskFamily",
     "family_for_source",
     "get_family",

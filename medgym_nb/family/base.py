@@ -13,6 +13,8 @@ under the ``medgym_nb.families`` entry point, or at run time with ``medgym_nb.re
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -25,13 +27,24 @@ from ..grading.context import GradingContext
 from ..kernel.environments import KernelEnvironment
 from ..kernel.session import CellResult
 from ..services.base import ServiceTenant
-from ..tasks.model import Task
+from ..tasks.model import OfficialRow, Task, TaskSet
 
-__all__ = ["InfoRequestError", "KernelNeeds", "OfficialRow", "TaskFamily"]
+__all__ = ["InfoRequestError", "KernelNeeds", "SetupStep", "TaskFamily"]
 
 
 class InfoRequestError(ValueError):
     """A ``request_info`` that cannot be answered; the message is shown to the agent."""
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """Something a family needs installed before its episodes can run (packages of its service, say):
+    ``what`` is shown with the progress bar of ``medgym setup``; ``run`` does it, and is quick when it is
+    done already. Suites, official data and kernel environments are set up from what the family declares;
+    steps are for the rest."""
+
+    what: str
+    run: Callable[[], object]
 
 
 class KernelNeeds(BaseModel):
@@ -39,7 +52,7 @@ class KernelNeeds(BaseModel):
 
     ``packages``: import names its tasks use; the env checks them in the first kernel it starts for the
     family and fails with a clear error if any is missing. ``environment``: a kernel environment of the
-    family's own (e.g. BioCoder's numpy 1.x stack; built once, see ``kernel/environments.py``), None for
+    family's own (e.g. a pinned numpy 1.x stack; built once, see ``kernel/environments.py``), None for
     medgym's. ``network``: ``"none"`` (the default: no network at all) or ``"service"`` (the family's service
     only). The env refuses families that ask for a network it cannot provide yet, rather than run them without.
     """
@@ -49,16 +62,6 @@ class KernelNeeds(BaseModel):
     packages: tuple[str, ...] = ()
     environment: KernelEnvironment | None = None
     network: Literal["none", "service"] = "none"
-
-
-class OfficialRow(BaseModel):
-    """Where an official row came from: ``where`` is ``file:line`` for messages, ``folder`` the file's folder."""
-
-    source: str
-    where: str
-    folder: Path
-    split: str
-    line: int
 
 
 class TaskFamily:
@@ -73,7 +76,7 @@ class TaskFamily:
     suite_sources: ClassVar[tuple[str, ...]] = ()
     """Sources with a built-in, generated suite (``load_tasks(source)`` without ``path``)."""
     task_files: ClassVar[tuple[str, ...]] = ("*_tasks.jsonl", "*_tasks.sample.jsonl")
-    """Globs of the official task files in a source's data folder (EHRSHOT's is ``task.jsonl``)."""
+    """Globs of the official task files in a source's data folder (some sources name theirs ``task.jsonl``)."""
     payload_model: ClassVar[type[BaseModel] | None] = None
     """The model of ``Task.payload`` for this family's tasks (None: no payload)."""
     actions: ClassVar[tuple[str, ...]] = tuple(ACTIONS)
@@ -91,13 +94,13 @@ class TaskFamily:
     about hidden labels (a test-set accuracy), so that retrying cannot fit them. Families with a
     ``state_probe`` always grade once."""
 
+    # ---- set-up ----
+
+    def setup_steps(self) -> list[SetupStep]:
+        """What to install beyond the family's suites and kernel environment (``medgym setup`` runs both)."""
+        return []
+
     # ---- tasks ----
-
-    def categories(self, source: str) -> list[str]:
-        """The categories of ``source``'s built-in suite (the CLI counts tasks per category)."""
-        from ..tasks.catalog import load_tasks
-
-        return sorted({t.category for t in load_tasks(source)})
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """Generate ``source``'s suite into ``root`` (its data; ``data_dir`` relative to ``root``)."""
@@ -109,14 +112,16 @@ class TaskFamily:
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
-    ) -> list[Task]:
-        """The tasks read from official ``files``, made ready to run (data built, answers re-grounded).
+    ) -> TaskSet:
+        """The tasks read from official ``files``, made ready to run (data built, answers re-grounded), and
+        those that could not be, each with its reason (``TaskSet.excluded``): a row is left out, never a
+        reason for the whole load to fail.
 
         ``database``: the user's real data instead of synthetic data, for families that have one.
         """
         if database is not None:
             raise TaskFileError(f"family {self.name!r} takes no database; leave out database= (--db)")
-        return tasks
+        return TaskSet(tasks=tasks)
 
     # ---- episodes ----
 
@@ -136,7 +141,7 @@ class TaskFamily:
         return Answer(kind="value", value=params["answer"])
 
     def follow_ups(self, task: Task) -> list[str]:
-        """Questions asked in turn after the task's first one is answered (EHR-SeqSQL's interactions).
+        """Questions asked in turn after the task's first one is answered (a conversation of follow-up questions).
 
         With follow-ups every answer (a submit or a ``validate_code``) is graded once, for the current question
         (``GradingContext.part``), and the next question is shown (observation ``next_question``); the episode

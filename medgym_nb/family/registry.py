@@ -1,15 +1,23 @@
-"""The family registry, in the manner of papermill's engines: plug-ins from the ``medgym_nb.families`` entry
-point and ``register_family`` at run time. Built-in families come in through the same entry point as any
-other. Entry points are read on first use and again whenever a lookup misses, so a plug-in installed while
-a process runs (a notebook, a long-lived worker) is found without a restart."""
+"""The family registry, in the manner of papermill's engines and jupyter_client's provisioners: plug-ins from
+the ``medgym_nb.families`` entry point and ``register_family`` at run time. Built-in families come in through
+the same entry point as any other.
+
+Entry points load lazily: ``get_family(name)`` loads only the entry point of that name (as jupyter_client
+loads only the provisioner a kernelspec names); listing families, or finding a source's owner, loads them all.
+A lookup that misses reads the entry points again, so a plug-in installed while a process runs (a notebook, a
+long-lived worker) is found without a restart.
+"""
 
 from __future__ import annotations
 
 import difflib
 import threading
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
+
+from pydantic import BaseModel
 
 from ..errors import MedgymError, UnknownFamilyError, UnknownSourceError
+from ..tasks.model import use_payload_models
 from .base import TaskFamily
 
 __all__ = [
@@ -68,23 +76,31 @@ def unregister_family(name: str) -> None:
             del _loaded[key]  # an entry point's family may be found again
 
 
+def _load(ep: EntryPoint) -> None:
+    """Register the family of one entry point, unless it was read already."""
+    key = f"{ep.name} = {ep.value}"
+    if key in _loaded:
+        return
+    try:
+        instance = _instance(ep.load())
+    except Exception as exc:
+        raise MedgymError(f"the task family plug-in {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+    _loaded[key] = instance.name
+    if instance.name not in _families:
+        _add(instance, replace=False)
+
+
+_all_read = False
+
+
 def _load_entry_points(again: bool = False) -> None:
-    """Register the entry points not read yet (all of them on first use; new ones when ``again``)."""
-    if _loaded and not again:
+    """Register every entry point not read yet (once; new ones too when ``again``)."""
+    global _all_read
+    if _all_read and not again:
         return
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        key = f"{ep.name} = {ep.value}"
-        if key in _loaded:
-            continue
-        try:
-            instance = _instance(ep.load())
-        except Exception as exc:
-            raise MedgymError(
-                f"the task family plug-in {ep.name!r} ({ep.value}) failed to load: {exc}"
-            ) from exc
-        _loaded[key] = instance.name
-        if instance.name not in _families:
-            _add(instance, replace=False)
+        _load(ep)
+    _all_read = True
 
 
 def list_families() -> list[TaskFamily]:
@@ -95,9 +111,12 @@ def list_families() -> list[TaskFamily]:
 
 
 def get_family(name: str) -> TaskFamily:
+    """The family called ``name``, loading its entry point only; ``UnknownFamilyError`` with a suggestion."""
     with _lock:
-        _load_entry_points()
         if name not in _families:
+            for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+                _load(ep)
+        if name not in _families:  # registered under another entry point name, or installed since
             _load_entry_points(again=True)
         found = _families.get(name)
     if found is None:
@@ -124,3 +143,10 @@ def family_for_source(source: str) -> TaskFamily:
     hint = difflib.get_close_matches(source, known, n=1)
     maybe = f" Did you mean {hint[0]!r}?" if hint else ""
     raise UnknownSourceError(f"unknown task source {source!r}.{maybe} Known: {', '.join(known)}")
+
+
+def _payload_model(family: str) -> type[BaseModel] | None:
+    return get_family(family).payload_model
+
+
+use_payload_models(_payload_model)

@@ -1,7 +1,7 @@
 """``request_info`` over a task's SQLite database: column names, column values and fuzzy term search.
 
 Runs on the host against the database opened read-only; agents get text, never a handle. Families whose
-tasks query SQLite (EHRSQL and those built on the EHR databases) answer ``request_info`` with this.
+tasks query SQLite answer ``request_info`` with this.
 """
 
 from __future__ import annotations

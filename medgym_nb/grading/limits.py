@@ -1,5 +1,5 @@
 """Answers graded against accepted limits: a number within [lower, upper], an exact date, an exact
-(weeks, days) pair — MedCalc-Bench's three answer kinds, and any family's that grades the same way.
+(weeks, days) pair: for calculators whose answers are given with a tolerance interval, dates or durations.
 
 Readers are tolerant of how an agent writes one value (``25.2``, ``'25.2'``, ``25.2 mL/min``, ``12/9/2007``,
 ``('4 weeks', '2 days')``) and never of several: a list of candidates, a range (``20-30``) or a number followed

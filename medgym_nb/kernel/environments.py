@@ -1,6 +1,6 @@
 """Kernel environments of a family's own: a pinned virtualenv its kernels run in instead of medgym's.
 
-Some task sources were written for other library versions than medgym's (BioCoder's programs call numpy 1.x's
+Some task sources were written for other library versions than medgym's (programs that call numpy 1.x's
 ``np.asfarray``). A family declares a ``KernelEnvironment`` in ``KernelNeeds.environment``; the first kernel
 that needs it builds it, once, into ``$MEDGYM_ENVS/<name>-<hash of the spec>/`` (default
 ``$MEDGYM_HOME/envs``): a venv of the running Python's base interpreter with the pinned wheels from PyPI. The

@@ -12,7 +12,7 @@ _MIB = 1024 * 1024
 class SandboxLimits(BaseModel):
     """Hard limits (rlimits, plus the size of the sandbox's ``/tmp``).
 
-    Defaults leave room for pandas/numpy/matplotlib work on MIMIC-sized tables while stopping runaway code:
+    Defaults leave room for pandas/numpy/matplotlib work on EHR-sized tables while stopping runaway code:
     ``memory_mb`` is the address-space limit per process (numpy reserves address space generously, so keep it
     well above the data actually used); ``processes`` bounds fork storms; ``cpu_seconds`` is CPU time per
     process over the kernel's whole life (a per-cell wall-clock timeout is separate). ``threads`` caps the

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
 
+from .registry import entries
 from .spec import Calculator, Input
 
 __all__ = ["NameIndex", "accepted_names", "describe", "name_index", "normalize_key", "word_set"]
@@ -117,12 +118,11 @@ def _own_names(item: Input) -> tuple[str, ...]:
 
 @cache
 def _shared_names() -> dict[tuple[str, str], tuple[str, ...]]:
-    """Every name any calculator uses for an input, by (code key, kind)."""
-    from .api import calculators  # the registry is complete only once every calculator module is imported
-
+    """Every name any calculator uses for an input, by (code key, kind); asked once every calculator is
+    registered (entities are read only by ``compute``, which imports them all)."""
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for calc in calculators():
-        for item in calc.inputs:
+    for entry in entries().values():
+        for item in entry.spec.inputs:
             if item.code_key:
                 shared[item.code_key, item.kind].extend(_own_names(item))
     return {key: tuple(dict.fromkeys(names)) for key, names in shared.items()}

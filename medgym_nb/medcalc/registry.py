@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-from .entities import Entities
 from .spec import Calculator
+
+if TYPE_CHECKING:
+    from .entities import Entities
 
 __all__ = ["Answer", "Entry", "Formula", "entries", "register"]
 
 Answer: TypeAlias = float | int | str | tuple[str, str]
-Formula: TypeAlias = Callable[[Entities], Answer]
+Formula: TypeAlias = Callable[["Entities"], Answer]
 
 
 @dataclass(frozen=True)

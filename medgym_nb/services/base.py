@@ -26,10 +26,11 @@ SOCKET_NAME = ".medgym-service.sock"
 
 
 class UnixHttpClient:
-    """HTTP/1.1 over a unix socket, one connection per request: the host's client of a tenant."""
+    """HTTP/1.1 over a unix socket, one connection per request: the host's client of a tenant.
+    ``content_type``: what a request body is sent as (a service may want its own JSON media type)."""
 
-    def __init__(self, path: Path, timeout: float = 30.0) -> None:
-        self.path, self.timeout = path, timeout
+    def __init__(self, path: Path, timeout: float = 30.0, content_type: str = "application/json") -> None:
+        self.path, self.timeout, self.content_type = path, timeout, content_type
 
     def request(self, method: str, target: str, body: Any = None) -> tuple[int, Any]:
         """(status, the decoded JSON body, or the text when it is not JSON); ``ServiceError`` when unreachable."""
@@ -40,7 +41,7 @@ class UnixHttpClient:
             sock.connect(str(self.path))
             conn.sock = sock
             data = None if body is None else json.dumps(body).encode()
-            headers = {"Content-Type": "application/fhir+json"} if data is not None else {}
+            headers = {"Content-Type": self.content_type} if data is not None else {}
             conn.request(method, target, body=data, headers=headers)
             response = conn.getresponse()
             raw = response.read().decode()
@@ -57,19 +58,21 @@ class UnixHttpClient:
 
 class ServiceTenant(ABC):
     """A service as one episode sees it. ``socket``: where the kernel's relay connects; ``prefix``: the URL
-    path the service lives under (``/fhir/``); ``env_var``: the kernel environment variable given the base
-    URL; ``label``: how the agent is told of it. Owned by the env, which closes it when the episode ends."""
+    path the service lives under (e.g. ``/api/``); ``env_var``: the kernel environment variable given the
+    base URL; ``label``: how the agent is told of it; ``content_type``: the media type of request bodies. Owned
+    by the env, which closes it when the episode ends."""
 
     socket: Path
     prefix: str
     env_var: str
     label: str
+    content_type: str = "application/json"
     opened_at: datetime
     """When the tenant opened: what the service holds from later is the episode's doing."""
 
     @property
     def client(self) -> UnixHttpClient:
-        return UnixHttpClient(self.socket)
+        return UnixHttpClient(self.socket, content_type=self.content_type)
 
     @abstractmethod
     def close(self) -> None:
@@ -88,8 +91,10 @@ class SocketTenant(ServiceTenant):
         label: str,
         opened_at: datetime,
         drop: Callable[[], None],
+        content_type: str = "application/json",
     ) -> None:
         self.socket, self.prefix, self.env_var, self.label = socket_path, prefix, env_var, label
+        self.content_type = content_type
         self.opened_at = opened_at
         self._drop: Callable[[], None] | None = drop
 

@@ -1,4 +1,4 @@
-"""A service at a URL the user runs (e.g. ``--service-url fhir=http://127.0.0.1:8080/fhir/``), made reachable
+"""A service at a URL the user runs (e.g. ``--service-url NAME=http://127.0.0.1:8080/api/``), made reachable
 from a sandbox the same way as an embedded one: a unix socket in the episode's work directory, relayed by a
 thread of this process to the URL's host and port. Every episode shares that server and its writes:
 isolating them is the server's business.

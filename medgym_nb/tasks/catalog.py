@@ -7,15 +7,17 @@ from pathlib import Path
 from ..data.cache import cached_build
 from ..errors import MedgymError, TaskFileError, UnknownSourceError, UnknownTaskError
 from ..family.registry import family_for_source, list_families
-from .model import Task
+from .model import Task, TaskSet
 from .official import read_task_file
-from .store import read_tasks, write_tasks
+from .store import read_task_set, write_tasks
 
 __all__ = [
     "get_task",
     "list_sources",
+    "load_task_set",
     "load_tasks",
     "official_task_files",
+    "select_task_set",
     "select_tasks",
     "spread_over_categories",
 ]
@@ -52,21 +54,40 @@ def load_tasks(
 
     ``path`` may be a task file or a MedAgentGym ``data`` folder (``<path>/<source>/*_tasks.jsonl``). Official
     rows are prepared by their family: for the EHR sources they run on a synthetic database built to contain
-    what they ask about, answers re-grounded on it, unless ``database`` names the real one.
+    what they ask about, answers re-grounded on it, unless ``database`` names the real one. What the family
+    left out, and why, is in ``load_task_set``.
     """
+    return load_task_set(source, split, path=path, seed=seed, database=database).tasks
+
+
+def load_task_set(
+    source: str,
+    split: str | None = None,
+    *,
+    path: str | Path | None = None,
+    seed: int = 0,
+    database: str | Path | None = None,
+) -> TaskSet:
+    """``load_tasks`` with the tasks its family excluded (rows that do not load, references that are
+    unstable, data that cannot be synthesized), each with its reason."""
     if path is None:
         if database is not None:
             raise MedgymError("database= applies to official task files: pass path= as well")
-        tasks = read_tasks(_suite_root(source, seed))
+        loaded = read_task_set(_suite_root(source, seed))
     else:
         files = official_task_files(path, source)
-        rows = [t for f in files for t in read_task_file(f, source)]
+        rows = TaskSet()
+        for file in files:
+            rows += read_task_file(file, source)
         family = family_for_source(source)
-        official = [t for t in rows if t.family == family.name and t.source == source]
-        others = [t for t in rows if not (t.family == family.name and t.source == source)]
+        official = [t for t in rows.tasks if t.family == family.name and t.source == source]
+        others = [t for t in rows.tasks if not (t.family == family.name and t.source == source)]
         db = Path(database) if database is not None else None
-        tasks = family.prepare_official(source, official, files, seed=seed, database=db) + others
-    return [t for t in tasks if split is None or t.split == split]
+        prepared = family.prepare_official(source, official, files, seed=seed, database=db)
+        loaded = TaskSet(tasks=prepared.tasks + others, excluded=rows.excluded + prepared.excluded)
+    if split is None:
+        return loaded
+    return TaskSet(tasks=[t for t in loaded.tasks if t.split == split], excluded=loaded.excluded)
 
 
 def official_task_files(path: str | Path, source: str) -> list[Path]:
@@ -119,9 +140,22 @@ def select_tasks(
 ) -> list[Task]:
     """Tasks of several sources for one run: ``sources`` is a name, a comma-separated list, or ``all`` (every
     built-in suite); ``limit`` caps each source, spread over its categories (0: no cap)."""
+    return select_task_set(sources, split, path=path, database=database, limit=limit).tasks
+
+
+def select_task_set(
+    sources: str,
+    split: str | None = None,
+    *,
+    path: str | Path | None = None,
+    database: str | Path | None = None,
+    limit: int = 0,
+) -> TaskSet:
+    """``select_tasks`` with what each source's family excluded."""
     names = list_sources() if sources == "all" else [s.strip() for s in sources.split(",") if s.strip()]
-    picked: list[Task] = []
+    picked = TaskSet()
     for name in names:
-        tasks = load_tasks(name, split, path=path, database=database)
-        picked += spread_over_categories(tasks, limit) if limit else tasks
+        loaded = load_task_set(name, split, path=path, database=database)
+        tasks = spread_over_categories(loaded.tasks, limit) if limit else loaded.tasks
+        picked += TaskSet(tasks=tasks, excluded=loaded.excluded)
     return picked

@@ -1,7 +1,8 @@
 """Read MedAgentGym's official task files (``data/<source>/*_tasks.jsonl``) as they are released.
 
 Each row goes to the family that owns its source; a file in our own format (one ``Task`` as JSON per line)
-loads too. Every malformed line is reported with its file and line number.
+loads too. A row that cannot become a task (malformed JSON, a field its family needs is missing or unusable)
+never stops the others: it is an ``Exclusion`` naming its file, line and reason.
 """
 
 from __future__ import annotations
@@ -13,32 +14,45 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import MedgymError, TaskFileError
-from ..family.base import OfficialRow
 from ..family.registry import family_for_source, list_families
-from .model import Task
+from .model import Exclusion, OfficialRow, Task, TaskSet
 
 __all__ = ["read_task_file"]
 
 
-def read_task_file(path: Path, source: str | None = None) -> list[Task]:
-    """Parse one JSONL task file; ``source`` names the official source when the rows do not."""
+def read_task_file(path: Path, source: str | None = None) -> TaskSet:
+    """Parse one JSONL task file; ``source`` names the official source when the rows do not.
+
+    ``TaskFileError`` only when the file is missing, or when it holds rows and not one of them loads (then
+    the message gives the first rows' reasons).
+    """
     if not path.is_file():
         raise TaskFileError(f"task file not found: {path}")
     default_split = path.name.split("_")[0] if path.name.endswith("_tasks.jsonl") else "test"
-    tasks: list[Task] = []
+    loaded = TaskSet()
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             where = f"{path}:{lineno}"
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TaskFileError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise TaskFileError(f"{where}: expected a JSON object, got {type(row).__name__}")
-            tasks.append(_task_from_row(row, where, lineno, path.parent, source, default_split))
-    return tasks
+                loaded.tasks.append(_task_from_line(line, where, lineno, path.parent, source, default_split))
+            except TaskFileError as exc:
+                loaded.excluded.append(Exclusion(source=source or "", where=where, reason=str(exc)))
+    if loaded.excluded and not loaded.tasks:
+        reasons = "; ".join(e.reason for e in loaded.excluded[:3])
+        raise TaskFileError(f"no row of {path} loads: {reasons}")
+    return loaded
+
+
+def _task_from_line(line: str, where: str, lineno: int, folder: Path, source: str | None, split: str) -> Task:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise TaskFileError(f"{where}: not valid JSON ({exc.msg})") from None
+    if not isinstance(row, dict):
+        raise TaskFileError(f"{where}: expected a JSON object, got {type(row).__name__}")
+    return _task_from_row(row, where, lineno, folder, source, split)
 
 
 def _task_from_row(

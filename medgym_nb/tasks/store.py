@@ -1,4 +1,5 @@
-"""Built task lists on disk: ``<root>/tasks.jsonl`` with data directories relative to ``root``.
+"""Built task lists on disk: ``<root>/tasks.jsonl`` with data directories relative to ``root``, and
+``<root>/excluded.jsonl``: what the build left out, and why.
 
 Builds land in the cache by renaming a temporary directory into place, so tasks are written with
 ``data_dir`` relative to the build's root and resolved when read.
@@ -7,22 +8,27 @@ Builds land in the cache by renaming a temporary directory into place, so tasks 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
-from .model import Task
+from .model import Exclusion, Task, TaskSet
 
-__all__ = ["read_tasks", "write_tasks"]
+__all__ = ["read_task_set", "read_tasks", "write_tasks"]
 
 TASKS_FILE = "tasks.jsonl"
+EXCLUDED_FILE = "excluded.jsonl"
 
 
-def write_tasks(root: Path, tasks: list[Task]) -> None:
+def write_tasks(root: Path, tasks: Iterable[Task], excluded: Iterable[Exclusion] = ()) -> None:
     with (root / TASKS_FILE).open("w", encoding="utf-8") as fh:
         for task in tasks:
             fh.write(task.model_dump_json() + "\n")
+    with (root / EXCLUDED_FILE).open("w", encoding="utf-8") as fh:
+        for exclusion in excluded:
+            fh.write(exclusion.model_dump_json() + "\n")
 
 
-def read_tasks(root: Path) -> list[Task]:
+def read_task_set(root: Path) -> TaskSet:
     tasks = []
     with (root / TASKS_FILE).open(encoding="utf-8") as fh:
         for line in fh:
@@ -30,4 +36,13 @@ def read_tasks(root: Path) -> list[Task]:
             if task.data_dir is not None and not Path(task.data_dir).is_absolute():
                 task = task.model_copy(update={"data_dir": str(root / task.data_dir)})
             tasks.append(task)
-    return tasks
+    excluded_file = root / EXCLUDED_FILE
+    excluded = []
+    if excluded_file.is_file():
+        with excluded_file.open(encoding="utf-8") as fh:
+            excluded = [Exclusion.model_validate_json(line) for line in fh if line.strip()]
+    return TaskSet(tasks=tasks, excluded=excluded)
+
+
+def read_tasks(root: Path) -> list[Task]:
+    return read_task_set(root).tasks

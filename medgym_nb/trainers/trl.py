@@ -8,7 +8,7 @@ recorded as a notebook when ``out_dir`` is set. The adapter imports nothing from
 serves any trainer that follows this convention.
 
     from medgym_nb.trainers.trl import MedgymToolEnv, task_dataset
-    trainer = GRPOTrainer(model=..., train_dataset=Dataset.from_list(task_dataset("mimic_iii", "train")),
+    trainer = GRPOTrainer(model=..., train_dataset=Dataset.from_list(task_dataset("all", "train")),
                           environment_factory=MedgymToolEnv, args=GRPOConfig(...))
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 from ..env import Env
 from ..errors import EpisodeFinishedError, MedgymError
-from ..tasks import Task, get_task, load_tasks
+from ..tasks import Task, get_task, select_tasks
 from ..trajectory import Termination
 
 __all__ = ["MedgymToolEnv", "task_dataset"]
@@ -33,7 +33,7 @@ INSTRUCTIONS = (
 
 
 def task_dataset(
-    source: str = "mimic_iii", split: str | None = "train", path: str | None = None
+    source: str = "all", split: str | None = "train", path: str | None = None
 ) -> list[dict]:
     """Rows for a TRL dataset: a conversational ``prompt`` plus the ``task_id``/``source`` ``reset`` needs."""
     return [
@@ -42,7 +42,7 @@ def task_dataset(
             "task_id": task.id,
             "source": task.source,
         }
-        for task in load_tasks(source, split, path=path)
+        for task in select_tasks(source, split, path=path)
     ]
 
 
@@ -61,10 +61,10 @@ class MedgymToolEnv:
         self.reward = 0.0
 
     def reset(
-        self, task_id: str, source: str = "mimic_iii", task_file: str | None = None, **_row: Any
+        self, task_id: str, source: str | None = None, task_file: str | None = None, **_row: Any
     ) -> None:
         """Start an episode on the row's task (the prompt already holds its text, so nothing is appended)."""
-        key = (source, task_id)
+        key = (source or "", task_id)
         if key not in self._tasks:
             self._tasks[key] = get_task(task_id, source=source, path=Path(task_file) if task_file else None)
         self.reward = 0.0

@@ -20,12 +20,12 @@ from pydantic import BaseModel, ConfigDict
 
 from medgym_nb._loop import run_sync
 from medgym_nb.errors import GraderError, TaskFileError
-from medgym_nb.family.base import KernelNeeds, OfficialRow, TaskFamily
+from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.comparators import Grade
 from medgym_nb.kernel.environments import KernelEnvironment
 from medgym_nb.kernel.session import CellResult
-from medgym_nb.tasks.model import Task
+from medgym_nb.tasks.model import Exclusion, Task, TaskSet
 
 from .functions import SUITE
 from .programs import (
@@ -144,7 +144,7 @@ class BiocoderFamily(TaskFamily):
             )
             for n, item in enumerate(SUITE)
         ]
-        return _kept(tasks)
+        return _suite_kept(tasks)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         missing = [key for key in _REQUIRED if not isinstance(row.get(key), str) or not row[key].strip()]
@@ -170,11 +170,11 @@ class BiocoderFamily(TaskFamily):
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
-    ) -> list[Task]:
-        """The rows with their reference outputs; rows whose reference is unstable are excluded (logged)."""
+    ) -> TaskSet:
+        """The rows with their reference outputs; rows whose reference is unstable are excluded."""
         if database is not None:
             raise TaskFileError("BioCoder's tasks take no database; leave out database= (--db)")
-        return _kept(tasks)
+        return with_references(tasks)
 
     def answer_from_cell(self, task: Task, cell: CellResult) -> Answer:
         """The cell's code: the function is taken from it by name when grading."""
@@ -196,27 +196,29 @@ class BiocoderFamily(TaskFamily):
         ]
 
 
-def with_references(tasks: list[Task], *, sandbox: str = "auto") -> tuple[list[Task], list[tuple[str, str]]]:
-    """``tasks`` with ``answer`` set to their reference output, and (task id, why) of those left out because the
-    reference program is unstable (its two runs differ, or it fails or times out)."""
+def with_references(tasks: list[Task], *, sandbox: str = "auto") -> TaskSet:
+    """``tasks`` with ``answer`` set to their reference output, less those left out because the reference
+    program is unstable (its two runs differ, or it fails or times out), each excluded with why."""
     programs = [splice(_payload(t).program, t.solution[-1], _payload(t).function) for t in tasks]
     references = run_sync(
         reference_outputs(programs, environment=BIOCODER_ENV, sandbox=sandbox, timeout=PROGRAM_TIMEOUT)
     )
-    kept, excluded = [], []
+    kept = TaskSet()
     for task, ref in zip(tasks, references, strict=True):
         if ref.stable:
-            kept.append(task.model_copy(update={"answer": ref.stdout}))
+            kept.tasks.append(task.model_copy(update={"answer": ref.stdout}))
         else:
-            excluded.append((task.id, ref.why))
-    return kept, excluded
-
-
-def _kept(tasks: list[Task]) -> list[Task]:
-    kept, excluded = with_references(tasks)
-    for task_id, why in excluded:
-        _log.warning("biocoder: task %s excluded: %s", task_id, why)
+            kept.excluded.append(Exclusion(source=task.source, task_id=task.id, reason=ref.why))
     return kept
+
+
+def _suite_kept(tasks: list[Task]) -> list[Task]:
+    """The built-in suite's tasks with their references; a suite function whose reference is unstable is
+    a defect of ours, logged and left out."""
+    kept = with_references(tasks)
+    for exclusion in kept.excluded:
+        _log.warning("biocoder: suite task %s excluded: %s", exclusion.task_id, exclusion.reason)
+    return kept.tasks
 
 
 def grade_function(

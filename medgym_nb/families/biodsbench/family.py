@@ -8,104 +8,36 @@ notebook. Printing "PASSED" or the expected value earns nothing.
 Official rows (``queries``, ``dataframes``, ``reference_answer``, ``test_cases``, ``study_ids``,
 ``question_ids``) come without the study tables they read, so ``prepare_official`` synthesizes each study's
 tables from the tasks' descriptions (``cbioportal.py``), runs the reference code on them in a sandboxed
-kernel and re-grounds the asserts' constants to what it produced (``biodsbench_ground.py``). Tasks whose
+kernel and re-grounds the asserts' constants to what it produced (``ground.py``). Tasks whose
 reference does not run there, or whose asserts cannot be re-grounded, are left out and listed, with the
-reason, by ``ungrounded_tasks``. The paths the official code uses (``/workdir/<table>.csv``) become the
+reason, as the load's exclusions. The paths the official code uses (``/workdir/<table>.csv``) become the
 episode's read-only ``data/<table>.csv``. ``build_suite`` generates the built-in suite
-(``biodsbench_suite.py``).
+(``suite.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from medgym_nb.data.cache import cached_build
 from medgym_nb.errors import TaskFileError
-from medgym_nb.family.base import KernelNeeds, OfficialRow, TaskFamily
+from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.grading.answers import Answer
-from medgym_nb.grading.asserts import TestStep, parse_tests, probe_code
-from medgym_nb.tasks.model import Task
-from medgym_nb.tasks.store import read_tasks, write_tasks
+from medgym_nb.grading.asserts import parse_tests, probe_code
+from medgym_nb.tasks.model import Exclusion, Task, TaskSet
+from medgym_nb.tasks.store import read_task_set, write_tasks
 
 from .cbioportal import parse_dataframes, synthesize_study
 from .cbioportal_mentions import mentions
 from .ground import GroundItem, ground_study
+from .payload import SOURCE, BiodsbenchPayload, local_paths, official_setup, task_context
+from .suite import build_suite
 
-__all__ = [
-    "SETUP",
-    "BiodsbenchFamily",
-    "BiodsbenchPayload",
-    "local_paths",
-    "official_setup",
-    "task_context",
-    "ungrounded_tasks",
-]
+__all__ = ["BiodsbenchFamily", "BiodsbenchPayload"]
 
-SOURCE = "biodsbench"
-GROUNDING_FILE = "grounding.json"
-SETUP = "import os\nimport pandas as pd\nimport matplotlib.pyplot as plt\nINPUT_DIR = 'data'"
-"""The oracle's first cell: official reference code uses ``os``, ``pd`` and ``INPUT_DIR`` without defining them."""
-_WORKDIR = re.compile(r"/workdir(?=[/\"'`\s)]|$)")
 _FIELDS = ("queries", "dataframes", "reference_answer", "test_cases", "study_ids", "question_ids")
-
-CONTEXT = (
-    "The study's tables are in the read-only folder `data/`, each as CSV (`data/<table>.csv`) and as "
-    "tab-separated text (`data/<table>.txt`). Leave your results in the variables the question names: after "
-    "your last turn, hidden test cases check those variables in this session (what you print does not "
-    "count). End with `validate_code` running your final code, or with `submit`. Figures you save in the "
-    "work directory (png, jpg, svg) are kept with the episode."
-)
-
-
-class BiodsbenchPayload(BaseModel):
-    """A task's study and hidden test steps; ``prelude`` is the code of the study's earlier questions that the
-    reference needs (shown to the agent), ``official_tests`` the test cases as released."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    study: str
-    question_id: str = ""
-    tests: list[TestStep] = Field(default_factory=list)
-    official_tests: str = ""
-    dataframes: str = ""
-    reference: str = ""
-    prelude: list[str] = Field(default_factory=list)
-
-
-def official_setup(dataframes: str) -> str:
-    """The oracle's first cell for an official task: ``SETUP``, then each described table read into the
-    variable its description names (BioDSBench's references use them without reading them)."""
-    reads = [f"{spec.name} = pd.read_csv('data/{spec.file}')" for spec in parse_dataframes(dataframes)]
-    return "\n".join([SETUP, *dict.fromkeys(reads)])
-
-
-def local_paths(text: str) -> str:
-    """Official paths (``/workdir/x.csv``, ``INPUT_DIR = "/workdir"``) as the episode's ``data/`` ones."""
-    return _WORKDIR.sub("data", text)
-
-
-NAMED_TABLES = (
-    "Each table is described as a DataFrame with a name: load it into a variable of that name (e.g. "
-    "`data_mutations = pd.read_csv('data/data_mutations.csv')`)."
-)
-
-
-def task_context(tables: str, prelude: list[str], *, named: bool = True) -> str:
-    """What the agent is told besides the question: the rules, the tables, and any prelude code."""
-    parts = [CONTEXT + (" " + NAMED_TABLES if named else ""), "The tables:\n" + tables.strip()]
-    if prelude:
-        code = "\n\n".join(prelude)
-        parts.append(
-            "This question continues an analysis of the same study; its earlier steps ran the code below, "
-            "which has not been run in your session (run what you need of it):\n```python\n" + code + "\n```"
-        )
-    return "\n\n".join(parts)
 
 
 class BiodsbenchFamily(TaskFamily):
@@ -120,7 +52,6 @@ class BiodsbenchFamily(TaskFamily):
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         if source != SOURCE:
             return super().build_suite(source, root, seed)
-        from .suite import build_suite  # here: the suite module imports this one
 
         return build_suite(root, seed)
 
@@ -156,10 +87,10 @@ class BiodsbenchFamily(TaskFamily):
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
-    ) -> list[Task]:
+    ) -> TaskSet:
         """The tasks whose asserts re-ground on synthetic tables; built once per (files, seed) and cached.
 
-        The build writes ``grounding.json`` (task id → None or the reason it was left out).
+        A task whose asserts do not re-ground is excluded with the reason.
         """
         if database is not None:
             raise TaskFileError(
@@ -168,10 +99,14 @@ class BiodsbenchFamily(TaskFamily):
 
         def build(root: Path) -> None:
             grounded, reasons = ground_tasks(tasks, root, seed)
-            write_tasks(root, grounded)
-            (root / GROUNDING_FILE).write_text(json.dumps(reasons, indent=1), encoding="utf-8")
+            excluded = [
+                Exclusion(source=source, task_id=task_id, reason=reason)
+                for task_id, reason in reasons.items()
+                if reason is not None
+            ]
+            write_tasks(root, grounded, excluded)
 
-        return read_tasks(cached_build(_build_key(files, seed), build))
+        return read_task_set(cached_build(_build_key(files, seed), build))
 
     def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
         """A submit only ends the episode: the asserts look at the session, not at the submitted value."""
@@ -237,16 +172,3 @@ def _build_key(files: list[Path], seed: int) -> str:
     for path in files:
         digest.update(path.read_bytes())
     return f"{SOURCE}-official-{BiodsbenchFamily.name}-{BiodsbenchFamily.version}-seed{seed}-{digest.hexdigest()[:16]}"
-
-
-def ungrounded_tasks(path: str | Path, *, seed: int = 0) -> dict[str, str | None]:
-    """Every official task under ``path`` (a task file or a data folder) → None if it re-grounded, else why
-    not; prepares the tasks first if they were not yet."""
-    from medgym_nb.data.cache import medgym_home
-    from medgym_nb.tasks.catalog import load_tasks, official_task_files
-
-    load_tasks(SOURCE, path=path, seed=seed)
-    files = official_task_files(path, SOURCE)
-    build = medgym_home() / "builds" / _build_key(files, seed)
-    result: dict[str, str | None] = json.loads((build / GROUNDING_FILE).read_text(encoding="utf-8"))
-    return result

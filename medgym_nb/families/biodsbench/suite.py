@@ -17,8 +17,8 @@ from medgym_nb.grading.asserts import parse_tests
 from medgym_nb.tasks.model import Task
 
 from .cbioportal import TableSpec, synthesize_study
-from .family import SETUP, SOURCE, BiodsbenchPayload, task_context
 from .ground import GroundItem, ground_study
+from .payload import SETUP, SOURCE, BiodsbenchPayload, task_context
 
 __all__ = ["build_suite"]
 

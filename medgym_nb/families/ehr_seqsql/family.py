@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from medgym_nb.data.mimic_iii import SCHEMA
 from medgym_nb.families.ehrsql.family import DATABASES, context_text, executable_sql, run_sql
-from medgym_nb.family.base import KernelNeeds, TaskFamily
+from medgym_nb.family import KernelNeeds, TaskFamily
 from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
 from medgym_nb.tasks.model import AnswerSpec, Task
 

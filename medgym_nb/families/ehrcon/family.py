@@ -5,7 +5,7 @@ EHRCon's own notes are credentialed MIMIC-III notes, so every note here is writt
 synthetic database, with a known number of injected inconsistencies. Official rows (an admission, an entity,
 a number of inconsistencies) become notes written for that admission and entity with that number; the
 admission and the entity's charted values are planted in the database the note is checked against. Rows that
-cannot become such a note are left out of the tasks and listed by ``unmapped_rows``.
+cannot become such a note are excluded, with the reason (``mg.load_task_set``).
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from medgym_nb.data.cache import cached_build
 from medgym_nb.data.mimic_iii import DB_NAME
 from medgym_nb.errors import TaskFileError
-from medgym_nb.family.base import OfficialRow, TaskFamily
+from medgym_nb.family import OfficialRow, TaskFamily
 from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
 from medgym_nb.grading.answers import Answer, parse_printed
 from medgym_nb.grading.comparators import Grade
-from medgym_nb.tasks.model import Task
-from medgym_nb.tasks.official import read_task_file
-from medgym_nb.tasks.store import read_tasks, write_tasks
+from medgym_nb.tasks.model import Exclusion, Task, TaskSet
+from medgym_nb.tasks.store import read_task_set, write_tasks
 
 from .note_vocab import SUITE_ENTITIES
 from .notes import (
@@ -41,7 +40,7 @@ from .notes import (
     value_query,
 )
 
-__all__ = ["EhrconFamily", "EhrconPayload", "grade_verdict", "read_verdict", "unmapped_rows"]
+__all__ = ["EhrconFamily", "EhrconPayload", "grade_verdict", "read_verdict"]
 
 SOURCE = "ehrcon"
 _TABLE_NAMES = {
@@ -194,9 +193,9 @@ class EhrconFamily(TaskFamily):
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
-    ) -> list[Task]:
+    ) -> TaskSet:
         """The rows that map, as notes over a database with their admissions and entities planted; built once
-        per (files, seed), cached by a hash of the files. Rows that do not map are left out (``unmapped_rows``)."""
+        per (files, seed), cached by a hash of the files. Rows that do not map are excluded, with the reason."""
         if database is not None:
             raise TaskFileError(
                 "EHRCon's notes are written for a synthetic database; leave out database= (--db)"
@@ -211,9 +210,15 @@ class EhrconFamily(TaskFamily):
             requests = [
                 NoteRequest(_hadm(t), _payload(t).entity, _payload(t).inconsistencies) for t in mapped
             ]
-            write_tasks(root, _noted(root, requests, [t.id for t in mapped], [t.split for t in mapped], seed))
+            unmapped = [
+                Exclusion(source=source, task_id=t.id, reason=str(_payload(t).unmapped))
+                for t in tasks
+                if _payload(t).unmapped is not None
+            ]
+            noted = _noted(root, requests, [t.id for t in mapped], [t.split for t in mapped], seed)
+            write_tasks(root, noted, unmapped)
 
-        return read_tasks(cached_build(key, build))
+        return read_task_set(cached_build(key, build))
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:
         return sqlite_request_info(task, params)
@@ -221,16 +226,6 @@ class EhrconFamily(TaskFamily):
     def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
         """``{"answer": {...}}``, or the two fields given as the params themselves."""
         return Answer(kind="value", value=params.get("answer", params))
-
-
-def unmapped_rows(path: str | Path) -> list[tuple[str, str]]:
-    """(task id, reason) of the official rows under ``path`` (a task file, or a folder of them, or a data folder
-    with ``ehrcon/``) that do not become tasks."""
-    where = Path(path)
-    folder = where / SOURCE if (where / SOURCE).is_dir() else where
-    files = [where] if where.is_file() else sorted(folder.glob("*_tasks*.jsonl"))
-    tasks = [t for f in files for t in read_task_file(f, SOURCE)]
-    return [(t.id, _payload(t).unmapped or "") for t in tasks if _payload(t).unmapped]
 
 
 def _payload(task: Task) -> EhrconPayload:

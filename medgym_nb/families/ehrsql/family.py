@@ -22,11 +22,11 @@ from medgym_nb.data.cache import cached_build
 from medgym_nb.data.mimic_iii import DB_NAME, NOW, SCHEMA, build_database
 from medgym_nb.data.treqs import repair_quotes
 from medgym_nb.errors import TaskFileError, UnknownSourceError
-from medgym_nb.family.base import OfficialRow, TaskFamily
+from medgym_nb.family import OfficialRow, TaskFamily
 from medgym_nb.family.questions import QuestionBank
 from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
-from medgym_nb.tasks.model import AnswerSpec, Task
-from medgym_nb.tasks.store import read_tasks, write_tasks
+from medgym_nb.tasks.model import AnswerSpec, Task, TaskSet
+from medgym_nb.tasks.store import read_task_set, write_tasks
 
 from . import eicu_questions, mimic_questions, treqs_questions
 
@@ -181,12 +181,12 @@ class EhrsqlFamily(TaskFamily):
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
-    ) -> list[Task]:
+    ) -> TaskSet:
         """Official rows run on the user's real ``database`` (the released answers stand), or by default on
         a synthetic database built to contain what the rows' SQL asks about, with answers re-grounded by
         executing each query on it. Built once per (files, seed), cached by a hash of the files."""
         if database is not None:
-            return [_on_database(task, Path(database)) for task in tasks]
+            return TaskSet(tasks=[_on_database(task, Path(database)) for task in tasks])
         spec = DATABASES.get(source)
         if spec is None:
             raise UnknownSourceError(
@@ -200,7 +200,7 @@ class EhrsqlFamily(TaskFamily):
         def build(root: Path) -> None:
             write_tasks(root, _regrounded(root, spec, tasks, seed))
 
-        return read_tasks(cached_build(key, build))
+        return read_task_set(cached_build(key, build))
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:
         return sqlite_request_info(task, params)

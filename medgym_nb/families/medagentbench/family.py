@@ -22,18 +22,18 @@ from urllib.parse import quote
 
 from medgym_nb.data.cache import cached_build
 from medgym_nb.errors import ServiceError, TaskFileError
-from medgym_nb.family.base import InfoRequestError, KernelNeeds, OfficialRow, TaskFamily
+from medgym_nb.family import InfoRequestError, KernelNeeds, OfficialRow, SetupStep, TaskFamily
 from medgym_nb.grading.answers import Answer
 from medgym_nb.services.base import ServiceTenant
 from medgym_nb.services.external import UrlTenant
-from medgym_nb.tasks.model import Task
-from medgym_nb.tasks.store import read_tasks, write_tasks
+from medgym_nb.tasks.model import Task, TaskSet
+from medgym_nb.tasks.store import read_task_set, write_tasks
 
 from .ehr import NOW, PatientSpec, ehr_resources, fhir_time, random_patients, scenario
 from .grade import ServiceState
 from .oracle import oracle_cells
 from .rules import LAB_OF_KIND, Facts, MabPayload, expected, facts_from_resources
-from .server import FHIR_ENV_VAR, embedded_server
+from .server import FHIR_ENV_VAR, embedded_server, install_node_packages
 from .text import CATEGORIES, INFO_HELP, build_context, question_and_context
 
 __all__ = ["DATA_FILE", "MedAgentBenchFamily"]
@@ -70,10 +70,8 @@ class MedAgentBenchFamily(TaskFamily):
     kernel = KernelNeeds(packages=("requests",), network="service")
     service_name = "fhir"
 
-    def categories(self, source: str) -> list[str]:
-        return list(CATEGORIES.values())
-
-    # ---- tasks ----
+    def setup_steps(self) -> list[SetupStep]:
+        return [SetupStep("install the FHIR server's Node packages (npm ci)", install_node_packages)]
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """100 patients, ten tasks per type; patients picked so each type meets each of its cases."""
@@ -108,7 +106,7 @@ class MedAgentBenchFamily(TaskFamily):
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
-    ) -> list[Task]:
+    ) -> TaskSet:
         """The rows over a synthetic EHR that holds their patients (MRNs, and task1's names and birth dates)
         with scenario-drawn charts; answers re-grounded on it. Built once per (files, seed)."""
         if database is not None:
@@ -123,7 +121,7 @@ class MedAgentBenchFamily(TaskFamily):
             resources = _write_data(root, ehr_resources(patients, seed))
             write_tasks(root, [_task(t.id, _payload(t), t.split, resources, t) for t in tasks])
 
-        return read_tasks(cached_build(key, build))
+        return read_task_set(cached_build(key, build))
 
     # ---- episodes ----
 

@@ -23,8 +23,17 @@ from pathlib import Path
 from medgym_nb.errors import ServiceError
 from medgym_nb.services.base import SOCKET_NAME, SocketTenant, UnixHttpClient
 
-__all__ = ["FHIR_DIR", "FhirServer", "close_servers", "embedded_server", "node_command", "node_status"]
+__all__ = [
+    "FHIR_DIR",
+    "FhirServer",
+    "close_servers",
+    "embedded_server",
+    "install_node_packages",
+    "node_command",
+    "node_status",
+]
 
+FHIR_JSON = "application/fhir+json"
 FHIR_DIR = Path(__file__).with_name("fhir")
 """The Node project: ``package.json``, ``package-lock.json``, ``server.mjs``; ``node_modules`` from ``make``."""
 START_TIMEOUT = 120.0
@@ -39,9 +48,30 @@ def node_command() -> list[str]:
         raise ServiceError("Node.js is not installed: run `make` (it installs Debian's nodejs and npm)")
     if not (FHIR_DIR / "node_modules" / "@medplum" / "fhir-router").is_dir():
         raise ServiceError(
-            f"the embedded FHIR server's packages are not installed: run `make`, or `npm ci --prefix {FHIR_DIR}`"
+            "the embedded FHIR server's packages are not installed: run `medgym setup medagentbench` (or `make`)"
         )
     return [node, str(FHIR_DIR / "server.mjs")]
+
+
+def install_node_packages() -> None:
+    """``npm ci`` of the server's pinned packages (from the lock file), once per lock file: a stamp in
+    ``node_modules`` remembers which lock was installed."""
+    stamp = FHIR_DIR / "node_modules" / ".medgym-lock"
+    lock = (FHIR_DIR / "package-lock.json").read_text(encoding="utf-8")
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == lock:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ServiceError("npm is not installed: run `make` (it installs Debian's nodejs and npm)")
+    done = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=FHIR_DIR,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise ServiceError(f"npm ci of the FHIR server failed: {done.stderr.strip()[-2000:]}")
+    stamp.write_text(lock, encoding="utf-8")
 
 
 def node_status() -> tuple[bool, str]:
@@ -119,7 +149,13 @@ class FhirServer:
                 control.request("DELETE", f"/tenants/{name}")
 
         return SocketTenant(
-            path, prefix="/fhir/", env_var=FHIR_ENV_VAR, label="FHIR R4 server", opened_at=opened, drop=drop
+            path,
+            prefix="/fhir/",
+            env_var=FHIR_ENV_VAR,
+            label="FHIR R4 server",
+            opened_at=opened,
+            drop=drop,
+            content_type=FHIR_JSON,
         )
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from medgym_nb.errors import TaskFileError
-from medgym_nb.family.base import InfoRequestError, OfficialRow, TaskFamily
+from medgym_nb.family import InfoRequestError, OfficialRow, TaskFamily
 from medgym_nb.grading.limits import Limits, grade_within, read_weeks_days
 from medgym_nb.medcalc import Calculator, MedcalcInputError, calculators, compute, get_calculator, limits
 from medgym_nb.tasks.model import Task
@@ -71,10 +71,6 @@ class MedcalcbenchFamily(TaskFamily):
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:
         raise InfoRequestError("everything this task needs is in its patient note, in the task text")
-
-    def categories(self, source: str) -> list[str]:
-        """The 55 calculators' names, without building the suite."""
-        return sorted(c.name for c in calculators())
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """``SUITE_PER_CALCULATOR`` generated notes per calculator; within each, every other one is ``test``."""

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from medgym_nb.errors import PowerQuestionError, TaskFileError
-from medgym_nb.family.base import KernelNeeds, OfficialRow, TaskFamily
+from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.npower import DESIGNS, Design, PowerQuestion, Target, as_labelled, parse_question
 from medgym_nb.npower.generate import generate
 from medgym_nb.tasks.model import AnswerSpec, Task
@@ -31,7 +31,8 @@ SOURCE = "npowerai"
 POWER_TOLERANCE = 0.01
 _PER_CATEGORY = 10
 _TARGETS: tuple[Target, ...] = ("size", "power")
-_FORMULAS = Path(str(find_spec("medgym_nb.npower.formulas").origin))  # located, not imported (scipy is slow)
+_FORMULAS = Path(str(getattr(find_spec("medgym_nb.npower.formulas"), "origin", "")))
+"""The formulas' source, located but not imported: scipy.stats takes seconds to import."""
 _TASK_TYPES: dict[str, Design] = {v.lower(): k for k, v in DESIGNS.items()}
 
 CONTEXT = (

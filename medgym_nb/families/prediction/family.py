@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict
 
 from medgym_nb.data.cache import cached_build
 from medgym_nb.errors import TaskFileError
-from medgym_nb.family.base import KernelNeeds, OfficialRow, TaskFamily
+from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.comparators import Grade
-from medgym_nb.tasks.model import Task
+from medgym_nb.tasks.model import Task, TaskSet
 
 from . import baseline as prediction_baseline
 from . import ehrshot, mimic_extract
@@ -236,12 +236,14 @@ class PredictionFamily(TaskFamily):
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
-    ) -> list[Task]:
+    ) -> TaskSet:
         """The rows' tasks, descriptions unchanged, on the synthetic data of the task they name (built once per
         data folder and seed, shared with the built-in suite)."""
         if database is not None:
             raise TaskFileError(f"{source} tasks run on synthetic data; leave out database= (--db)")
-        return [self._task(t.id, source, t.split, t.question, _payload(t).task_name, seed) for t in tasks]
+        return TaskSet(
+            tasks=[self._task(t.id, source, t.split, t.question, _payload(t).task_name, seed) for t in tasks]
+        )
 
     def _task(self, task_id: str, source: str, split: str, question: str, name: str, seed: int) -> Task:
         data, payloads = _folder_data(source, _folder_of(source, name), seed)
