@@ -38,13 +38,13 @@ from .kernel.outputs import truncate
 from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
 from .layout import EpisodePaths, episode_paths, graded_path
+from .observations import Observation, ObservationKind
 from .services.base import ServiceTenant, relay_code
 from .tasks.model import Task
 from .trajectory import Recorder, Termination, Turn
 
 __all__ = ["AsyncEnv", "Env", "Grader", "Observation"]
 
-Observation = dict[str, Any]
 Grader = Callable[[Task, GradingContext, Path | None], Grade]
 """``grader(task, context, output_path)``: a verdict; the executed grader notebook goes to ``output_path``."""
 
@@ -55,8 +55,8 @@ _STATE = "__medgym_state__"
 _SEED_MAX = 2**32
 
 
-def _obs(kind: str, message: str, **extra: Any) -> Observation:
-    return {"type": kind, "env_message": message, **extra}
+def _obs(kind: ObservationKind, message: str, **extra: Any) -> Observation:
+    return Observation(type=kind, env_message=message, **extra)
 
 
 class AsyncEnv:
@@ -203,7 +203,9 @@ class AsyncEnv:
             self._deadline = time.monotonic() + self.config.episode_timeout
         else:
             self._deadline = None
-        obs = _obs("task", task.prompt() + service_note, task_id=task.id, actions=list(family.actions))
+        obs = _obs(
+            ObservationKind.TASK, task.prompt() + service_note, task_id=task.id, actions=list(family.actions)
+        )
         info = {
             "task_id": task.id,
             "kernel_start_s": time.monotonic() - t0,
@@ -279,28 +281,30 @@ class AsyncEnv:
         try:
             parsed = parse_action(action, self.family.actions)
         except ActionError as exc:
-            obs = _obs("error", f"Invalid action: {exc}")
+            obs = _obs(ObservationKind.ERROR, f"Invalid action: {exc}")
         if parsed is not None and remaining is not None and remaining <= 0:
-            obs = _obs("error", "[medgym: the episode's time limit was reached before this action ran]")
+            obs = _obs(
+                ObservationKind.ERROR, "[medgym: the episode's time limit was reached before this action ran]"
+            )
         elif parsed is not None:
             try:
                 obs, cell, reward, terminated = await self._dispatch(parsed)
             except DeadKernelError as exc:
                 self.termination, terminated = Termination.KERNEL_DIED, True
                 obs = _obs(
-                    "kernel_died",
+                    ObservationKind.KERNEL_DIED,
                     f"[medgym: the kernel died between turns ({exc}); its state is lost and the episode ends]",
                 )
         truncated = False
         if not terminated:
             if self.turn >= self.config.max_turns:
                 truncated, self.termination = True, Termination.MAX_TURNS
-                obs["env_message"] += (
+                obs.env_message += (
                     f"\n[medgym: the turn limit ({self.config.max_turns}) is reached; the episode ends]"
                 )
             elif (left := self.time_left()) is not None and left <= 0:
                 truncated, self.termination = True, Termination.EPISODE_TIMEOUT
-                obs["env_message"] += (
+                obs.env_message += (
                     f"\n[medgym: the episode's time limit ({self.config.episode_timeout:g} s) is reached; "
                     "the episode ends]"
                 )
@@ -309,8 +313,8 @@ class AsyncEnv:
             action=parsed.action if parsed else str(_raw_name(action)),
             params=parsed.params if parsed else {"raw": _raw_repr(action)},
             message=str(message),
-            observation_type=obs["type"],
-            observation=obs["env_message"],
+            observation_type=obs.type,
+            observation=obs.env_message,
             code=cell.code if cell else None,
             status=cell.status if cell else None,
             execution_count=cell.execution_count if cell else None,
@@ -319,8 +323,8 @@ class AsyncEnv:
         )
         assert self.recorder is not None
         self.recorder.record(turn, cell)
-        if obs["type"] == "next_question":
-            self.recorder.question(len(self.parts), obs["question"])
+        if obs.type is ObservationKind.NEXT_QUESTION:
+            self.recorder.question(len(self.parts), obs.question or "")
         info: dict[str, Any] = {"turn": self.turn}
         if self.grade is not None:
             info["grade"] = self.grade.model_dump()
@@ -351,30 +355,30 @@ class AsyncEnv:
                     )
                 else:
                     text = self.family.request_info(self.task, params)
-                return _obs("requested_info", text), None, 0.0, False
+                return _obs(ObservationKind.REQUESTED_INFO, text), None, 0.0, False
             except (InfoRequestError, OSError) as exc:
-                return _obs("error", f"request_info failed: {exc}"), None, 0.0, False
+                return _obs(ObservationKind.ERROR, f"request_info failed: {exc}"), None, 0.0, False
         if name == "debug":
             err = self.kernel.last_error
             limit = self.config.output_limits.agent_chars
             text = truncate(err.text(), limit) if err else "No error has occurred yet."
-            return _obs("debugging_info", text), None, 0.0, False
+            return _obs(ObservationKind.DEBUGGING_INFO, text), None, 0.0, False
         if name == "submit":
             return await self._grade(self.family.answer_from_submit(self.task, params), None)
         code = f"%%bash\n{params['cmd']}" if name == "terminal" else params["code"]
         cell = await self.kernel.execute(code, timeout=self._cell_timeout(params))
         if cell.status == "dead" or not cell.kernel_alive:
             self.termination = Termination.KERNEL_DIED
-            kind = "timeout" if cell.status == "timeout" else "kernel_died"
+            kind = ObservationKind.TIMEOUT if cell.status == "timeout" else ObservationKind.KERNEL_DIED
             return _obs(kind, cell.text, status=cell.status), cell, 0.0, True
         if cell.status == "timeout":
-            return _obs("timeout", cell.text, status=cell.status), cell, 0.0, False
+            return _obs(ObservationKind.TIMEOUT, cell.text, status=cell.status), cell, 0.0, False
         if name == "terminal":
-            return _obs("cmd_result", cell.text, status=cell.status), cell, 0.0, False
+            return _obs(ObservationKind.CMD_RESULT, cell.text, status=cell.status), cell, 0.0, False
         if cell.status == "error":
-            return _obs("error", cell.text, status=cell.status), cell, 0.0, False
+            return _obs(ObservationKind.ERROR, cell.text, status=cell.status), cell, 0.0, False
         if name == "execute":
-            return _obs("code_execution", cell.text, status=cell.status), cell, 0.0, False
+            return _obs(ObservationKind.CODE_EXECUTION, cell.text, status=cell.status), cell, 0.0, False
         return await self._grade(self.family.answer_from_cell(self.task, cell), cell)
 
     async def _grade(
@@ -393,12 +397,17 @@ class AsyncEnv:
             grade = await self._run_grader(self.task, context, output)
         except GraderError as exc:
             self.termination = Termination.GRADER_ERROR
-            return _obs("error", f"[medgym: grading failed, not your fault: {exc}]"), cell, 0.0, True
+            return (
+                _obs(ObservationKind.ERROR, f"[medgym: grading failed, not your fault: {exc}]"),
+                cell,
+                0.0,
+                True,
+            )
         self.answer, self.grade, self.context = answer, grade, context
         shown = ((cell.text if cell else "") + f"\n[grader] {grade.message}").strip()
         if part is not None:
             return self._next_part(follow_ups, context, grade, shown, cell)
-        obs = _obs("grade", shown, score=grade.score, passed=grade.passed)
+        obs = _obs(ObservationKind.GRADE, shown, score=grade.score, passed=grade.passed)
         if grade.passed or submit or probe is not None or self.family.grades_once:
             self.termination = Termination.PASSED if grade.passed else Termination.SUBMITTED
             return obs, cell, grade.score, True
@@ -418,7 +427,13 @@ class AsyncEnv:
             question = follow_ups[len(self.parts) - 1]
             message = f"{shown}\n\nNext question: {question}"
             return (
-                _obs("next_question", message, score=grade.score, passed=grade.passed, question=question),
+                _obs(
+                    ObservationKind.NEXT_QUESTION,
+                    message,
+                    score=grade.score,
+                    passed=grade.passed,
+                    question=question,
+                ),
                 cell,
                 0.0,
                 False,
@@ -427,7 +442,7 @@ class AsyncEnv:
         self.termination = Termination.PASSED if self.grade.passed else Termination.SUBMITTED
         message = f"{shown}\n[grader] {self.grade.message}"
         return (
-            _obs("grade", message, score=self.grade.score, passed=self.grade.passed),
+            _obs(ObservationKind.GRADE, message, score=self.grade.score, passed=self.grade.passed),
             cell,
             self.grade.score,
             True,

@@ -44,11 +44,11 @@ class MedgymTextEnv(gymnasium.Env[str, str]):
         if not isinstance(task, Task):
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
         obs, info = self._env.reset(task)
-        return obs["env_message"], {**info, "observation": obs}
+        return obs.env_message, {**info, "observation": obs}
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self._env.step(action)
-        return obs["env_message"], reward, terminated, truncated, {**info, "observation": obs}
+        return obs.env_message, reward, terminated, truncated, {**info, "observation": obs}
 
     def close(self) -> None:
         self._env.close()

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ._loop import run_sync
 from .agents.replay import ReplayAgent
+from .cellmeta import cell_meta
 from .config import EnvConfig
 from .env import AsyncEnv
 from .kernel.outputs import strip_ansi
@@ -113,7 +114,8 @@ async def replay_notebook_async(
                 )
             )
         )
-        action = a.metadata.get("medgym", {}).get("action", "?")
+        meta = cell_meta(a)
+        action = str((meta.record or {}).get("action", "?")) if meta is not None else "?"
         cells.append(
             CellComparison(index=i, action=action, same=left == right and a.source == b.source, diff=diff)
         )

@@ -26,11 +26,13 @@ from nbformat.v4 import new_notebook
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._atomic import write_notebook_atomic
+from .cellmeta import CellMeta, CellRole, cell_meta, metadata_of
 from .config import EnvConfig
 from .errors import MedgymError, TrajectoryError
 from .grading.answers import Answer
 from .grading.comparators import Grade
 from .kernel.session import CellResult
+from .observations import ObservationKind
 from .tasks.model import Task
 
 __all__ = ["Episode", "EpisodeMeta", "Recorder", "Termination", "Turn", "package_versions", "read_episode"]
@@ -99,7 +101,7 @@ class Turn(BaseModel):
     action: str
     params: dict[str, Any] = Field(default_factory=dict)
     message: str = ""
-    observation_type: str
+    observation_type: ObservationKind
     observation: str
     code: str | None = None
     status: str | None = None
@@ -204,18 +206,19 @@ class Recorder:
         )
         header = f"# Task `{task.id}`\n\n**source** {task.source} · **category** {task.category} · "
         header += f"**split** {task.split}\n\n{task.prompt()}"
-        self.nb.cells.append(_markdown(header, {"medgym": {"role": "task"}}))
+        self.nb.cells.append(_markdown(header, metadata_of(CellMeta(role=CellRole.TASK))))
 
     def record(self, turn: Turn, cell: CellResult | None) -> None:
         """Append one turn: the agent's message, then the code cell or an observation cell."""
         self.meta.turns = turn.index
         info = turn.model_dump(mode="json")
         info["observation"] = info["observation"][:_OBS_NOTE_CHARS]
+        action = CellMeta(role=CellRole.ACTION, record=info)
         if turn.message:
             self.nb.cells.append(
                 _markdown(
                     f"**Agent, turn {turn.index}:**\n\n{turn.message}",
-                    {"medgym": {"role": "agent_message", "turn": turn.index}},
+                    metadata_of(CellMeta(role=CellRole.AGENT_MESSAGE, turn=turn.index)),
                 )
             )
         if cell is not None:
@@ -225,7 +228,7 @@ class Recorder:
                 cell.code,
                 execution_count=cell.execution_count,
                 outputs=cell.outputs,
-                metadata={"medgym": {"role": "action", **info}, "execution": cell.timing},
+                metadata={**metadata_of(action), "execution": cell.timing},
             )
             self.nb.cells.append(code_cell)
         else:
@@ -234,12 +237,14 @@ class Recorder:
                 f"**Action `{turn.action}`** `{params}` → *{turn.observation_type}*\n\n"
                 f"{_fence(turn.observation[:_OBS_NOTE_CHARS])}"
             )
-            self.nb.cells.append(_markdown(text, {"medgym": {"role": "action", **info}}))
+            self.nb.cells.append(_markdown(text, metadata_of(action)))
 
     def question(self, part: int, text: str) -> None:
         """A follow-up question, shown where it was asked (multi-part tasks)."""
         self.nb.cells.append(
-            _markdown(f"## Question {part + 1}\n\n{text}", {"medgym": {"role": "question", "part": part}})
+            _markdown(
+                f"## Question {part + 1}\n\n{text}", metadata_of(CellMeta(role=CellRole.QUESTION, part=part))
+            )
         )
 
     def finish(
@@ -261,7 +266,9 @@ class Recorder:
         meta.usage, meta.error = dict(usage or {}), error
         if error:
             self.nb.cells.append(
-                _markdown(f"## {termination.value}\n\n{_fence(error)}", {"medgym": {"role": "error"}})
+                _markdown(
+                    f"## {termination.value}\n\n{_fence(error)}", metadata_of(CellMeta(role=CellRole.ERROR))
+                )
             )
         verdict = "passed" if passed else "failed"
         lines = [
@@ -272,7 +279,7 @@ class Recorder:
         ]
         if grade is not None:
             lines += ["", f"Grader: {grade.message}"]
-        self.nb.cells.append(_markdown("\n".join(lines), {"medgym": {"role": "result"}}))
+        self.nb.cells.append(_markdown("\n".join(lines), metadata_of(CellMeta(role=CellRole.RESULT))))
         return self.nb
 
     def write(self, path: Path) -> Path:
@@ -299,9 +306,9 @@ def episode_from_notebook(nb: NotebookNode, *, where: str = "<notebook>") -> Epi
         raise TrajectoryError(f"{where} has no medgym metadata: it is not a medgym trajectory")
     turns = []
     for cell in nb.cells:
-        info = cell.metadata.get("medgym", {})
-        if info.get("role") == "action":
-            turns.append(Turn.model_validate({k: v for k, v in info.items() if k != "role"}))
+        info = cell_meta(cell)
+        if info is not None and info.role is CellRole.ACTION:
+            turns.append(Turn.model_validate(info.record))
     try:
         return Episode.model_validate({**meta, "turns": turns})
     except ValidationError as exc:

@@ -36,14 +36,14 @@ def test_state_persists_and_the_oracle_passes_in_containers(test_tasks, tmp_path
         obs, *_ = env.step(
             {"action": "execute", "params": {"code": "import socket\nprint(x + 1, socket.gethostname())"}}
         )
-        assert obs["env_message"].split() == ["42", "sandbox"]
+        assert obs.env_message.split() == ["42", "sandbox"]
         assert len(our_containers()) >= 1
         for cell in task.solution[:-1]:
             env.step({"action": "execute", "params": {"code": cell}})
         obs, reward, terminated, _t, info = env.step(
             {"action": "validate_code", "params": {"code": task.solution[-1]}}
         )
-    assert obs["passed"] and reward == 1.0 and terminated
+    assert obs.passed and reward == 1.0 and terminated
     meta = nbformat.read(info["notebook"], as_version=4).metadata["medgym"]
     assert (
         meta["sandbox"] == "docker" and meta["config"]["limits"]["processes"] == mg.SandboxLimits().processes
@@ -59,13 +59,13 @@ def test_timeout_keeps_state_and_kernel_death_is_reported(test_tasks, tmp_path):
         env.reset(test_tasks[0])
         env.step({"action": "execute", "params": {"code": "kept = 7"}})
         obs, *_ = env.step({"action": "execute", "params": {"code": "while True: pass"}})
-        assert obs["type"] == "timeout"
+        assert obs.type == "timeout"
         obs, *_ = env.step({"action": "execute", "params": {"code": "print(kept)"}})
-        assert obs["env_message"].strip() == "7"
+        assert obs.env_message.strip() == "7"
         obs, _r, terminated, _t, info = env.step(
             {"action": "execute", "params": {"code": "import os; os._exit(1)"}}
         )
-    assert obs["type"] == "kernel_died" and terminated
+    assert obs.type == "kernel_died" and terminated
     nbformat.validate(nbformat.read(info["notebook"], as_version=4))
 
 

@@ -115,15 +115,15 @@ def test_a_reference_solution_uses_a_variable_of_an_earlier_turn_and_replays(sui
         env.reset(task, seed=7)
         env.step({"action": "execute", "params": {"code": task.solution[0]}})
         obs, *_ = env.step({"action": "validate_code", "params": {"code": first}})
-        assert obs["type"] == "next_question" and obs["passed"]
-        assert task.payload.parts[1].question in obs["env_message"]
+        assert obs.type == "next_question" and obs.passed
+        assert task.payload.parts[1].question in obs.env_message
         obs, *_ = env.step(
             {"action": "execute", "params": {"code": "print(len(cohort))"}}
         )  # kept in the kernel
-        assert int(obs["env_message"]) == len(task.answer[0])
+        assert int(obs.env_message) == len(task.answer[0])
         for code in task.solution[2:]:
             obs, reward, terminated, _, info = env.step({"action": "validate_code", "params": {"code": code}})
-    assert terminated and reward == 1.0 and obs["type"] == "grade"
+    assert terminated and reward == 1.0 and obs.type == "grade"
     report = replay_notebook(info["notebook"], tmp_path / "replay")
     assert report.reproduced and mg.read_episode(report.replayed).reward == 1.0
 

@@ -85,7 +85,7 @@ def test_kernel_needs_are_checked_not_ignored(test_tasks):
             with pytest.raises(mg.MedgymError, match="declares no service"):
                 env.reset(test_tasks[0].model_copy(update={"family": "networked"}))
             obs, _ = env.reset(test_tasks[0])  # the env is still usable
-            assert obs["type"] == "task"
+            assert obs.type == "task"
     finally:
         mg.unregister_family("needy")
         mg.unregister_family("networked")
@@ -191,7 +191,7 @@ def test_agent_code_a_grader_runs_stays_in_the_sandbox(toy, tmp_path):
     with mg.Env() as env:
         env.reset(toy[2])
         obs, reward, terminated, *_ = env.step({"action": "submit", "params": {"answer": hostile}})
-    assert terminated and reward == 0.0 and "error" in obs["env_message"]
+    assert terminated and reward == 0.0 and "error" in obs.env_message
     assert not marker.exists()
 
 
@@ -207,16 +207,14 @@ def test_a_follow_up_question_is_graded_on_its_own_and_reuses_kernel_state(toy, 
         env.step({"action": "execute", "params": {"code": task.solution[0]}})
         env.step({"action": "execute", "params": {"code": task.solution[1]}})
         obs, reward, terminated, *_ = env.step({"action": "submit", "params": {"answer": task.answer[0]}})
-        assert obs["type"] == "next_question" and obs["passed"] and not terminated and reward == 0.0
-        assert "half of that largest value" in obs["env_message"]
+        assert obs.type == "next_question" and obs.passed and not terminated and reward == 0.0
+        assert "half of that largest value" in obs.env_message
         obs, *_ = env.step({"action": "execute", "params": {"code": "print(top)"}})  # state of the first part
-        assert float(obs["env_message"]) == task.answer[0]
+        assert float(obs.env_message) == task.answer[0]
         obs, reward, terminated, _, info = env.step(
             {"action": "submit", "params": {"answer": task.answer[1] + 1}}
         )
-    assert (
-        terminated and reward == 0.5 and obs["type"] == "grade" and "1 of 2 questions" in obs["env_message"]
-    )
+    assert terminated and reward == 0.5 and obs.type == "grade" and "1 of 2 questions" in obs.env_message
     episode = mg.read_episode(info["notebook"])
     assert episode.reward == 0.5 and episode.grade.subscores == {"q1": 1.0, "q2": 0.0}
     nb = nbformat.read(info["notebook"], as_version=4)

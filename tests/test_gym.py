@@ -16,7 +16,7 @@ def test_make_reset_step_and_env_checker(test_tasks):
     try:
         check_env(env.unwrapped, skip_render_check=True)
         obs, info = env.reset(seed=3, options={"task": test_tasks[0]})
-        assert test_tasks[0].question in obs and info["observation"]["type"] == "task"
+        assert test_tasks[0].question in obs and info["observation"].type == "task"
         task = test_tasks[0]
         env.step(json.dumps({"action": "execute", "params": {"code": task.solution[0]}}))
         obs, reward, terminated, truncated, info = env.step(

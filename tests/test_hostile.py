@@ -123,20 +123,20 @@ def task(test_tasks):
 @both
 def test_infinite_loop(task, tmp_path, sandbox):
     obs = play(sandbox, task, tmp_path, code("k = 5"), code("while True: pass", 2), code("print(k)"))
-    assert obs[1]["type"] == "timeout" and obs[2]["env_message"].strip() == "5"
+    assert obs[1].type == "timeout" and obs[2].env_message.strip() == "5"
 
 
 @bwrap_only
 def test_infinite_loop_ignoring_sigint(task, tmp_path, sandbox):
     src = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
     obs = play(sandbox, task, tmp_path, code(src, 2))
-    assert obs[0]["type"] == "timeout" and "kernel was killed" in obs[0]["env_message"]
+    assert obs[0].type == "timeout" and "kernel was killed" in obs[0].env_message
 
 
 @bwrap_only
 def test_c_level_busy_loop(task, tmp_path, sandbox):
     obs = play(sandbox, task, tmp_path, code("import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')", 2))
-    assert obs[0]["type"] == "timeout"
+    assert obs[0].type == "timeout"
 
 
 @both
@@ -147,8 +147,8 @@ def test_bounded_fork_storm_stops_at_the_process_limit(task, tmp_path, sandbox):
         "except OSError as e:\n    print('stopped at', len(pids), type(e).__name__)"
     )
     obs = play(sandbox, task, tmp_path, code(src, 20))
-    assert "stopped at" in obs[0]["env_message"]
-    assert int(obs[0]["env_message"].split("stopped at")[1].split()[0]) < LIMITS.processes
+    assert "stopped at" in obs[0].env_message
+    assert int(obs[0].env_message.split("stopped at")[1].split()[0]) < LIMITS.processes
 
 
 @bwrap_only
@@ -159,28 +159,28 @@ def test_thread_storm_is_bounded(task, tmp_path, sandbox):
         "except RuntimeError as e:\n    print('threads stopped at', len(ts))"
     )
     obs = play(sandbox, task, tmp_path, code(src, 20))
-    assert "threads stopped at" in obs[0]["env_message"]
+    assert "threads stopped at" in obs[0].env_message
 
 
 @both
 def test_memory_bomb(task, tmp_path, sandbox):
     obs = play(sandbox, task, tmp_path, code("x = bytearray(64 * 1024**3)"), code("print('still here')"))
-    assert "MemoryError" in obs[0]["env_message"] and "still here" in obs[1]["env_message"]
+    assert "MemoryError" in obs[0].env_message and "still here" in obs[1].env_message
 
 
 @bwrap_only
 def test_memory_grows_until_the_limit(task, tmp_path, sandbox):
     src = "chunks = []\ntry:\n    while True:\n        chunks.append(bytearray(100 * 1024**2))\nexcept MemoryError:\n    n = len(chunks); del chunks\n    print('stopped after', n)"
     obs = play(sandbox, task, tmp_path, code(src, 30))
-    assert "stopped after" in obs[0]["env_message"]
-    assert int(obs[0]["env_message"].split()[-1]) * 100 < LIMITS.memory_mb
+    assert "stopped after" in obs[0].env_message
+    assert int(obs[0].env_message.split()[-1]) * 100 < LIMITS.memory_mb
 
 
 @both
 def test_huge_file(task, tmp_path, sandbox):
     src = "with open('big.bin', 'wb') as f:\n    for _ in range(1000):\n        f.write(b'x' * 1024**2)"
     obs = play(sandbox, task, tmp_path, code(src, 20))
-    assert "File too large" in obs[0]["env_message"]
+    assert "File too large" in obs[0].env_message
 
 
 @bwrap_only
@@ -192,14 +192,14 @@ def test_printing_hundreds_of_megabytes(task, tmp_path, sandbox):
         code("for _ in range(200):\n    print('y' * 1_000_000)", 60),
         code("print('ok')"),
     )
-    assert obs[0]["type"] == "code_execution" and "truncated" in obs[0]["env_message"]
-    assert len(obs[0]["env_message"]) < 20_000 and obs[1]["env_message"].strip() == "ok"
+    assert obs[0].type == "code_execution" and "truncated" in obs[0].env_message
+    assert len(obs[0].env_message) < 20_000 and obs[1].env_message.strip() == "ok"
 
 
 @both
 def test_os_exit(task, tmp_path, sandbox):
     obs = play(sandbox, task, tmp_path, code("import os\nos._exit(3)"))
-    assert obs[0]["type"] == "kernel_died"
+    assert obs[0].type == "kernel_died"
 
 
 @bwrap_only
@@ -211,21 +211,21 @@ def test_killing_the_sandbox_init(task, tmp_path, sandbox):
         code("import os, signal\nprint(os.getppid())\nos.kill(os.getppid(), signal.SIGKILL)"),
         code("print('after')"),
     )
-    assert obs[0]["type"] in {"code_execution", "kernel_died", "error"}
+    assert obs[0].type in {"code_execution", "kernel_died", "error"}
 
 
 @both
 def test_host_pids_are_invisible(task, tmp_path, sandbox):
     src = f"import os\ntry:\n    os.kill({os.getpid()}, 0)\n    print('VISIBLE')\nexcept ProcessLookupError:\n    print('invisible')\nprint(len([p for p in os.listdir('/proc') if p.isdigit()]))"
     obs = play(sandbox, task, tmp_path, code(src))
-    lines = obs[0]["env_message"].split()
+    lines = obs[0].env_message.split()
     assert lines[0] == "invisible" and int(lines[1]) < 10
 
 
 @both
 def test_host_secret_file_is_unreadable(task, tmp_path, host, sandbox):
     obs = play(sandbox, task, tmp_path, code(f"print(open({str(host.secret_file)!r}).read())"))
-    assert "FileNotFoundError" in obs[0]["env_message"] and "host secret" not in obs[0]["env_message"]
+    assert "FileNotFoundError" in obs[0].env_message and "host secret" not in obs[0].env_message
 
 
 @both
@@ -233,7 +233,7 @@ def test_host_environment_is_scrubbed(task, tmp_path, host, sandbox):
     obs = play(
         sandbox, task, tmp_path, code(f"import os\nprint(os.environ.get({SECRET_ENV!r}), sorted(os.environ))")
     )
-    assert "do-not-leak" not in obs[0]["env_message"] and obs[0]["env_message"].startswith("None")
+    assert "do-not-leak" not in obs[0].env_message and obs[0].env_message.startswith("None")
 
 
 @both
@@ -244,14 +244,14 @@ def test_numeric_thread_pools_are_capped(task, tmp_path, sandbox):
         "print(os.environ['OMP_NUM_THREADS'], sorted({p['num_threads'] for p in threadpool_info()}))"
     )
     obs = play(sandbox, task, tmp_path, code(probe))
-    assert obs[0]["env_message"].strip() == f"{LIMITS.threads} [{LIMITS.threads}]"
+    assert obs[0].env_message.strip() == f"{LIMITS.threads} [{LIMITS.threads}]"
 
 
 @both
 def test_host_home_is_invisible(task, tmp_path, sandbox):
     host_only = set(os.listdir("/root")) - {".pyenv", ".bashrc", ".profile"}
     obs = play(sandbox, task, tmp_path, code("import os\nprint(sorted(os.listdir('/root')))"))
-    seen = obs[0]["env_message"]
+    seen = obs[0].env_message
     assert not [name for name in host_only if repr(name) in seen]
 
 
@@ -262,7 +262,7 @@ def test_writing_outside_the_work_dir(task, tmp_path, sandbox):
     targets = ["/etc/medgym-evil", "/usr/medgym-evil", os.path.join(sys.prefix, "medgym-evil"), "data/evil"]
     src = f"import os\nfor p in {targets!r}:\n    try:\n        open(p, 'w').write('x'); print('WROTE', p)\n    except OSError as e:\n        print('refused', type(e).__name__)"
     obs = play(sandbox, task, tmp_path, code(src))
-    assert "WROTE" not in obs[0]["env_message"] and obs[0]["env_message"].count("refused") == len(targets)
+    assert "WROTE" not in obs[0].env_message and obs[0].env_message.count("refused") == len(targets)
     assert not any(Path(p).exists() for p in targets[:3])
 
 
@@ -270,13 +270,13 @@ def test_writing_outside_the_work_dir(task, tmp_path, sandbox):
 def test_connecting_to_a_host_loopback_server(task, tmp_path, host, sandbox):
     src = f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {host.port}), timeout=2); print('CONNECTED')\nexcept OSError as e:\n    print('blocked', e.errno)"
     obs = play(sandbox, task, tmp_path, code(src))
-    assert "blocked" in obs[0]["env_message"] and not host.hits
+    assert "blocked" in obs[0].env_message and not host.hits
 
 
 @both
 def test_only_loopback_interface(task, tmp_path, sandbox):
     obs = play(sandbox, task, tmp_path, code("import socket\nprint(socket.if_nameindex())"))
-    assert obs[0]["env_message"].strip() == "[(1, 'lo')]"
+    assert obs[0].env_message.strip() == "[(1, 'lo')]"
 
 
 @both
@@ -284,7 +284,7 @@ def test_outbound_network(task, tmp_path, sandbox):
     # a documentation address (TEST-NET-1): never routed; the sandbox has no route at all
     src = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=2); print('CONNECTED')\nexcept OSError as e:\n    print('blocked', e.errno)"
     obs = play(sandbox, task, tmp_path, code(src))
-    assert "blocked" in obs[0]["env_message"]
+    assert "blocked" in obs[0].env_message
 
 
 @both
@@ -296,7 +296,7 @@ def test_daemon_does_not_outlive_the_episode(task, tmp_path, sandbox):
         "print('daemons started')"
     )
     obs = play(sandbox, task, tmp_path, code(src))  # play() asserts that nothing of the episode remains
-    assert "daemons started" in obs[0]["env_message"]
+    assert "daemons started" in obs[0].env_message
 
 
 @bwrap_only
@@ -306,8 +306,8 @@ def test_filling_tmp(task, tmp_path, sandbox):
         "            f.write(b'x' * 16 * 1024**2)\n        n += 1\nexcept OSError as e:\n    print('full after', n, e.errno)"
     )
     obs = play(sandbox, task, tmp_path, code(src, 30))
-    assert "full after" in obs[0]["env_message"]
-    assert int(obs[0]["env_message"].split()[2]) * 16 <= LIMITS.tmp_size_mb
+    assert "full after" in obs[0].env_message
+    assert int(obs[0].env_message.split()[2]) * 16 <= LIMITS.tmp_size_mb
 
 
 @both
@@ -327,9 +327,9 @@ def test_tampering_with_grader_inputs(task, tmp_path, sandbox):
         code(src),
         {"action": "validate_code", "params": {"code": "\n".join(task.solution)}},
     )
-    text = obs[0]["env_message"]
+    text = obs[0].env_message
     assert text.count(" False") == 2 and "db refused" in text
-    assert grader.read_bytes() == before and obs[1]["passed"]
+    assert grader.read_bytes() == before and obs[1].passed
 
 
 @both
@@ -342,7 +342,7 @@ def test_privilege_escalation(task, tmp_path, sandbox):
         code(src),
         {"action": "terminal", "params": {"cmd": "mount -t tmpfs none /mnt 2>&1; echo rc=$?"}},
     )
-    assert obs[0]["env_message"].startswith("denied") and "rc=0" not in obs[1]["env_message"]
+    assert obs[0].env_message.startswith("denied") and "rc=0" not in obs[1].env_message
 
 
 @bwrap_only
@@ -362,7 +362,7 @@ def test_pip_install_cannot_change_the_shared_environment(task, tmp_path, sandbo
         },
         cell_timeout=60,
     )
-    assert obs[0]["type"] == "cmd_result"
+    assert obs[0].type == "cmd_result"
     assert sorted(os.listdir(next(Path(sys.prefix, "lib").glob("python3*/site-packages")))) == before
 
 
@@ -374,7 +374,7 @@ def test_terminal_runs_inside_the_sandbox(task, tmp_path, sandbox):
         tmp_path,
         {"action": "terminal", "params": {"cmd": "hostname; id -u; ls /proc | grep -c '^[0-9]'"}},
     )
-    out = obs[0]["env_message"].split()
+    out = obs[0].env_message.split()
     assert out[0] == "sandbox" and int(out[1]) >= UID_BASE
 
 
@@ -382,7 +382,7 @@ def test_terminal_runs_inside_the_sandbox(task, tmp_path, sandbox):
 def test_deep_recursion_crash(task, tmp_path, sandbox):
     src = "import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)"
     obs = play(sandbox, task, tmp_path, code(src, 20))
-    assert obs[0]["type"] in {"kernel_died", "error", "timeout"}
+    assert obs[0].type in {"kernel_died", "error", "timeout"}
 
 
 @bwrap_only
@@ -396,7 +396,7 @@ def test_binary_garbage_output(task, tmp_path, sandbox):
         ),
         code("print('fine')"),
     )
-    assert obs[1]["env_message"].strip() == "fine"
+    assert obs[1].env_message.strip() == "fine"
 
 
 @bwrap_only

@@ -141,7 +141,7 @@ def test_concurrency_overlaps_episodes(test_tasks, tmp_path):
 def test_killed_run_resumes(tmp_path):
     exe = Path(sys.executable).with_name("medgym")
     out = tmp_path / "run"
-    args = [str(exe), "run", "--agent", "oracle", "--limit", "8", "--out", str(out)]
+    args = [str(exe), "run", "--source", "mimic_iii", "--agent", "oracle", "--limit", "8", "--out", str(out)]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ)
     try:
         deadline = time.monotonic() + 120

@@ -268,7 +268,7 @@ def test_a_write_is_invisible_to_a_concurrent_episode(suite):
                 a.step({"action": "submit", "params": {"answer": []}}),
                 b.step({"action": "submit", "params": {"answer": []}}),
             )
-            return seen_a[0]["env_message"], seen_b[0]["env_message"], graded_a[1], graded_b[1]
+            return seen_a[0].env_message, seen_b[0].env_message, graded_a[1], graded_b[1]
 
     seen_a, seen_b, reward_a, reward_b = asyncio.run(both())
     assert (seen_a.strip(), seen_b.strip()) == ("1", "0")
@@ -283,7 +283,7 @@ def test_a_zygote_kernel_cannot_use_another_episodes_relay(suite, sandbox):
     async def probe() -> str:
         async with mg.AsyncEnv(sandbox=sandbox) as a, mg.AsyncEnv(sandbox=sandbox) as b:
             _, (obs_b, _info) = await asyncio.gather(a.reset(task), b.reset(task))
-            port = re.search(r"http://127\.0\.0\.1:(\d+)/fhir/", obs_b["env_message"])
+            port = re.search(r"http://127\.0\.0\.1:(\d+)/fhir/", obs_b.env_message)
             assert port is not None
             code = (
                 "import os, requests\n"
@@ -296,7 +296,7 @@ def test_a_zygote_kernel_cannot_use_another_episodes_relay(suite, sandbox):
                 "print(own, other)"
             )
             obs, *_ = await a.step({"action": "execute", "params": {"code": code}})
-            return str(obs["env_message"]).strip()
+            return str(obs.env_message).strip()
 
     assert asyncio.run(probe()) == "200 refused"
 
@@ -384,7 +384,7 @@ def test_fhir_base_runs_the_tasks_against_a_server_given_by_url(suite, tmp_path)
                 "    print('unreachable')"
             )
             obs, *_ = env.step({"action": "execute", "params": {"code": code}})
-            assert obs["env_message"].strip() == "unreachable"
+            assert obs.env_message.strip() == "unreachable"
     finally:
         server.close()
 

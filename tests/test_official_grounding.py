@@ -85,7 +85,7 @@ def test_a_wrong_answer_to_a_regrounded_task_scores_zero(shared_dir):
     with mg.Env() as env:
         env.reset(task)
         obs, reward, terminated, *_ = env.step({"action": "submit", "params": {"answer": ["not it"]}})
-    assert terminated and reward == 0.0 and not obs["passed"]
+    assert terminated and reward == 0.0 and not obs.passed
 
 
 def test_cli_checks_the_share_of_informative_answers(shared_dir):
@@ -108,11 +108,11 @@ def test_request_info_over_a_regrounded_database(shared_dir):
         obs, *_ = env.step(
             {"action": "request_info", "params": {"info_type": "column_names", "table": "patient"}}
         )
-        assert "uniquepid" in obs["env_message"]
+        assert "uniquepid" in obs.env_message
         obs, *_ = env.step(
             {"action": "request_info", "params": {"info_type": "term", "keyterm": "furosemide"}}
         )
-        assert "medication.drugname" in obs["env_message"]
+        assert "medication.drugname" in obs.env_message
     json.dumps(task.model_dump(mode="json"))  # the task stays serialisable with its payload
 
 

@@ -28,7 +28,7 @@ def test_warm_pool_gives_each_episode_a_fresh_kernel(test_tasks):
             env.reset(task)
             if i > 0:  # the previous episode's variable must not leak into this one
                 obs, *_ = env.step({"action": "execute", "params": {"code": "print('leak' in dir())"}})
-                assert obs["env_message"].strip() == "False"
+                assert obs.env_message.strip() == "False"
             env.step({"action": "execute", "params": {"code": "leak = 1"}})
             pids.append(env.kernel.pid)
             time.sleep(0.6)  # let the background refill finish, so the next reset is served warm
@@ -47,7 +47,7 @@ def test_preimported_kernels_have_pandas_loaded_but_no_names(test_tasks):
                 "params": {"code": "import sys\nprint('pandas' in sys.modules, 'pandas' in dir())"},
             }
         )
-    assert obs["env_message"].strip() == "True False"
+    assert obs.env_message.strip() == "True False"
 
 
 def test_pool_shutdown_leaves_no_kernel(test_tasks):

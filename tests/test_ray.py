@@ -54,7 +54,7 @@ def _index(out: Path) -> list[dict[str, Any]]:
 
 def test_cli_runs_over_two_nodes_and_resumes(cluster, tmp_path):
     out = tmp_path / "run"
-    args = [str(Path(sys.executable).with_name("medgym")), "run", "--backend", "ray"]
+    args = [str(Path(sys.executable).with_name("medgym")), "run", "--source", "mimic_iii", "--backend", "ray"]
     args += ["--address", cluster.address, "--concurrency", "2", "--limit", "6", "--out", str(out)]
     done = subprocess.run(args, capture_output=True, text=True, timeout=600, env=os.environ)
     assert done.returncode == 0, done.stderr

@@ -32,8 +32,8 @@ def test_kernel_dying_between_turns_is_an_observation_and_the_notebook_is_saved(
         )
         time.sleep(1.5)
         obs, reward, terminated, truncated, info = env.step({"action": "execute", "params": {"code": "1"}})
-    assert obs["type"] == "kernel_died" and terminated and not truncated and reward == 0.0
-    assert "between turns" in obs["env_message"] and info["termination"] == "kernel_died"
+    assert obs.type == "kernel_died" and terminated and not truncated and reward == 0.0
+    assert "between turns" in obs.env_message and info["termination"] == "kernel_died"
     assert mg.read_episode(info["notebook"]).termination == mg.Termination.KERNEL_DIED
 
 
@@ -46,7 +46,7 @@ def test_an_action_may_lower_its_time_limit_but_never_raise_it(test_tasks, env_l
         obs, *_ = env.step(
             {"action": "execute", "params": {"code": "import time; time.sleep(5)", "timeout": action_limit}}
         )
-        assert obs["type"] == "timeout" and time.monotonic() - t0 < 4
+        assert obs.type == "timeout" and time.monotonic() - t0 < 4
 
 
 @pytest.mark.parametrize(
@@ -62,9 +62,9 @@ def test_bad_params_are_an_error_observation(test_tasks, params):
     with mg.Env() as env:
         env.reset(test_tasks[0])
         obs, _reward, terminated, _truncated, _ = env.step({"action": "execute", "params": params})
-        assert obs["type"] == "error" and "execute" in obs["env_message"] and not terminated
+        assert obs.type == "error" and "execute" in obs.env_message and not terminated
         obs, *_ = env.step({"action": "execute", "params": {"code": "print(6 * 7)"}})
-        assert obs["env_message"].strip() == "42"
+        assert obs.env_message.strip() == "42"
 
 
 class Raising(ScriptedAgent):
@@ -107,8 +107,8 @@ def test_episode_wall_clock_limit(test_tasks, tmp_path):
         obs, _, terminated, truncated, info = env.step(
             {"action": "execute", "params": {"code": "time.sleep(30)"}}
         )
-    assert obs["type"] == "timeout" and truncated and not terminated
-    assert info["termination"] == "episode_timeout" and "time limit" in obs["env_message"]
+    assert obs.type == "timeout" and truncated and not terminated
+    assert info["termination"] == "episode_timeout" and "time limit" in obs.env_message
 
     class Slow(ScriptedAgent):
         name = "slow"
@@ -149,7 +149,7 @@ def test_seed_is_honoured_and_recorded(test_tasks, tmp_path):
                     "params": {"code": "import random, numpy\nprint(random.random(), numpy.random.rand())"},
                 }
             )
-            draws.append(obs["env_message"])
+            draws.append(obs.env_message)
             env.end_episode()
             assert mg.read_episode(env.notebook_path).seed == 1234
     assert draws[0] == draws[1]
@@ -212,5 +212,5 @@ def test_official_task_files_are_not_reachable_from_the_episode(tmp_path, sandbo
     with mg.Env(sandbox=sandbox) as env:
         env.reset(task)
         obs, *_ = env.step({"action": "execute", "params": {"code": probe}})
-    lines = obs["env_message"].strip().splitlines()
+    lines = obs.env_message.strip().splitlines()
     assert lines[0] == "['mimic_iii.db']" and all(line.endswith(" False") for line in lines[1:]), lines

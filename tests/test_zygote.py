@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(
 
 def run(env: mg.Env, code: str) -> str:
     obs, *_ = env.step({"action": "execute", "params": {"code": code}})
-    return obs["env_message"]
+    return obs.env_message
 
 
 PROBE = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from ..observations import Observation
 from ..tasks.model import Task
 
 __all__ = ["Agent", "ScriptedAgent"]
@@ -16,9 +17,9 @@ class Agent(Protocol):
     name: str
     model: str | None
 
-    async def start(self, task: Task, observation: dict[str, Any]) -> None: ...
+    async def start(self, task: Task, observation: Observation) -> None: ...
 
-    async def act(self, observation: dict[str, Any]) -> dict[str, Any] | None: ...
+    async def act(self, observation: Observation) -> dict[str, Any] | None: ...
 
 
 class ScriptedAgent:
@@ -33,8 +34,8 @@ class ScriptedAgent:
     def plan(self, task: Task) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    async def start(self, task: Task, observation: dict[str, Any]) -> None:
+    async def start(self, task: Task, observation: Observation) -> None:
         self._plan = list(self.plan(task))
 
-    async def act(self, observation: dict[str, Any]) -> dict[str, Any] | None:
+    async def act(self, observation: Observation) -> dict[str, Any] | None:
         return self._plan.pop(0) if self._plan else None

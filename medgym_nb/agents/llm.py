@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from ..actions import ACTIONS
 from ..errors import MedgymError
 from ..family.registry import get_family
+from ..observations import Observation
 from ..tasks.model import Task
 from .parsing import parse_reply
 
@@ -78,15 +79,15 @@ class LLMAgent:
             "retries": 0,
         }
 
-    async def start(self, task: Task, observation: dict[str, Any]) -> None:
+    async def start(self, task: Task, observation: Observation) -> None:
         self.messages = [
             {"role": "system", "content": system_prompt(task)},
-            {"role": "user", "content": observation["env_message"]},
+            {"role": "user", "content": observation.env_message},
         ]
 
-    async def act(self, observation: dict[str, Any]) -> dict[str, Any] | None:
+    async def act(self, observation: Observation) -> dict[str, Any] | None:
         if self.messages[-1]["role"] == "assistant":
-            self.messages.append({"role": "user", "content": observation["env_message"]})
+            self.messages.append({"role": "user", "content": observation.env_message})
         budget = self.config.token_budget
         if budget is not None and self.usage["total_tokens"] >= budget:
             return None

@@ -25,6 +25,7 @@ from ..config import EnvConfig
 from ..errors import MedgymError
 from ..grading.comparators import GRADE_MIME
 from ..kernel.choice import choose_sandbox
+from ..observations import Observation
 from ..replay import replay_notebook
 from ..runner import EpisodeResult, run_episodes
 from ..tasks.catalog import load_task_set, official_task_files, spread_over_categories
@@ -82,7 +83,7 @@ class _Probe(ScriptedAgent):
 class _Crashing(ScriptedAgent):
     name = "check-crash"
 
-    async def act(self, observation: dict[str, Any]) -> dict[str, Any] | None:
+    async def act(self, observation: Observation) -> dict[str, Any] | None:
         raise RuntimeError("the checker's agent crashes on purpose")
 
 

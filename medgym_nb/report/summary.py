@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..layout import files_dir, trajectory_notebooks
+from ..observations import ObservationKind
 from ..trajectory import Episode, Termination, Turn, read_episode
 
 __all__ = ["EpisodeRow", "RunSummary", "classify_failure", "summarise_run"]
@@ -90,9 +91,9 @@ def classify_failure(ep: Episode) -> str | None:
         return ep.termination.value
     if _repeated(ep.turns):
         return "stuck_in_loop"
-    if any(t.observation_type == "timeout" for t in ep.turns):
+    if any(t.observation_type is ObservationKind.TIMEOUT for t in ep.turns):
         return "timeout"
-    errors = [t for t in ep.turns if t.observation_type == "error" and t.status == "error"]
+    errors = [t for t in ep.turns if t.observation_type is ObservationKind.ERROR and t.status == "error"]
     if errors:
         found = _ERROR_LINE.findall(errors[-1].observation)
         return f"exception:{found[-1] if found else 'unknown'}"

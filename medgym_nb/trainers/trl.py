@@ -32,9 +32,7 @@ INSTRUCTIONS = (
 )
 
 
-def task_dataset(
-    source: str = "all", split: str | None = "train", path: str | None = None
-) -> list[dict]:
+def task_dataset(source: str = "all", split: str | None = "train", path: str | None = None) -> list[dict]:
     """Rows for a TRL dataset: a conversational ``prompt`` plus the ``task_id``/``source`` ``reset`` needs."""
     return [
         {
@@ -157,4 +155,4 @@ class MedgymToolEnv:
         except MedgymError as exc:
             return f"Error: {exc}"
         self.reward = max(self.reward, float(reward))
-        return str(obs["env_message"])
+        return obs.env_message
