@@ -3,7 +3,8 @@
 The public API fits on a page: tasks (``load_tasks``, ``Task``), task families (``TaskFamily``,
 ``register_family``), the environment (``Env``, ``AsyncEnv``, ``EnvConfig``), agents, the runner,
 trajectories and grading. ``mg.medcalc`` (imported on first use) holds the MedCalc-Bench calculators,
-``mg.npower`` the N-PowerAI power formulas and question parser.
+``mg.npower`` the N-PowerAI power formulas and question parser, ``mg.runs`` a run as data frames
+(``episodes``, ``turns``, ``cells``).
 """
 
 from typing import TYPE_CHECKING
@@ -41,17 +42,18 @@ from .tasks import AnswerSpec, Task, get_task, list_sources, load_tasks
 from .trajectory import Episode, Termination, read_episode
 
 if TYPE_CHECKING:
-    from . import medcalc
+    from . import medcalc, runs
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """``mg.medcalc`` on first use, so importing medgym_nb does not build the calculator registry."""
-    if name == "medcalc":
+    """``mg.medcalc`` and ``mg.runs`` on first use, so importing medgym_nb builds no calculator registry and
+    imports no pandas-heavy run reader."""
+    if name in {"medcalc", "runs"}:
         import importlib
 
-        return importlib.import_module(".medcalc", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -109,5 +111,6 @@ __all__ = [
     "run_episodes",
     "run_episodes_async",
     "run_episodes_ray",
+    "runs",
     "unregister_family",
 ]

@@ -474,6 +474,40 @@ def report(
 
 @app.command()
 @_clean_errors
+def view(
+    directories: Annotated[list[Path], typer.Argument(help="Run directories (two or more: compared).")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    bundle: Annotated[
+        Path | None, typer.Option(help="Write the viewer as static files here (no server) and exit.")
+    ] = None,
+) -> None:
+    """Browse runs episode by episode: an index to sort, filter and search, episode pages, run comparison."""
+    from .viewer import ViewerServer, write_bundle
+
+    for d in directories:
+        if not d.is_dir():
+            raise MedgymError(f"not a run directory: {d}")
+    if bundle is not None:
+        page = write_bundle(directories, bundle)
+        console.print(f"static viewer: {page.resolve().as_uri()}", highlight=False)
+        return
+    server = ViewerServer(directories, port)
+    console.print(f"medgym view on {server.url} (Ctrl-C stops)", highlight=False)
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@app.command()
+@_clean_errors
 def export(
     directory: Annotated[Path, typer.Argument(help="A run directory.")],
     fmt: Annotated[str, typer.Option("--format", help="sft, dpo or medagentgym")] = "sft",
