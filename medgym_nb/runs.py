@@ -229,12 +229,31 @@ def _stamp(notebook: Path) -> list[int]:
     return [st.st_mtime_ns, st.st_size, graded]
 
 
+_PARSED: dict[Path, tuple[tuple[int, int], _Cache]] = {}
+"""Index files this process read or wrote, by (mtime, size): a server re-listing a run on every reload
+parses its index once."""
+
+
 def _read_cache(path: Path) -> _Cache:
     try:
+        st = path.stat()
+        seen = _PARSED.get(path)
+        if seen is not None and seen[0] == (st.st_mtime_ns, st.st_size):
+            return seen[1]
         cache = _Cache.model_validate_json(path.read_bytes())
     except (OSError, ValidationError, ValueError):
         return _Cache()
-    return cache if cache.version == _INDEX_VERSION else _Cache()
+    if cache.version != _INDEX_VERSION:
+        return _Cache()
+    _PARSED[path] = ((st.st_mtime_ns, st.st_size), cache)
+    return cache
+
+
+def _write_cache(path: Path, cache: _Cache) -> None:
+    with contextlib.suppress(OSError):  # a read-only run is still indexed, just not cached
+        write_text_atomic(path, cache.model_dump_json())
+        st = path.stat()
+        _PARSED[path] = ((st.st_mtime_ns, st.st_size), cache)
 
 
 def excluded(root: str | Path) -> dict[str, list[dict[str, Any]]]:
@@ -261,6 +280,7 @@ def load_run(root: str | Path, *, cache: bool = True) -> RunIndex:
     cache_path = root / INDEX_FILE
     old = _read_cache(cache_path) if cache else _Cache()
     new = _Cache()
+    changed = False
     for notebook in trajectory_notebooks(root):
         key = notebook.relative_to(root).as_posix()
         try:
@@ -269,15 +289,15 @@ def load_run(root: str | Path, *, cache: bool = True) -> RunIndex:
             continue
         entry = old.entries.get(key)
         if entry is None or entry.stamp != stamp:
+            changed = True
             try:
                 entry = _Entry(stamp=stamp, record=_record(root, notebook))
             except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
                 # half-written or not ours: listed apart, read again once it changes
                 entry = _Entry(stamp=stamp, problem=f"{type(exc).__name__}: {exc}"[:300])
         new.entries[key] = entry
-    if cache and new.entries != old.entries:
-        with contextlib.suppress(OSError):  # a read-only run is still indexed, just not cached
-            write_text_atomic(cache_path, new.model_dump_json())
+    if cache and (changed or len(new.entries) != len(old.entries)):
+        _write_cache(cache_path, new)
     return RunIndex(
         root=str(root),
         episodes=[e.record for e in new.entries.values() if e.record is not None],
