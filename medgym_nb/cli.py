@@ -435,27 +435,28 @@ def report(
 ) -> None:
     """Success by source/category/agent, turns, failure taxonomy; a terminal table and an HTML report."""
     runs = [summarise_run(directory)] + ([summarise_run(compare)] if compare else [])
-    categories = sorted({c for run in runs for c in run.success_by("group")})
-    table = Table(title="success by source / category")
-    table.add_column("source / category")
+    sources = sorted({s for run in runs for s in run.success_by("source")})
+    table = Table(title="success by source (categories: the HTML report)")
+    table.add_column("source")
     for run in runs:
         table.add_column(run.root, justify="right")
-    for c in [*categories, "all"]:
+    for source in [*sources, "all"]:
         cells = []
         for run in runs:
             ok, n = (
-                run.success_by("group").get(c, (0, 0))
-                if c != "all"
+                run.success_by("source").get(source, (0, 0))
+                if source != "all"
                 else (sum(r.passed for r in run.rows), len(run.rows))
             )
             cells.append(f"{ok}/{n} ({ok / n:.0%})" if n else "—")
-        table.add_row(c, *cells, style="bold" if c == "all" else None)
+        table.add_row(source, *cells, style="bold" if source == "all" else None)
     for label, value in (
         (
             "turns per episode (mean)",
             lambda run: f"{sum(r.turns for r in run.rows) / max(len(run.rows), 1):.1f}",
         ),
         ("tokens", lambda run: str(run.tokens)),
+        ("sandbox", lambda run: ", ".join(run.sandboxes) or "—"),
         ("unreadable notebooks", lambda run: str(len(run.unreadable))),
     ):
         table.add_row(label, *(value(run) for run in runs))

@@ -35,7 +35,9 @@ def _source_plot(runs: list[RunSummary], names: list[str]) -> str:
         counts = [by.get(s, (0, 0)) for s in sources]
         ys = [y + i * height for y in range(len(sources))]
         bars = ax.barh(ys, [ok / n if n else 0.0 for ok, n in counts], height=height, label=name)
-        ax.bar_label(bars, [f"{ok}/{n}" if n else "-" for ok, n in counts], padding=3, fontsize=8)
+        ax.bar_label(
+            bars, [f"{ok}/{n}" if n else "not in this run" for ok, n in counts], padding=3, fontsize=8
+        )
     ax.set_yticks([y + 0.4 - height / 2 for y in range(len(sources))], sources)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.15)

@@ -54,7 +54,7 @@ function header() {
 
 function bars(title, items, max, axis) {
   // items: [{label, parts: [{value, href, cls, title}]}]; the axis always starts at 0.
-  const rows = items
+  const rows = items.length ? items
     .map(
       (it) =>
         `<div class="bar-row"><span class="bar-label" title="${esc(it.label)}">${esc(it.label)}</span><span class="bar-track">` +
@@ -66,7 +66,7 @@ function bars(title, items, max, axis) {
           .join("") +
         `</span><span class="bar-value">${esc(it.note)}</span></div>`
     )
-    .join("");
+    .join("") : "<p>none</p>";
   return `<figure class="plot"><figcaption>${esc(title)}</figcaption>${rows}<div class="axis">${esc(axis)}</div></figure>`;
 }
 
@@ -154,8 +154,8 @@ function filterControls(params) {
 function tableHead() {
   return (
     "<tr>" +
-    SHOWN.map((c) => `<th data-sort="${c}" class="${state.sort === c ? (state.desc ? "desc" : "asc") : ""}">${c === "task_id" ? "task" : c}</th>`).join("") +
     (DATA.runs.length > 1 ? '<th data-sort="run">run</th>' : "") +
+    SHOWN.map((c) => `<th data-sort="${c}" class="${state.sort === c ? (state.desc ? "desc" : "asc") : ""}">${c === "task_id" ? "task" : c}</th>`).join("") +
     "</tr>"
   );
 }
@@ -199,7 +199,8 @@ function renderTable() {
           ? `<td><a href="${esc(episodeHref(r[COL.run], r[COL.id]))}">${esc(r[COL.task_id])}</a></td>`
           : `<td>${esc(fmt(c, r[COL[c]]))}</td>`
       ).join("");
-      return `<tr class="${r[COL.passed] ? "pass" : "fail"}">${cells}${DATA.runs.length > 1 ? `<td>${esc(runName(r[COL.run]))}</td>` : ""}</tr>`;
+      const run = DATA.runs.length > 1 ? `<td>${esc(runName(r[COL.run]))}</td>` : "";
+      return `<tr class="${r[COL.passed] ? "pass" : "fail"}">${run}${cells}</tr>`;
     })
     .join("");
   document.getElementById("episodes-body").innerHTML = body;
