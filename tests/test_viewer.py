@@ -72,6 +72,14 @@ def test_runs_as_data_frames(two_runs):
     (failing / "excluded.json").unlink()
 
 
+def _figure(path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2))
+    fig.subplots().plot([0, 1], [1, 0])
+    fig.savefig(path, format="png")
+
+
 def _ready(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("body[data-ready='1']")
@@ -115,9 +123,19 @@ def test_viewer_served_live(two_runs, tmp_path):
             # a run still being written: an episode that appears is listed on reload
             new = failing / tasks[0].source / "late.episode"
             shutil.copytree(failing / tasks[0].source / tasks[0].id, new)
+            (new / "files").mkdir()
+            _figure(new / "files" / "plot.png")
+            (new / "files" / "predictions.csv").write_text("id,prediction\n1,0.5\n")
             page.reload()
             page.wait_for_selector("body[data-ready='1']")
             assert page.inner_text("#count").startswith("5 of 7 episodes")  # the filter stays, one more
+            # its kept files: the image shown, the CSV's head; nothing else of the run is served
+            page.goto(server.url + f"#/episode/1/{tasks[0].source}/late.episode")
+            page.wait_for_selector("section.files .kept img")
+            page.wait_for_function("document.querySelector('section.files img').naturalWidth > 0")
+            assert "id,prediction" in page.inner_text("section.files")
+            notebook = page.request.get(server.url + f"files/1/{tasks[0].source}/late.episode/episode.ipynb")
+            assert notebook.status == 404
             shutil.rmtree(new)
     finally:
         server.stop()

@@ -97,7 +97,8 @@ def _output(out: dict[str, Any]) -> str:
     data = out.get("data", {})
     for mime in _IMAGES:
         if mime in data:
-            return f"<img class='out' alt='output' src='data:{mime};base64,{_text(data[mime]).strip()}'>"
+            payload = html.escape(_text(data[mime]).strip())  # base64 unless an agent forged it
+            return f"<img class='out' alt='output' src='data:{mime};base64,{payload}'>"
     if _GRADE_MIME in data:
         verdict = json.dumps(data[_GRADE_MIME], indent=2, ensure_ascii=False)
         return f"<pre class='out verdict'>{html.escape(verdict)}</pre>"

@@ -39,9 +39,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: a page load is a dozen requests."""
 
-    def _send(self, body: bytes, kind: str, status: HTTPStatus = HTTPStatus.OK) -> None:
+    def _send(
+        self, body: bytes, kind: str, status: HTTPStatus = HTTPStatus.OK, *, untrusted: bool = False
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
+        if untrusted:  # a file an agent wrote (an SVG with a script, an HTML page) runs nothing here
+            self.send_header(
+                "Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+            )
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
@@ -70,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
             kept = _kept_file(runs, int(run), rel) if run.isdigit() else None
             if kept is not None and kept.is_file():
                 kind = mimetypes.guess_type(kept.name)[0] or "application/octet-stream"
-                return self._send(kept.read_bytes(), kind)
+                return self._send(kept.read_bytes(), kind, untrusted=True)
         return self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
 
 
