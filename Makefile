@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test test-all lint bench setup system-deps node-deps docker-engine clean
+.PHONY: demo test test-all lint bench setup system-deps browser-deps node-deps docker-engine clean
 
 FHIR_DIR := medgym_nb/families/medagentbench/fhir
 FHIR_STAMP := $(FHIR_DIR)/node_modules/.installed
@@ -22,6 +22,18 @@ system-deps:
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux >/dev/null; \
 	  else \
 	    echo "note: bwrap/prlimit/setpriv missing and we are not root; sandboxed kernels will be unavailable"; \
+	  fi; \
+	fi
+
+# Debian's chromium, which the viewer's tests drive headless through Playwright (no browser is downloaded);
+# installed only when we are root and it is missing; without it those tests skip and say why.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (apt-get)"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "note: /usr/bin/chromium missing and we are not root; the viewer's browser tests will skip"; \
 	  fi; \
 	fi
 
@@ -42,7 +54,7 @@ $(FHIR_STAMP): $(FHIR_DIR)/package-lock.json | node-deps
 	  npm ci --prefix $(FHIR_DIR) --no-audit --no-fund --loglevel=error && touch $(FHIR_STAMP); \
 	fi
 
-$(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps
+$(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps browser-deps
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -90,6 +102,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/episode.py
 	$(BIN)/python benchmarks/sandbox.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/viewer.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

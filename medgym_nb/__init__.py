@@ -106,5 +106,6 @@ __all__ = [
     "run_episodes",
     "run_episodes_async",
     "run_episodes_ray",
+    "runs",
     "unregister_family",
 ]

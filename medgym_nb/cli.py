@@ -505,27 +505,28 @@ def report(
 ) -> None:
     """Success by source/category/agent, turns, failure taxonomy; a terminal table and an HTML report."""
     runs = [summarise_run(directory)] + ([summarise_run(compare)] if compare else [])
-    categories = sorted({c for run in runs for c in run.success_by("group")})
-    table = Table(title="success by source / category")
-    table.add_column("source / category")
+    sources = sorted({s for run in runs for s in run.success_by("source")})
+    table = Table(title="success by source (categories: the HTML report)")
+    table.add_column("source")
     for run in runs:
         table.add_column(run.root, justify="right")
-    for c in [*categories, "all"]:
+    for source in [*sources, "all"]:
         cells = []
         for run in runs:
             ok, n = (
-                run.success_by("group").get(c, (0, 0))
-                if c != "all"
+                run.success_by("source").get(source, (0, 0))
+                if source != "all"
                 else (sum(r.passed for r in run.rows), len(run.rows))
             )
             cells.append(f"{ok}/{n} ({ok / n:.0%})" if n else "—")
-        table.add_row(c, *cells, style="bold" if c == "all" else None)
+        table.add_row(source, *cells, style="bold" if source == "all" else None)
     for label, value in (
         (
             "turns per episode (mean)",
             lambda run: f"{sum(r.turns for r in run.rows) / max(len(run.rows), 1):.1f}",
         ),
         ("tokens", lambda run: str(run.tokens)),
+        ("sandbox", lambda run: ", ".join(run.sandboxes) or "—"),
         ("unreadable notebooks", lambda run: str(len(run.unreadable))),
     ):
         table.add_row(label, *(value(run) for run in runs))
@@ -540,6 +541,40 @@ def report(
     target = html or directory / "report.html"
     write_text_atomic(target, render_html(runs[0], runs[1] if compare else None))
     console.print(f"HTML report: {target}", highlight=False)
+
+
+@app.command()
+@_clean_errors
+def view(
+    directories: Annotated[list[Path], typer.Argument(help="Run directories (two or more: compared).")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    bundle: Annotated[
+        Path | None, typer.Option(help="Write the viewer as static files here (no server) and exit.")
+    ] = None,
+) -> None:
+    """Browse runs episode by episode: an index to sort, filter and search, episode pages, run comparison."""
+    from .viewer import ViewerServer, write_bundle
+
+    for d in directories:
+        if not d.is_dir():
+            raise MedgymError(f"not a run directory: {d}")
+    if bundle is not None:
+        page = write_bundle(directories, bundle)
+        console.print(f"static viewer: {page.resolve().as_uri()}", highlight=False)
+        return
+    server = ViewerServer(directories, port)
+    console.print(f"medgym view on {server.url} (Ctrl-C stops)", highlight=False)
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @app.command()

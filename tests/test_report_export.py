@@ -74,7 +74,7 @@ def test_html_report_renders_with_plots(mixed_run):
     page = render_html(summarise_run(root / "oracle"), summarise_run(root / "scripted"))
     parser = _Images()
     parser.feed(page)
-    assert len(parser.images) == 5 and all(img.startswith(b"\x89PNG\r\n\x1a\n") for img in parser.images)
+    assert len(parser.images) == 7 and all(img.startswith(b"\x89PNG\r\n\x1a\n") for img in parser.images)
     assert "stuck_in_loop" in page and "kernel_died" in page and page.startswith("<!DOCTYPE html>")
 
 

@@ -1,6 +1,6 @@
-"""Reports over a run directory: numbers (summary) and a self-contained HTML page with plots."""
+"""Reports over runs: a summary built on ``medgym_nb.runs`` and a static HTML page."""
 
 from .html import render_html
-from .summary import EpisodeRow, RunSummary, classify_failure, summarise_run
+from .summary import EpisodeRow, RunSummary, summarise_run
 
-__all__ = ["EpisodeRow", "RunSummary", "classify_failure", "render_html", "summarise_run"]
+__all__ = ["EpisodeRow", "RunSummary", "render_html", "summarise_run"]

@@ -1,34 +1,30 @@
-"""What a run's notebooks say: success by source, category and agent, turns, a failure taxonomy, tokens."""
+"""What a run's notebooks say, for the report: built on ``medgym_nb.runs`` (its episodes frame and index)."""
 
 from __future__ import annotations
 
-import itertools
-import json
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..layout import files_dir, trajectory_notebooks
-from ..observations import ObservationKind
-from ..trajectory import Episode, Termination, Turn, read_episode
+from ..runs import episode_frame, load_run
+from ..tasks.model import Exclusion
 
-__all__ = ["EpisodeRow", "RunSummary", "classify_failure", "summarise_run"]
-
-LOOP_REPEATS = 3
-_ERROR_LINE = re.compile(r"^(\w+(?:Error|Exception|Interrupt|Exit))\b", re.MULTILINE)
+__all__ = ["EpisodeRow", "RunSummary", "summarise_run"]
 
 
 class EpisodeRow(BaseModel):
     task_id: str
     source: str
+    family: str = ""
     category: str
     agent: str
+    sandbox: str = "unknown"
     passed: bool
     reward: float
     turns: int
-    termination: Termination
+    duration: float = 0.0
+    termination: str
     failure: str | None = None
     tokens: int = 0
     grade_message: str = ""
@@ -42,11 +38,13 @@ class EpisodeRow(BaseModel):
 
 
 class RunSummary(BaseModel):
-    """Everything the report shows, computed once from the notebooks (unreadable ones are counted apart)."""
+    """Everything the report shows, computed once from the run's index (unreadable notebooks apart)."""
 
     root: str
     rows: list[EpisodeRow]
     unreadable: list[str] = Field(default_factory=list)
+    excluded: list[Exclusion] = Field(default_factory=list)
+    """Tasks the run's families left out of its sources (``excluded.jsonl`` in the run folder)."""
 
     def success_by(self, key: str) -> dict[str, tuple[int, int]]:
         """{group: (passed, episodes)} for ``key`` in source, category, group (source / category), agent."""
@@ -56,6 +54,12 @@ class RunSummary(BaseModel):
             group[0] += row.passed
             group[1] += 1
         return {k: (v[0], v[1]) for k, v in sorted(table.items())}
+
+    def categories_of(self, source: str) -> dict[str, tuple[int, int]]:
+        """{category: (passed, episodes)} within one source."""
+        by = self.success_by("group")
+        prefix = f"{source} / "
+        return {k.removeprefix(prefix): v for k, v in by.items() if k.startswith(prefix)}
 
     @property
     def success_rate(self) -> float:
@@ -69,70 +73,38 @@ class RunSummary(BaseModel):
     def tokens(self) -> int:
         return sum(r.tokens for r in self.rows)
 
-
-def _repeated(turns: list[Turn]) -> bool:
-    """The same action with the same params at least LOOP_REPEATS times in a row."""
-    keys = [(t.action, json.dumps(t.params, sort_keys=True, default=str)) for t in turns]
-    run = 1
-    for a, b in itertools.pairwise(keys):
-        run = run + 1 if a == b else 1
-        if run >= LOOP_REPEATS:
-            return True
-    return False
-
-
-def classify_failure(ep: Episode) -> str | None:
-    """One label per failed episode, most specific first; None when it passed."""
-    if ep.passed:
-        return None
-    if ep.termination in {Termination.GRADER_ERROR, Termination.ERROR}:
-        return "infrastructure"
-    if ep.termination in {Termination.KERNEL_DIED, Termination.AGENT_ERROR, Termination.EPISODE_TIMEOUT}:
-        return ep.termination.value
-    if _repeated(ep.turns):
-        return "stuck_in_loop"
-    if any(t.observation_type is ObservationKind.TIMEOUT for t in ep.turns):
-        return "timeout"
-    errors = [t for t in ep.turns if t.observation_type is ObservationKind.ERROR and t.status == "error"]
-    if errors:
-        found = _ERROR_LINE.findall(errors[-1].observation)
-        return f"exception:{found[-1] if found else 'unknown'}"
-    if ep.grade is not None:
-        return "wrong_answer"
-    if ep.termination == Termination.MAX_TURNS:
-        return "max_turns"
-    return "no_answer"
-
-
-def _kept_files(root: Path, notebook: Path) -> list[str]:
-    kept = files_dir(notebook)
-    if not kept.is_dir():
-        return []
-    return [str(p.relative_to(root)) for p in sorted(kept.iterdir()) if p.is_file()]
+    @property
+    def sandboxes(self) -> Counter[str]:
+        return Counter(r.sandbox for r in self.rows)
 
 
 def summarise_run(root: str | Path) -> RunSummary:
-    rows, unreadable = [], []
-    for path in trajectory_notebooks(Path(root)):
-        try:
-            ep = read_episode(path)
-        except Exception:  # a corrupted notebook is reported, the rest still counts
-            unreadable.append(str(path))
-            continue
-        rows.append(
-            EpisodeRow(
-                task_id=ep.task.id,
-                source=ep.task.source,
-                category=ep.task.category,
-                agent=f"{ep.agent}/{ep.model}" if ep.model else ep.agent,
-                passed=ep.passed,
-                reward=ep.reward,
-                turns=len(ep.turns),
-                termination=ep.termination,
-                failure=classify_failure(ep),
-                tokens=int(ep.usage.get("total_tokens", 0)),
-                grade_message=ep.grade.message if ep.grade else "",
-                files=_kept_files(Path(root), path),
-            )
+    """The report's numbers for one run, from its episodes frame (``mg.runs``)."""
+    index = load_run(root)
+    frame = episode_frame(index)
+    rows = [
+        EpisodeRow(
+            task_id=r["task_id"],
+            source=r["source"],
+            family=r["family"],
+            category=r["category"],
+            agent=f"{r['agent']}/{r['model']}" if r["model"] else r["agent"],
+            sandbox=r["sandbox"],
+            passed=r["passed"],
+            reward=r["reward"],
+            turns=r["turns"],
+            duration=r["duration"],
+            termination=r["termination"],
+            failure=r["failure"],
+            tokens=r["tokens"],
+            grade_message=r["grade_message"],
+            files=r["files"],
         )
-    return RunSummary(root=str(root), rows=rows, unreadable=unreadable)
+        for r in frame.to_dict("records")
+    ]
+    return RunSummary(
+        root=str(root),
+        rows=rows,
+        unreadable=[str(Path(index.root, k)) for k in index.unreadable],
+        excluded=index.excluded,
+    )
