@@ -1,6 +1,7 @@
 """The ``medgym`` metadata of a trajectory notebook's cells: one typed model, written and read here only.
 
-Every cell the recorder makes says what it is (``role``): the task header, an agent's message, an action
+Every cell the recorder makes says what it is (``role``): the task header, a set-up cell the family ran
+before the first turn, an agent's message, an action
 (its code cell, or a markdown cell for actions that run no code, with the whole recorded ``Turn``), a
 follow-up question, an error, the result. Readers (the episode reader, replay, the report, the viewer) ask
 ``cell_meta`` instead of digging in dicts.
@@ -20,6 +21,8 @@ KEY = "medgym"
 
 class CellRole(StrEnum):
     TASK = "task"
+    SETUP = "setup"
+    """A cell the family ran before the agent's first turn (``TaskFamily.setup_cells``)."""
     AGENT_MESSAGE = "agent_message"
     ACTION = "action"
     QUESTION = "question"

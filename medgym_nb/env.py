@@ -1,20 +1,20 @@
 """The environment: Gymnasium's ``reset``/``step``/``close`` over one fresh kernel per episode.
 
-``AsyncEnv`` is the core (the kernel boundary is async); ``Env`` is its sync façade. ``step`` never raises for
-agent mistakes: a malformed action or bad params, an exception in the agent's code, a timeout, a kernel that
-died during or between turns, a failing grader all come back as observations, and the notebook is saved. It
-raises only for caller bugs (stepping a finished episode). Everything family-specific (permitted actions,
-``request_info``, the answer rule, what the grader gets) is asked of the task's family.
+``AsyncEnv`` is the core (the kernel boundary is async); ``Env`` is its sync façade. This module is the
+episode's lifecycle: a kernel from the pool, the family's set-up cells and service, each action handed to its
+handler (registered with its spec in ``actions.py``), the turn and time limits, the notebook, the release.
+Grading is ``episode_grading.py``'s, kept files ``kept_files.py``'s, the service connection
+``services/episode.py``'s. ``step`` never raises for agent mistakes: a malformed action or bad params, an
+exception in the agent's code, a timeout, a kernel that died during or between turns, a failing grader all come
+back as observations, and the notebook is saved. It raises only for caller bugs (stepping a finished episode).
+Everything family-specific is asked of the task's family.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import json
 import os
 import shutil
-import stat
 import tempfile
 import time
 import traceback
@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from ._loop import run_sync
-from .actions import Action, ActionError, parse_action
+from .actions import ACTIONS, Action, ActionError, Outcome, parse_action
 from .config import EnvConfig
-from .errors import DeadKernelError, EpisodeFinishedError, GraderError, MedgymError, ServiceError
-from .family.base import InfoRequestError, TaskFamily
+from .episode_grading import EpisodeGrading
+from .errors import DeadKernelError, EpisodeFinishedError, MedgymError
+from .family.base import TaskFamily
 from .family.registry import get_family
 from .grading.answers import Answer
-from .grading.comparators import Grade, combine_parts
+from .grading.comparators import Grade
 from .grading.context import GradingContext
 from .grading.notebook import SharedGrader
 from .kernel.choice import choose_sandbox
@@ -38,8 +39,9 @@ from .kernel.outputs import truncate
 from .kernel.pool import KernelLease, KernelPool
 from .kernel.session import CellResult, KernelSession
 from .layout import EpisodePaths, episode_paths, graded_path
-from .observations import Observation, ObservationKind
-from .services.base import ServiceTenant, relay_code
+from .observations import Observation, ObservationKind, observe
+from .services.base import ServiceTenant
+from .services.episode import open_episode_service
 from .tasks.model import Task
 from .trajectory import Recorder, Termination, Turn
 
@@ -48,15 +50,7 @@ __all__ = ["AsyncEnv", "Env", "Grader", "Observation"]
 Grader = Callable[[Task, GradingContext, Path | None], Grade]
 """``grader(task, context, output_path)``: a verdict; the executed grader notebook goes to ``output_path``."""
 
-MAX_KEPT_FILE_BYTES = 64 * 1024 * 1024
-"""A declared output file larger than this is not kept (the grader is told it is missing)."""
-
-_STATE = "__medgym_state__"
 _SEED_MAX = 2**32
-
-
-def _obs(kind: ObservationKind, message: str, **extra: Any) -> Observation:
-    return Observation(type=kind, env_message=message, **extra)
 
 
 class AsyncEnv:
@@ -89,15 +83,12 @@ class AsyncEnv:
         self._lease: KernelLease | None = None
         self._tenant: ServiceTenant | None = None
         self._releasing: set[asyncio.Task[None]] = set()
+        self._grading: EpisodeGrading | None = None
         self.task: Task | None = None
         self.recorder: Recorder | None = None
         self.turn = 0
         self.done = True
         self.termination = Termination.NOT_STARTED
-        self.answer: Answer | None = None
-        self.grade: Grade | None = None
-        self.context: GradingContext | None = None
-        self.parts: list[tuple[GradingContext, Grade]] = []  # graded answers of a multi-part task
         self.paths: EpisodePaths | None = None
         self.notebook_path: Path | None = None
         self.usage: dict[str, int] = {}
@@ -122,9 +113,29 @@ class AsyncEnv:
         return self._lease.workdir if self._lease else None
 
     @property
+    def tenant(self) -> ServiceTenant | None:
+        """The running episode's tenant of its family's service, if it has one."""
+        return self._tenant
+
+    @property
     def family(self) -> TaskFamily:
         assert self.task is not None
         return get_family(self.task.family)
+
+    @property
+    def answer(self) -> Answer | None:
+        """The last graded answer of the running (or last) episode."""
+        return self._grading.answer if self._grading else None
+
+    @property
+    def grade(self) -> Grade | None:
+        """The running (or last) episode's grade so far."""
+        return self._grading.grade if self._grading else None
+
+    @property
+    def context(self) -> GradingContext | None:
+        """What the last grading looked at."""
+        return self._grading.context if self._grading else None
 
     @property
     def pool(self) -> KernelPool:
@@ -151,7 +162,8 @@ class AsyncEnv:
 
         ``seed`` seeds the kernel's ``random`` and numpy generators before the agent's first cell (and is
         recorded, so a replay draws the same numbers). ``options`` may name the ``agent``, ``model`` and
-        ``rollout`` recorded with the episode.
+        ``rollout`` recorded with the episode. The family's set-up cells (``TaskFamily.setup_cells``) run
+        before the agent's first turn and are the notebook's first cells.
         """
         options = options or {}
         task = task or options.get("task")
@@ -164,8 +176,7 @@ class AsyncEnv:
         if self._releasing:  # the last episode is wholly gone (its processes, its files) before the next
             await asyncio.gather(*self._releasing, return_exceptions=True)
         self.task, self.turn, self.done = task, 0, False
-        self.termination, self.answer, self.grade, self.context = Termination.RUNNING, None, None, None
-        self.parts = []
+        self.termination = Termination.RUNNING
         self.notebook_path = None
         self.agent = options.get("agent", self.agent)
         self.model = options.get("model", self.model)
@@ -175,6 +186,15 @@ class AsyncEnv:
         if self.out_dir is not None:
             self.paths = episode_paths(self.out_dir, task.source, task.id, rollout)
             shutil.rmtree(self.paths.folder, ignore_errors=True)  # what an earlier, unfinished try left
+        self._grading = EpisodeGrading(
+            task,
+            family,
+            run=self._run_grader,
+            sandbox=self.sandbox,
+            limits=self.config.limits,
+            output=self._graded_output,
+            files=self._files_dir(),
+        )
         self.recorder = Recorder(
             task,
             agent=self.agent,
@@ -189,12 +209,17 @@ class AsyncEnv:
         try:
             environment = await _kernel_environment(family)
             self._lease = await self.pool.acquire(task.data_mounts(), environment)
-            assert self.kernel is not None
+            assert self.kernel is not None and self.workdir is not None
             self.recorder.meta.sandbox = self.kernel.sandbox
             await self._check_packages(family)
             if seed is not None:
                 await self._seed(seed)
-            service_note = await self._open_service(family, task)
+            service_note = ""
+            if family.kernel.network == "service":
+                self._tenant, service_note = await open_episode_service(
+                    family, task, self.kernel, self.workdir, self.config
+                )
+            await self._run_setup_cells(family, task)
         except BaseException:  # no episode began: nothing is recorded, the kernel goes
             self.done, self.recorder = True, None
             await self._release()
@@ -203,7 +228,7 @@ class AsyncEnv:
             self._deadline = time.monotonic() + self.config.episode_timeout
         else:
             self._deadline = None
-        obs = _obs(
+        obs = observe(
             ObservationKind.TASK, task.prompt() + service_note, task_id=task.id, actions=list(family.actions)
         )
         info = {
@@ -212,6 +237,19 @@ class AsyncEnv:
             "sandbox": self.recorder.meta.sandbox,
         }
         return obs, info
+
+    async def _run_setup_cells(self, family: TaskFamily, task: Task) -> None:
+        """Run the family's set-up cells in the fresh kernel and record them; one that fails is a fault of
+        the task, not of the agent, so the episode does not start."""
+        assert self.kernel is not None and self.recorder is not None
+        for code in family.setup_cells(task):
+            cell = await self.kernel.execute(code, timeout=self.config.cell_timeout)
+            self.recorder.setup(cell)
+            if cell.status != "ok":
+                raise MedgymError(
+                    f"task {task.id}: a set-up cell of family {family.name!r} failed ({cell.status}): "
+                    f"{truncate(cell.text, 2_000)}"
+                )
 
     async def _check_packages(self, family: TaskFamily) -> None:
         """Fail clearly, once per family and env, if the kernel lacks a package the family declares."""
@@ -227,24 +265,6 @@ class AsyncEnv:
                 "environment the kernels run in"
             )
         self._packages_checked.add(family.name)
-
-    async def _open_service(self, family: TaskFamily, task: Task) -> str:
-        """For a family with a service: open the episode's tenant, start the kernel's relay to it; what the
-        agent is told of it ("" for families without)."""
-        if family.kernel.network != "service":
-            return ""
-        assert self.kernel is not None and self.workdir is not None
-        url = self.config.service_urls.get(family.service_name)
-        self._tenant = await asyncio.to_thread(family.open_service, task, self.workdir, url)
-        code, expression = relay_code(self._tenant)
-        ok, value = await self.kernel.run_hidden(code, expression, timeout=self.config.cell_timeout)
-        if not ok:
-            raise MedgymError(f"could not connect the episode's kernel to its service: {value}")
-        base = ast.literal_eval(value)
-        return (
-            f"\n\nThe {self._tenant.label} of this episode is at {base} "
-            f"(also in the environment variable {self._tenant.env_var})."
-        )
 
     async def _seed(self, seed: int) -> None:
         assert self.kernel is not None
@@ -275,26 +295,33 @@ class AsyncEnv:
         for key, value in usage.items():
             self.usage[key] = self.usage.get(key, 0) + int(value)
         parsed: Action | None = None
-        cell: CellResult | None = None
-        reward, terminated = 0.0, False
         remaining = self.time_left()
         try:
             parsed = parse_action(action, self.family.actions)
         except ActionError as exc:
-            obs = _obs(ObservationKind.ERROR, f"Invalid action: {exc}")
+            outcome = Outcome(observe(ObservationKind.ERROR, f"Invalid action: {exc}"))
         if parsed is not None and remaining is not None and remaining <= 0:
-            obs = _obs(
-                ObservationKind.ERROR, "[medgym: the episode's time limit was reached before this action ran]"
+            outcome = Outcome(
+                observe(
+                    ObservationKind.ERROR,
+                    "[medgym: the episode's time limit was reached before this action ran]",
+                )
             )
         elif parsed is not None:
             try:
-                obs, cell, reward, terminated = await self._dispatch(parsed)
+                outcome = await ACTIONS[parsed.action].handler(self, parsed.params)
             except DeadKernelError as exc:
-                self.termination, terminated = Termination.KERNEL_DIED, True
-                obs = _obs(
-                    ObservationKind.KERNEL_DIED,
-                    f"[medgym: the kernel died between turns ({exc}); its state is lost and the episode ends]",
+                outcome = Outcome(
+                    observe(
+                        ObservationKind.KERNEL_DIED,
+                        f"[medgym: the kernel died between turns ({exc}); its state is lost and the episode ends]",
+                    ),
+                    terminated=True,
+                    termination=Termination.KERNEL_DIED,
                 )
+        obs, cell, reward, terminated = outcome.observation, outcome.cell, outcome.reward, outcome.terminated
+        if outcome.termination is not None:
+            self.termination = outcome.termination
         truncated = False
         if not terminated:
             if self.turn >= self.config.max_turns:
@@ -321,10 +348,10 @@ class AsyncEnv:
             duration=time.monotonic() - t0,
             usage=usage,
         )
-        assert self.recorder is not None
+        assert self.recorder is not None and self._grading is not None
         self.recorder.record(turn, cell)
         if obs.type is ObservationKind.NEXT_QUESTION:
-            self.recorder.question(len(self.parts), obs.question or "")
+            self.recorder.question(len(self._grading.parts), obs.question or "")
         info: dict[str, Any] = {"turn": self.turn}
         if self.grade is not None:
             info["grade"] = self.grade.model_dump()
@@ -335,7 +362,9 @@ class AsyncEnv:
                 info["notebook"] = str(self.notebook_path)
         return obs, reward, terminated, truncated, info
 
-    def _cell_timeout(self, params: dict[str, Any]) -> float:
+    # ---- what handlers use (actions.ActionContext) ----
+
+    def cell_timeout(self, params: dict[str, Any]) -> float:
         """The cell's limit: the env's, lowered (never raised) by the action's own and the episode's."""
         limits = [self.config.cell_timeout]
         if params.get("timeout") is not None:
@@ -344,182 +373,40 @@ class AsyncEnv:
             limits.append(max(left, 0.001))
         return min(limits)
 
-    async def _dispatch(self, action: Action) -> tuple[Observation, CellResult | None, float, bool]:
-        name, params = action.action, action.params
-        assert self.task is not None and self.kernel is not None
-        if name == "request_info":
-            try:
-                if self._tenant is not None:
-                    text = await asyncio.to_thread(
-                        self.family.request_service_info, self.task, params, self._tenant
-                    )
-                else:
-                    text = self.family.request_info(self.task, params)
-                return _obs(ObservationKind.REQUESTED_INFO, text), None, 0.0, False
-            except (InfoRequestError, OSError) as exc:
-                return _obs(ObservationKind.ERROR, f"request_info failed: {exc}"), None, 0.0, False
-        if name == "debug":
-            err = self.kernel.last_error
-            limit = self.config.output_limits.agent_chars
-            text = truncate(err.text(), limit) if err else "No error has occurred yet."
-            return _obs(ObservationKind.DEBUGGING_INFO, text), None, 0.0, False
-        if name == "submit":
-            return await self._grade(self.family.answer_from_submit(self.task, params), None)
-        code = f"%%bash\n{params['cmd']}" if name == "terminal" else params["code"]
-        cell = await self.kernel.execute(code, timeout=self._cell_timeout(params))
-        if cell.status == "dead" or not cell.kernel_alive:
-            self.termination = Termination.KERNEL_DIED
-            kind = ObservationKind.TIMEOUT if cell.status == "timeout" else ObservationKind.KERNEL_DIED
-            return _obs(kind, cell.text, status=cell.status), cell, 0.0, True
-        if cell.status == "timeout":
-            return _obs(ObservationKind.TIMEOUT, cell.text, status=cell.status), cell, 0.0, False
-        if name == "terminal":
-            return _obs(ObservationKind.CMD_RESULT, cell.text, status=cell.status), cell, 0.0, False
-        if cell.status == "error":
-            return _obs(ObservationKind.ERROR, cell.text, status=cell.status), cell, 0.0, False
-        if name == "execute":
-            return _obs(ObservationKind.CODE_EXECUTION, cell.text, status=cell.status), cell, 0.0, False
-        return await self._grade(self.family.answer_from_cell(self.task, cell), cell)
-
-    async def _grade(
-        self, answer: Answer, cell: CellResult | None
-    ) -> tuple[Observation, CellResult | None, float, bool]:
-        assert self.task is not None
-        submit = cell is None
-        probe = self.family.state_probe(self.task)
-        follow_ups = self.family.follow_ups(self.task)
-        part = len(self.parts) if follow_ups else None
-        output = None
-        if self.paths is not None:
-            output = self.paths.graded if part is None else graded_path(self.paths.notebook, part)
-        try:
-            context = await self._grading_context(answer, probe, part or 0)
-            grade = await self._run_grader(self.task, context, output)
-        except GraderError as exc:
-            self.termination = Termination.GRADER_ERROR
-            return (
-                _obs(ObservationKind.ERROR, f"[medgym: grading failed, not your fault: {exc}]"),
-                cell,
-                0.0,
-                True,
-            )
-        self.answer, self.grade, self.context = answer, grade, context
-        shown = ((cell.text if cell else "") + f"\n[grader] {grade.message}").strip()
-        if part is not None:
-            return self._next_part(follow_ups, context, grade, shown, cell)
-        obs = _obs(ObservationKind.GRADE, shown, score=grade.score, passed=grade.passed)
-        if grade.passed or submit or probe is not None or self.family.grades_once:
-            self.termination = Termination.PASSED if grade.passed else Termination.SUBMITTED
-            return obs, cell, grade.score, True
-        return obs, cell, 0.0, False
-
-    def _next_part(
-        self,
-        follow_ups: list[str],
-        context: GradingContext,
-        grade: Grade,
-        shown: str,
-        cell: CellResult | None,
-    ) -> tuple[Observation, CellResult | None, float, bool]:
-        """After an answer to a multi-part task: the next question, or the end with the share answered."""
-        self.parts.append((context, grade))
-        if len(self.parts) <= len(follow_ups):
-            question = follow_ups[len(self.parts) - 1]
-            message = f"{shown}\n\nNext question: {question}"
-            return (
-                _obs(
-                    ObservationKind.NEXT_QUESTION,
-                    message,
-                    score=grade.score,
-                    passed=grade.passed,
-                    question=question,
-                ),
-                cell,
-                0.0,
-                False,
-            )
-        self.grade = self._combined_grade()
-        self.termination = Termination.PASSED if self.grade.passed else Termination.SUBMITTED
-        message = f"{shown}\n[grader] {self.grade.message}"
-        return (
-            _obs(ObservationKind.GRADE, message, score=self.grade.score, passed=self.grade.passed),
-            cell,
-            self.grade.score,
-            True,
+    async def grade_answer(self, answer: Answer, cell: CellResult | None) -> Outcome:
+        """Grade ``answer`` (``actions.ActionContext.grade``)."""
+        assert self._grading is not None and self.kernel is not None and self.workdir is not None
+        return await self._grading.grade_answer(
+            answer, cell, kernel=self.kernel, workdir=self.workdir, tenant=self._tenant
         )
 
-    def _combined_grade(self) -> Grade:
-        assert self.task is not None
-        total = len(self.family.follow_ups(self.task)) + 1
-        return combine_parts([grade for _context, grade in self.parts], total)
+    def _graded_output(self, part: int | None) -> Path | None:
+        if self.paths is None:
+            return None
+        return self.paths.graded if part is None else graded_path(self.paths.notebook, part)
 
-    async def _grading_context(self, answer: Answer, probe: str | None, part: int = 0) -> GradingContext:
-        """The answer, plus what the family's grader looks at: the kernel's state, the kept output files."""
-        assert self.task is not None and self.kernel is not None
-        state: Any = None
-        state_error: str | None = None
-        if probe is not None:
-            code = f"{probe}\n__medgym_state_json__ = __import__('json').dumps({_STATE}, default=repr)"
-            ok, text = await self.kernel.run_hidden(
-                code, "__medgym_state_json__", timeout=self.family.grader_timeout
-            )
-            if ok:
-                state = json.loads(ast.literal_eval(text))
-            else:
-                state_error = text
-        service = None
-        if self._tenant is not None:
-            try:
-                service = await asyncio.to_thread(self.family.service_state, self.task, self._tenant)
-            except ServiceError as exc:
-                raise GraderError(f"could not read the episode's service: {exc}") from exc
-        return GradingContext(
-            answer=answer,
-            state=state,
-            state_error=state_error,
-            files=self._keep_outputs(self.family.outputs(self.task)),
-            service=service,
-            sandbox=self.sandbox,
-            part=part,
-        )
-
-    def _keep_outputs(self, patterns: tuple[str, ...]) -> dict[str, str]:
-        """Copy the declared output files out of the work dir (regular files only, never through a link)."""
-        if not patterns or self.workdir is None:
-            return {}
+    def _files_dir(self) -> Path:
+        """Where declared output files are kept: the episode's folder, or a scratch dir without ``out_dir``."""
         if self.paths is not None:
-            target = self.paths.files
-        else:
-            if self._scratch_files is None:
-                self._scratch_files = Path(tempfile.mkdtemp(prefix="medgym-files-"))
-            target = self._scratch_files
-        kept: dict[str, str] = {}
-        for pattern in patterns:
-            if "/" in pattern or pattern.startswith("."):
-                raise MedgymError(f"family output pattern {pattern!r} must be a plain file name or glob")
-            for path in sorted(self.workdir.glob(pattern)):
-                data = _read_regular_file(path)
-                if data is not None:
-                    target.mkdir(parents=True, exist_ok=True)
-                    (target / path.name).write_bytes(data)
-                    kept[path.name] = str(target / path.name)
-        return kept
+            return self.paths.files
+        if self._scratch_files is None:
+            self._scratch_files = Path(tempfile.mkdtemp(prefix="medgym-files-"))
+        return self._scratch_files
 
     async def _end_episode(self, termination: Termination, error: str | None = None) -> None:
         """Finish and write the running episode's notebook, then release its kernel and work dir."""
         if self.recorder is not None and not self.done:
             self.termination = termination
         if self.recorder is not None and self.notebook_path is None and self.task is not None:
-            if self.parts:  # a multi-part task that ended early: unanswered questions count as wrong
-                self.grade = self._combined_grade()
-            passed = bool(self.grade and self.grade.passed)
+            assert self._grading is not None
+            grade = self._grading.final()
             self.recorder.finish(
                 termination=self.termination,
-                reward=self.grade.score if self.grade else 0.0,
-                passed=passed,
-                grade=self.grade,
-                answer=self.answer,
-                grading=self._recorded_grading(),
+                reward=grade.score if grade else 0.0,
+                passed=bool(grade and grade.passed),
+                grade=grade,
+                answer=self._grading.answer,
+                grading=self._grading.recorded(),
                 usage=self.usage,
                 error=error,
             )
@@ -527,12 +414,6 @@ class AsyncEnv:
                 self.notebook_path = self.recorder.write(self.paths.notebook)
         self.done = True
         await self._release()
-
-    def _recorded_grading(self) -> dict[str, Any] | None:
-        """The grading context(s) as the notebook keeps them, for re-grading offline."""
-        if self.parts:
-            return {"parts": [context.recorded() for context, _grade in self.parts]}
-        return self.context.recorded() if self.context else None
 
     async def _release(self) -> None:
         """Kill the finished episode's kernel in the background: the step that ended it returns at once."""
@@ -590,19 +471,6 @@ async def _kernel_environment(family: TaskFamily) -> Path | None:
     if spec is None:
         return None
     return await asyncio.to_thread(ensure_environment, spec)
-
-
-def _read_regular_file(path: Path) -> bytes | None:
-    """The bytes of ``path`` if it is a regular file (not a link) within the size limit, else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEPT_FILE_BYTES:
-            return None
-        return fh.read(MAX_KEPT_FILE_BYTES + 1)[:MAX_KEPT_FILE_BYTES]
 
 
 def _raw_name(action: Any) -> str:

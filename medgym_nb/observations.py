@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Observation", "ObservationKind"]
+__all__ = ["Observation", "ObservationKind", "observe"]
 
 
 class ObservationKind(StrEnum):
@@ -47,3 +47,8 @@ class Observation(BaseModel):
     score: float | None = None
     passed: bool | None = None
     question: str | None = None
+
+
+def observe(kind: ObservationKind, message: str, **extra: object) -> Observation:
+    """An observation of ``kind`` showing ``message`` (and the kind's extra fields)."""
+    return Observation.model_validate({"type": kind, "env_message": message, **extra})

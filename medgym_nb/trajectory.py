@@ -208,6 +208,18 @@ class Recorder:
         header += f"**split** {task.split}\n\n{task.prompt()}"
         self.nb.cells.append(_markdown(header, metadata_of(CellMeta(role=CellRole.TASK))))
 
+    def setup(self, cell: CellResult) -> None:
+        """A cell the family ran before the agent's first turn, with its outputs."""
+        self.nb.cells.append(
+            _cell(
+                "code",
+                cell.code,
+                execution_count=cell.execution_count,
+                outputs=cell.outputs,
+                metadata={**metadata_of(CellMeta(role=CellRole.SETUP)), "execution": cell.timing},
+            )
+        )
+
     def record(self, turn: Turn, cell: CellResult | None) -> None:
         """Append one turn: the agent's message, then the code cell or an observation cell."""
         self.meta.turns = turn.index

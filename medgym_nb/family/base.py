@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..actions import ACTIONS
+from ..actions import ACTIONS, InfoRequestError
 from ..errors import MedgymError, TaskFileError, UnknownSourceError
 from ..grading.answers import Answer
 from ..grading.context import GradingContext
@@ -30,10 +30,6 @@ from ..services.base import ServiceTenant
 from ..tasks.model import OfficialRow, Task, TaskSet
 
 __all__ = ["InfoRequestError", "KernelNeeds", "SetupStep", "TaskFamily"]
-
-
-class InfoRequestError(ValueError):
-    """A ``request_info`` that cannot be answered; the message is shown to the agent."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +128,11 @@ class TaskFamily:
     def request_service_info(self, task: Task, params: dict[str, Any], service: ServiceTenant) -> str:
         """``request_info`` in an episode with a service tenant (e.g. a query of it on the agent's behalf)."""
         return self.request_info(task, params)
+
+    def setup_cells(self, task: Task) -> list[str]:
+        """Code run in the episode's kernel before the agent's first turn, recorded as the notebook's first
+        cells: the state a task starts from (e.g. a study's earlier analysis steps). None by default."""
+        return []
 
     def answer_from_cell(self, task: Task, cell: CellResult) -> Answer:
         """The answer a ``validate_code`` cell gives: what it printed."""

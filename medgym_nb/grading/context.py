@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..kernel.limits import SandboxLimits
 from .answers import Answer
 
 __all__ = ["GradingContext"]
@@ -24,7 +25,8 @@ class GradingContext(BaseModel):
     ``state``: the JSON value the family's state probe computed in the episode's own kernel after the
     agent's last turn (``state_error`` says why there is none). ``files``: declared output name → path of
     the kept copy. ``service``: what the family read from a service the episode used. ``sandbox``: the
-    episode's sandbox, for graders that run agent code (``medgym_nb.grading.run_sandboxed``). ``part``: which
+    episode's sandbox and ``limits`` its resource limits, for graders that run agent code
+    (``medgym_nb.grading.run_sandboxed(..., sandbox=ctx.sandbox, limits=ctx.limits)``). ``part``: which
     question of a multi-part task (``TaskFamily.follow_ups``) the answer is for, counted from 0.
     """
 
@@ -34,6 +36,7 @@ class GradingContext(BaseModel):
     files: dict[str, str] = Field(default_factory=dict)
     service: Any = None
     sandbox: str = "auto"
+    limits: SandboxLimits = Field(default_factory=SandboxLimits)
     part: int = 0
 
     def recorded(self) -> dict[str, Any]:

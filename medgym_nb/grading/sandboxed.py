@@ -2,7 +2,7 @@
 
 Grader notebooks are trusted and run on the host; when a grader must execute what the agent wrote (a
 function spliced into a hidden program, a script the agent produced), it calls ``run_sandboxed`` with the
-episode's sandbox (``GradingContext.sandbox``) and, for a family with a kernel environment of its own, that
+episode's sandbox and limits (``GradingContext.sandbox``, ``GradingContext.limits``) and, for a family with a kernel environment of its own, that
 environment (built first if needed). The kernel is started for this one run and destroyed after.
 """
 
