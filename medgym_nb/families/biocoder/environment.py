@@ -4,12 +4,14 @@ The programs come from bioinformatics projects of the early 2020s (CNVkit, CellP
 later releases removed; each pin is the newest release that still has them *and* a wheel for the host's
 Python 3.11 with numpy 1.26 (environments are built from wheels only):
 
-- numpy 1.26.4: ``np.asfarray``, ``np.float`` aliases' successors (numpy 2 removed ``asfarray``);
+- numpy 1.26.4: ``np.asfarray`` and the other names numpy 2 removed;
 - scipy 1.10.1: ``scipy.stats.binom_test`` (removed in 1.12), ``scipy.signal.gaussian`` and other window
   functions at the top level (removed in 1.13), ``scipy.integrate.simps``; ``chisquare``'s check that
   observed and expected sums agree is in every scipy with a cp311 wheel (1.9.2 on), so a program that
   relied on the older leniency fails its reference and is excluded with the error;
-- scikit-image 0.20.0: ``greycomatrix``/``greycoprops`` spellings, ``label(neighbors=)`` (removed in 0.21);
+- scikit-image 0.20.0: ``filters.inverse``, ``filters.compute_hessian_eigenvalues``, the ``seed=`` and
+  ``random_state=`` keywords (``random_noise``, ``ransac``, ``medial_axis``, …; ``rng`` from 0.21 on) and
+  public submodules such as ``skimage.feature.peak`` and ``skimage.measure.profile``, all gone by 0.24;
   ``multichannel=`` was removed in 0.20 and 0.19 has no cp311 wheel, so such a program is excluded too;
 - pandas 1.5.3: ``DataFrame.append``, ``Series.iteritems`` (removed in 2.0);
 - scikit-learn 1.2.2: ``AgglomerativeClustering(affinity=)`` (removed in 1.4) and ``KMeans``'s old
