@@ -107,7 +107,7 @@ class BiocoderFamily(TaskFamily):
     """Bioinformatics functions graded by hidden programs (MedAgentGym's biocoder source)."""
 
     name = "biocoder"
-    version = "v1"
+    version = "v2"  # v2: the environment of environment.py and the stub filter (suite caches are rebuilt)
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     payload_model = BiocoderPayload
