@@ -24,6 +24,7 @@ from medgym_nb.config import EnvConfig
 from medgym_nb.errors import KernelEnvironmentError, TaskFileError
 from medgym_nb.families.biocoder.family import BIOCODER_ENV, BiocoderPayload, grade_function, with_references
 from medgym_nb.families.biocoder.programs import run_programs, splice
+from medgym_nb.families.biocoder.signatures import STUBS, decorator_lines, stub_function
 from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.kernel.choice import SANDBOXES
 from medgym_nb.kernel.environments import KernelEnvironment, ensure_environment
@@ -144,17 +145,19 @@ def test_every_official_sample_reference_passes(samples, shared_dir):
     assert len(samples) == len(rows) == 10 and all(t.answer for t in samples)
 
 
-def test_none_and_identity_functions_fail(suite, samples):
+def test_no_stub_passes_any_task(suite, samples):
+    """A function returning None or its first argument fails every suite task and every official sample."""
     tasks = suite + samples
-    programs = []
-    for task in tasks:
-        p = _payload(task)
-        static = "@staticmethod\n" if "@staticmethod" in p.signature else ""
-        none = f"{static}def {p.function}(*args, **kwargs):\n    return None\n"
-        method = "self" in p.signature.split("(", 1)[1].split(",")[0]
-        first = "args[1]" if method else "args[0]"
-        same = f"{static}def {p.function}(*args, **kwargs):\n    return {first} if len(args) > {int(method)} else None\n"
-        programs += [splice(p.program, none, p.function), splice(p.program, same, p.function)]
+    programs = [
+        splice(
+            _payload(t).program,
+            stub_function(_payload(t).signature, _payload(t).function, stub),
+            _payload(t).function,
+            decorator_lines(_payload(t).signature),
+        )
+        for t in tasks
+        for stub in STUBS
+    ]
     half = len(programs) // 2 // 2 * 2  # two kernels, one per core
 
     async def both() -> list:
@@ -167,9 +170,14 @@ def test_none_and_identity_functions_fail(suite, samples):
         return parts[0] + parts[1]
 
     runs = run_sync(both())
-    for n, task in enumerate(tasks):
-        for run in runs[2 * n : 2 * n + 2]:
-            assert not (run.ok and run.stdout == task.answer), task.id
+    passing = [
+        t.id for n, t in enumerate(tasks) for r in runs[2 * n : 2 * n + 2] if r.ok and r.stdout == t.answer
+    ]
+    print(
+        f"biocoder stubs: {len(programs)} stub runs over {len(tasks)} tasks ({len(samples)} official), "
+        f"{len(passing)} pass"
+    )
+    assert not passing
 
 
 def test_the_same_function_in_a_program_that_prints_nothing_fails(suite):
@@ -265,9 +273,17 @@ def test_oracle_scores_100_and_wrong_answers_0_end_to_end(suite, samples, tmp_pa
 
 
 @pytest.mark.slow
-def test_oracle_scores_100_on_the_whole_suite_and_every_sample(suite, samples, tmp_path):
+def test_oracle_scores_100_on_the_whole_suite_and_every_sample(suite, samples, shared_dir, tmp_path):
+    loaded = mg.load_task_set(SOURCE, path=shared_dir / SOURCE / SAMPLE)
     results = mg.run_episodes(
         suite + samples, lambda _t: mg.OracleAgent(), tmp_path, config=EnvConfig(sandbox="bwrap")
+    )
+    official = [r for r in results if r.task_id in {t.id for t in samples}]
+    rows = len(loaded.tasks) + len(loaded.excluded)
+    print(
+        f"biocoder sample: {rows} rows, {len(loaded.tasks)} loaded, {len(loaded.excluded)} excluded "
+        f"{[(e.task_id, e.reason[:120]) for e in loaded.excluded]}, oracle passes "
+        f"{sum(r.passed for r in official)}/{rows} ({sum(r.passed for r in official) / rows:.0%}) of the file"
     )
     assert all(r.passed for r in results), [r.task_id for r in results if not r.passed]
 
@@ -284,3 +300,106 @@ def test_malformed_rows_get_clear_errors(tmp_path):
         (folder / "test_tasks.jsonl").write_text(json.dumps(bad) + "\n")
         with pytest.raises(TaskFileError, match=needle):
             mg.load_tasks(SOURCE, path=tmp_path)
+
+
+def _rows(tmp_path: Path, rows: list[dict], text: str | None = None) -> Path:
+    folder = tmp_path / SOURCE
+    folder.mkdir(exist_ok=True)
+    path = folder / "test_tasks.jsonl"
+    path.write_text(text if text is not None else "".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+_ROW = {
+    "problem": "Double it.",
+    "solution": "def double(x):\n    return 2 * x\n",
+    "signature": "def double(x)",
+    "code": "unused",
+}
+
+
+def test_unusual_official_rows_load_and_a_bad_one_is_excluded(environment, tmp_path):
+    """Commented or indented placeholders, CRLF line ends, no ``idx``: each loads as the source's text
+    replacement would have it; a row without a slot is excluded and the rest still load."""
+    main = "print(double(21), double('ab'))\n"
+    rows = [
+        {**_ROW, "idx": "plain", "context": f"<<insert solution here>>\n{main}"},
+        {**_ROW, "idx": "commented", "context": f"# <<insert solution here>>\n{main}"},
+        {**_ROW, "idx": "indented", "context": f"if True:\n    # <<insert solution here>>\n    {main}"},
+        {
+            **_ROW,
+            "idx": "crlf",
+            "context": f"import os\n<<insert solution here>>\n{main}".replace("\n", "\r\n"),
+            "solution": _ROW["solution"].replace("\n", "\r\n"),
+        },
+        {key: value for key, value in _ROW.items() if key != "code"}
+        | {"context": f"<<insert solution here>>\n{main}x = 1\n"},
+        {**_ROW, "idx": "noslot", "context": main},
+    ]
+    loaded = mg.load_task_set(SOURCE, path=_rows(tmp_path, rows))
+    ids = sorted(t.id.split(".")[-1] for t in loaded.tasks)
+    assert len(ids) == 5 and {"plain", "commented", "indented", "crlf"} <= set(ids)
+    assert {t.answer for t in loaded.tasks} == {"42 abab"}
+    [bad] = loaded.excluded
+    assert bad.where.endswith(":6") and "<<insert solution here>>" in bad.reason
+    commented = next(t for t in loaded.tasks if t.id.endswith("commented"))
+    assert grade_function(json.loads(commented.model_dump_json()), _ROW["solution"], sandbox="bwrap").passed
+
+
+def test_a_task_whose_output_does_not_depend_on_the_function_is_excluded(environment, tmp_path):
+    def row(idx: str, main: str, solution: str = _ROW["solution"]) -> dict:
+        return {**_ROW, "idx": idx, "solution": solution, "context": f"<<insert solution here>>\n{main}\n"}
+
+    rows = [
+        row("depends", "print(double(21))"),
+        row("constant", "double(21)\nprint('done')"),
+        row("truthy", "print(double(3) is None or double(3) > 0)"),
+        row("echo", "print(double(7))", "def double(x):\n    return x\n"),
+    ]
+    loaded = mg.load_task_set(SOURCE, path=_rows(tmp_path, rows))
+    assert [t.id.split(".")[-1] for t in loaded.tasks] == ["depends"]
+    reasons = {e.task_id.split(".")[-1]: e.reason for e in loaded.excluded if e.task_id}
+    assert set(reasons) == {"constant", "truthy", "echo"}
+    assert all("does not depend on the function" in r for r in reasons.values())
+    assert "returns its first argument" in reasons["echo"] and "returns None" in reasons["constant"]
+
+
+_DECORATED_PROGRAM = """import functools
+Weights = list
+def on_weighted_array(scale=10):
+    def outer(function):
+        @functools.wraps(function)
+        def inner(values):
+            return function([v * scale for v in values])
+        return inner
+    return outer
+class Stats:
+    <<insert solution here>>
+print(Stats.total([1, 2, 3]), Stats.total([4]))
+"""
+
+
+def test_a_decorated_function_is_graded_with_the_programs_decorator(environment, tmp_path):
+    """``@on_weighted_array()`` exists only in the hidden program: the agent is told, the oracle's kernel cell
+    does not error, and grading runs the function under the program's own decorator."""
+    signature = "@staticmethod\n@on_weighted_array()\ndef total(values)"
+    solution = "@staticmethod\n@on_weighted_array()\ndef total(values: Weights) -> Weights:\n    return sum(values)\n"
+    row = {
+        **_ROW,
+        "idx": "decorated",
+        "solution": solution,
+        "signature": signature,
+        "context": _DECORATED_PROGRAM,
+    }
+    [task] = mg.load_tasks(SOURCE, path=_rows(tmp_path, [row]))
+    assert task.answer == "60 40" and "on_weighted_array: defined by the hidden program" in task.question
+    data = json.loads(task.model_dump_json())
+    bare = "def total(values):\n    return sum(values)\n"  # no decorators: the signature's are spliced
+    assert grade_function(data, bare, sandbox="bwrap").passed
+    assert not grade_function(
+        data, "@staticmethod\ndef total(values):\n    return sum(values)\n", sandbox="bwrap"
+    ).passed
+    results = mg.run_episodes(
+        [task], lambda _t: mg.OracleAgent(), tmp_path / "oracle", config=EnvConfig(sandbox="bwrap")
+    )
+    assert [(r.passed, r.reward) for r in results] == [(True, 1.0)]

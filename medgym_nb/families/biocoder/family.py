@@ -23,20 +23,24 @@ from medgym_nb.errors import GraderError, TaskFileError
 from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.comparators import Grade
-from medgym_nb.kernel.environments import KernelEnvironment
 from medgym_nb.kernel.session import CellResult
 from medgym_nb.tasks.model import Exclusion, Task, TaskSet
 
+from .environment import BIOCODER_ENV
 from .functions import SUITE
 from .programs import (
     PLACEHOLDER,
+    ProgramRun,
     SpliceError,
+    cached_runs,
     function_name,
+    has_slot,
     normalise,
     reference_outputs,
     run_programs,
     splice,
 )
+from .signatures import STUBS, decorator_lines, kernel_free_names, stand_in_cell, stub_function
 from .suite import suite_program
 
 __all__ = [
@@ -52,33 +56,8 @@ SOURCE = "biocoder"
 PROGRAM_TIMEOUT = 30.0
 """Seconds a hidden program may run, with the agent's function in it."""
 
-BIOCODER_ENV = KernelEnvironment(
-    name="biocoder",
-    requirements=(
-        "numpy==1.26.4",
-        "scipy==1.13.1",
-        "scikit-image==0.24.0",
-        "pandas==2.2.3",
-        "scikit-learn==1.5.2",
-        "pysam==0.22.1",
-        "biopython==1.84",
-        "centrosome==1.3.4",
-        # what they pull in that can change what a program prints, pinned so a fresh build is the same build
-        "imageio==2.38.1",
-        "joblib==1.6.0",
-        "networkx==3.6.1",
-        "pillow==11.3.0",
-        "python-dateutil==4.0.0",
-        "pytz==2026.6",
-        "threadpoolctl==3.8.0",
-        "tifffile==2026.3.3",
-        "tzdata==2026.6",
-    ),
-    imports=("numpy", "scipy", "skimage", "pandas", "sklearn", "pysam", "Bio", "centrosome"),
-)
-"""The official programs' libraries at versions under which they run as written (``np.asfarray`` is numpy 1.x)."""
-
-_REQUIRED = ("idx", "problem", "solution", "context", "signature")
+_REQUIRED = ("problem", "solution", "context", "signature")
+"""Text fields a row needs; ``idx`` (the task id) and ``code`` (the pre-spliced program, unused) may be absent."""
 _log = logging.getLogger(__name__)
 
 CONTEXT = (
@@ -87,7 +66,8 @@ CONTEXT = (
     "level (with the exact name of the signature; imports it needs go in the same cell); the definition, "
     "with the cell's imports, is spliced into the hidden program and graded, nothing else of the cell runs "
     'there. Or `submit` {"answer": "<the source of the function>"}. Your kernel runs the same libraries as '
-    "the hidden program (numpy 1.26, scipy, scikit-image, pandas, scikit-learn, pysam, biopython, centrosome)."
+    "the hidden program (numpy 1.26, scipy 1.10, scikit-image 0.20, pandas 1.5, scikit-learn 1.2, pysam, "
+    "biopython, centrosome)."
 )
 
 
@@ -106,15 +86,28 @@ def _payload(task: Task) -> BiocoderPayload:
     return task.payload
 
 
-def _question(problem: str, signature: str) -> str:
-    return f"{problem.strip()}\n\nSignature:\n```python\n{signature.strip()}\n```"
+def _question(problem: str, signature: str, name: str) -> str:
+    question = f"{problem.strip()}\n\nSignature:\n```python\n{signature.strip()}\n```"
+    absent = kernel_free_names(signature.strip().rstrip(":") + ":\n    pass\n", name)
+    if absent:
+        question += (
+            f"\n\n{', '.join(absent)}: defined by the hidden program, not in your kernel. Keep the "
+            "signature's decorators on your function; to run its definition in your kernel, define a stand-in "
+            "there first (it is not spliced: the hidden program's own definition is used when grading)."
+        )
+    return question
+
+
+def _text(value: str) -> str:
+    """``value`` with Windows or old Mac line ends made ``\\n`` (a row saved on another system)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class BiocoderFamily(TaskFamily):
     """Bioinformatics functions graded by hidden programs (MedAgentGym's biocoder source)."""
 
     name = "biocoder"
-    version = "v1"
+    version = "v2"  # v2: the environment of environment.py and the stub filter (suite caches are rebuilt)
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     payload_model = BiocoderPayload
@@ -133,7 +126,7 @@ class BiocoderFamily(TaskFamily):
                 family=self.name,
                 category=item.category,
                 split="test",
-                question=_question(item.problem, item.signature),
+                question=_question(item.problem, item.signature, item.name),
                 context=CONTEXT,
                 solution=[item.solution],
                 payload=BiocoderPayload(
@@ -150,28 +143,33 @@ class BiocoderFamily(TaskFamily):
         missing = [key for key in _REQUIRED if not isinstance(row.get(key), str) or not row[key].strip()]
         if missing:
             raise TaskFileError(f"{origin.where}: a BioCoder row needs text fields {', '.join(missing)}")
-        if PLACEHOLDER not in row["context"]:
+        problem, solution, context, signature = (_text(row[key]) for key in _REQUIRED)
+        if not has_slot(context):
             raise TaskFileError(f"{origin.where}: the row's context has no {PLACEHOLDER} line")
         try:
-            name = function_name(row["signature"])
+            name = function_name(signature)
         except SpliceError as exc:
             raise TaskFileError(f"{origin.where}: {exc}") from exc
+        idx = row.get("idx")
+        if not isinstance(idx, str) or not idx.strip():
+            idx = hashlib.sha256(f"{signature}\n{context}".encode()).hexdigest()
         return Task(
-            id=f"{SOURCE}.{origin.split}.{row['idx'][:16]}",
+            id=f"{SOURCE}.{origin.split}.{idx[:16]}",
             source=SOURCE,
             family=self.name,
             category="official",
             split=origin.split,
-            question=_question(row["problem"], row["signature"]),
+            question=_question(problem, signature, name),
             context=CONTEXT,
-            solution=[row["solution"]],
-            payload=BiocoderPayload(program=row["context"], signature=row["signature"], function=name),
+            solution=[solution],
+            payload=BiocoderPayload(program=context, signature=signature, function=name),
         )
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
     ) -> TaskSet:
-        """The rows with their reference outputs; rows whose reference is unstable are excluded."""
+        """The rows with their reference outputs; rows whose reference is unstable, or whose program prints
+        the same with a do-nothing function, are excluded."""
         if database is not None:
             raise TaskFileError("BioCoder's tasks take no database; leave out database= (--db)")
         return with_references(tasks)
@@ -184,32 +182,73 @@ class BiocoderFamily(TaskFamily):
         return Answer(kind="value", value=params.get("answer"))
 
     def oracle_plan(self, task: Task) -> list[dict[str, Any]]:
-        """The reference function as a ``validate_code`` cell (it defines, prints nothing)."""
+        """The reference function as a ``validate_code`` cell (it defines, prints nothing), after stand-ins for
+        the names its definition needs that only the hidden program defines (``signatures.stand_in_cell``)."""
         if not task.solution:
             raise TaskFileError(f"task {task.id} has no reference solution, so the oracle cannot play it")
         return [
             {
                 "action": "validate_code",
-                "params": {"code": task.solution[-1]},
+                "params": {"code": stand_in_cell(task.solution[-1], _payload(task).function)},
                 "message": "Define the reference function.",
             }
         ]
 
 
+def _spliced(task: Task, code: str) -> str:
+    payload = _payload(task)
+    return splice(payload.program, code, payload.function, decorator_lines(payload.signature))
+
+
 def with_references(tasks: list[Task], *, sandbox: str = "auto") -> TaskSet:
-    """``tasks`` with ``answer`` set to their reference output, less those left out because the reference
-    program is unstable (its two runs differ, or it fails or times out), each excluded with why."""
-    programs = [splice(_payload(t).program, t.solution[-1], _payload(t).function) for t in tasks]
-    references = run_sync(
-        reference_outputs(programs, environment=BIOCODER_ENV, sandbox=sandbox, timeout=PROGRAM_TIMEOUT)
-    )
+    """``tasks`` with ``answer`` set to their reference output, less those left out, each excluded with why:
+    the reference cannot be spliced, its program is unstable (its two runs differ, or it fails or times out),
+    or the program prints the same with a stub (``signatures.STUBS``) in place of the reference."""
     kept = TaskSet()
-    for task, ref in zip(tasks, references, strict=True):
+    spliced: list[tuple[Task, str]] = []
+    for task in tasks:
+        try:
+            spliced.append((task, _spliced(task, task.solution[-1])))
+        except SpliceError as exc:
+            kept.excluded.append(
+                Exclusion(source=task.source, task_id=task.id, reason=f"the reference: {exc}")
+            )
+    references = run_sync(
+        reference_outputs(
+            [program for _task, program in spliced],
+            environment=BIOCODER_ENV,
+            sandbox=sandbox,
+            timeout=PROGRAM_TIMEOUT,
+        )
+    )
+    stable = []
+    for (task, _program), ref in zip(spliced, references, strict=True):
         if ref.stable:
-            kept.tasks.append(task.model_copy(update={"answer": ref.stdout}))
+            stable.append(task.model_copy(update={"answer": ref.stdout}))
         else:
             kept.excluded.append(Exclusion(source=task.source, task_id=task.id, reason=ref.why))
+    stubs = [
+        _spliced(task, stub_function(_payload(task).signature, _payload(task).function, stub))
+        for task in stable
+        for stub in STUBS
+    ]
+    runs = run_sync(cached_runs(stubs, environment=BIOCODER_ENV, sandbox=sandbox, timeout=PROGRAM_TIMEOUT))
+    for n, task in enumerate(stable):
+        passing = [
+            stub for stub, run in zip(STUBS, runs[2 * n : 2 * n + 2], strict=True) if _passes(run, task)
+        ]
+        if passing:
+            reason = (
+                f"the program's output does not depend on the function (a function that {passing[0]} passes)"
+            )
+            kept.excluded.append(Exclusion(source=task.source, task_id=task.id, reason=reason))
+        else:
+            kept.tasks.append(task)
     return kept
+
+
+def _passes(run: ProgramRun, task: Task) -> bool:
+    return run.ok and run.stdout == task.answer
 
 
 def _suite_kept(tasks: list[Task]) -> list[Task]:
@@ -237,7 +276,7 @@ def grade_function(
     if not isinstance(code, str) or not code.strip():
         return Grade(score=0.0, passed=False, message="no code was given: answer with the function's source")
     try:
-        program = splice(payload.program, code, payload.function)
+        program = splice(payload.program, code, payload.function, decorator_lines(payload.signature))
     except SpliceError as exc:
         return Grade(score=0.0, passed=False, message=f"cannot use this code: {exc}")
     [run] = run_sync(run_programs([program], environment=BIOCODER_ENV, sandbox=sandbox, timeout=timeout))

@@ -1,9 +1,11 @@
 """BioCoder's hidden programs: splicing a function into one, running it sandboxed, and its reference output.
 
 A hidden program holds a line ``<<insert solution here>>`` where the function goes (at module level, or
-indented inside a class). What is spliced is the definition of the asked-for function (its decorators
-included) taken from the agent's code with ``ast``, re-indented to the placeholder's indentation; the agent's
-top-level imports go before the program. Nothing else of the agent's code runs: test prints in the same cell
+indented inside a class; a few official programs comment it out, ``# <<insert solution here>>``, and it is the
+slot all the same, as the source's text replacement made it). What is spliced is the definition of the
+asked-for function (its decorators included; a definition written without decorators gets the signature's,
+which the hidden program defines) taken from the agent's code with ``ast``, re-indented to the placeholder's
+indentation; the agent's top-level imports go before the program. Nothing else of the agent's code runs: test prints in the same cell
 cannot change what the program prints.
 
 Programs run in a fresh sandboxed kernel of BioCoder's kernel environment, each as its own ``python
@@ -26,7 +28,9 @@ import hashlib
 import json
 import re
 import textwrap
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -40,7 +44,9 @@ __all__ = [
     "ProgramRun",
     "Reference",
     "SpliceError",
+    "cached_runs",
     "function_name",
+    "has_slot",
     "normalise",
     "reference_outputs",
     "run_programs",
@@ -52,6 +58,9 @@ OUTPUT_CAP = 1_000_000
 """Bytes of a program's stdout that are read; a longer output is marked truncated and never matches."""
 _STDERR_CAP = 4000
 _SIGNATURE = re.compile(r"def\s+([A-Za-z_]\w*)\s*\(")
+_MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+_SLOT = re.compile(r"^(?P<indent>[ \t]*)(?:#[ \t]*)?" + re.escape(PLACEHOLDER) + r"[ \t]*$")
+"""The placeholder line: bare or commented out, at any indentation (the definition takes that indentation)."""
 
 
 class SpliceError(ValueError):
@@ -92,8 +101,14 @@ def normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()).rstrip("\n")
 
 
-def splice(context: str, code: str, name: str) -> str:
-    """The hidden program with the definition of ``name`` from ``code`` in place of the placeholder."""
+def has_slot(context: str) -> bool:
+    """Whether ``context`` has a placeholder line (see ``_SLOT``)."""
+    return any(_SLOT.match(line) for line in context.splitlines())
+
+
+def splice(context: str, code: str, name: str, decorators: Sequence[str] = ()) -> str:
+    """The hidden program with the definition of ``name`` from ``code`` in place of the placeholder;
+    ``decorators`` (the signature's ``@...`` lines) go before a definition that has none of its own."""
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
@@ -110,14 +125,17 @@ def splice(context: str, code: str, name: str) -> str:
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
     assert node.end_lineno is not None
     function = textwrap.dedent("\n".join(lines[start : node.end_lineno]))
+    if not node.decorator_list and decorators:
+        function = "\n".join([*decorators, function])
     imports = [
         ast.get_source_segment(code, n) or "" for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
     ]
     out: list[str] = []
     spliced = False
     for line in context.splitlines():
-        if not spliced and line.strip() == PLACEHOLDER:
-            indent = line[: len(line) - len(line.lstrip())]
+        slot = None if spliced else _SLOT.match(line)
+        if slot is not None:
+            indent = slot.group("indent")
             out.append(textwrap.indent(function, indent, lambda _line: True))
             spliced = True
         else:
@@ -195,8 +213,36 @@ async def run_programs(
     ]
 
 
-def _cache_dir(environment: KernelEnvironment) -> Path:
-    return environments_home() / f"{environment.key}-outputs"
+def _cache_dir(environment: KernelEnvironment, kind: str = "outputs") -> Path:
+    return environments_home() / f"{environment.key}-{kind}"
+
+
+_Cached = TypeVar("_Cached", bound=BaseModel)
+
+
+async def _cached(
+    programs: list[str],
+    folder: Path,
+    model: type[_Cached],
+    compute: Callable[[list[str]], Awaitable[list[_Cached]]],
+) -> list[_Cached]:
+    """``compute``'s result for each program, read from ``folder`` (keyed by the program's text) where it was
+    stored before, else computed for the missing programs at once and stored (atomically)."""
+    found: dict[str, _Cached] = {}
+    for program in set(programs):
+        path = folder / f"{_program_key(program)}.json"
+        if path.is_file():
+            found[program] = model.model_validate_json(path.read_text())
+    missing = sorted(set(programs) - set(found))
+    if missing:
+        folder.mkdir(parents=True, exist_ok=True)
+        for program, result in zip(missing, await compute(missing), strict=True):
+            found[program] = result
+            path = folder / f"{_program_key(program)}.json"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(result.model_dump_json())
+            tmp.replace(path)
+    return [found[p] for p in programs]
 
 
 def _program_key(program: str) -> str:
@@ -205,6 +251,13 @@ def _program_key(program: str) -> str:
 
 def _compare(first: ProgramRun, second: ProgramRun) -> Reference:
     for run in (first, second):
+        missing = _MISSING_MODULE.search(run.stderr)
+        if not run.ok and missing is not None:
+            return Reference(
+                stable=False,
+                why=f"the reference program imports {missing.group(1)!r}, which the kernel environment does not "
+                "have (no installable distribution provides it)",
+            )
         if not run.ok:
             what = "timed out" if run.returncode is None else f"exited with {run.returncode}"
             if run.truncated:
@@ -224,25 +277,26 @@ async def reference_outputs(
 ) -> list[Reference]:
     """The reference of each program (the reference function spliced in): cached, else run twice now, both
     rounds in parallel kernels."""
-    cache = _cache_dir(environment)
-    found: dict[str, Reference] = {}
-    for program in set(programs):
-        path = cache / f"{_program_key(program)}.json"
-        if path.is_file():
-            found[program] = Reference.model_validate_json(path.read_text())
-    missing = sorted(set(programs) - set(found))
-    if missing:
+
+    async def twice(missing: list[str]) -> list[Reference]:
         first, second = await asyncio.gather(
             *(
                 run_programs(missing, environment=environment, sandbox=sandbox, timeout=timeout)
                 for _round in range(2)
             )
         )
-        cache.mkdir(parents=True, exist_ok=True)
-        for program, a, b in zip(missing, first, second, strict=True):
-            found[program] = ref = _compare(a, b)
-            path = cache / f"{_program_key(program)}.json"
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(ref.model_dump_json())
-            tmp.replace(path)
-    return [found[p] for p in programs]
+        return [_compare(a, b) for a, b in zip(first, second, strict=True)]
+
+    return await _cached(programs, _cache_dir(environment), Reference, twice)
+
+
+async def cached_runs(
+    programs: list[str], *, environment: KernelEnvironment, sandbox: str = "auto", timeout: float = 60.0
+) -> list[ProgramRun]:
+    """One run of each program, cached like references (``<env key>-runs/``): for programs whose result is
+    looked at once per task file, such as a reference program with a do-nothing function spliced in."""
+
+    async def once(missing: list[str]) -> list[ProgramRun]:
+        return await run_programs(missing, environment=environment, sandbox=sandbox, timeout=timeout)
+
+    return await _cached(programs, _cache_dir(environment, "runs"), ProgramRun, once)
