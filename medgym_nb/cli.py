@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
 from importlib.metadata import entry_points
@@ -419,6 +419,11 @@ def run(
         )
     rows = ((f"{r.source} / {r.category}", r.passed, r.reward) for r in results)
     console.print(_summary(rows, f"{agent} run → {out}"))
+    sandboxes = Counter(r.sandbox for r in results if r.sandbox)
+    console.print(
+        "sandbox: " + (", ".join(f"{name} ({n})" for name, n in sandboxes.most_common()) or "none started"),
+        highlight=False,
+    )
     _exit_on_problems([(r.task_id, r.error) for r in results if r.error])
 
 

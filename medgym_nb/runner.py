@@ -56,6 +56,8 @@ class EpisodeResult(BaseModel):
     error: str | None = None
     attempts: int = 1
     worker: str | None = None
+    sandbox: str | None = None
+    """The sandbox the episode's kernel ran in (as recorded), None when no episode began."""
 
     @classmethod
     def from_episode(cls, ep: Episode, notebook: Path) -> EpisodeResult:
@@ -71,6 +73,7 @@ class EpisodeResult(BaseModel):
             turns=len(ep.turns),
             duration=ep.duration,
             notebook=str(notebook),
+            sandbox=ep.sandbox,
         )
 
 

@@ -25,10 +25,19 @@ from .sandboxes import sandboxes
 needs_bwrap = pytest.mark.skipif(not bwrap_status()[0], reason=f"bubblewrap unavailable: {bwrap_status()[1]}")
 
 
-def test_auto_falls_back_to_local_with_a_loud_warning(monkeypatch):
+def test_auto_never_falls_back_to_an_unsandboxed_kernel(monkeypatch):
+    """Without bubblewrap ``auto`` takes a Docker engine's container, and without either it fails with both
+    reasons: agent code runs unsandboxed only when ``local`` is asked for by name."""
     monkeypatch.setattr(choice, "bwrap_status", lambda: (False, "bwrap not found"))
-    with pytest.warns(choice.NoSandboxWarning, match="apt-get install bubblewrap"):
-        assert choice.choose_sandbox("auto") == ("local", "medgym-local")
+    monkeypatch.setattr(choice, "docker_status", lambda: (True, ""))
+    assert choice.choose_sandbox("auto") == ("docker", "medgym-docker")
+    monkeypatch.setattr(choice, "docker_status", lambda: (False, "no engine at DOCKER_HOST"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning-and-carry-on: an error
+        with pytest.raises(mg.SandboxUnavailableError, match=r"bwrap not found.*no engine.*sandbox='local'"):
+            choice.choose_sandbox("auto")
+        with pytest.raises(mg.MedgymError, match="no sandbox works here"):
+            mg.Env(sandbox="auto")
     with pytest.raises(mg.SandboxUnavailableError, match="bwrap not found"):
         choice.choose_sandbox("bwrap")
 

@@ -23,6 +23,7 @@ from medgym_nb.errors import GraderError, TaskFileError
 from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.comparators import Grade
+from medgym_nb.kernel.limits import SandboxLimits
 from medgym_nb.kernel.session import CellResult
 from medgym_nb.tasks.model import Exclusion, Task, TaskSet
 
@@ -261,10 +262,15 @@ def _suite_kept(tasks: list[Task]) -> list[Task]:
 
 
 def grade_function(
-    task: dict[str, Any], code: Any, *, sandbox: str, timeout: float = PROGRAM_TIMEOUT
+    task: dict[str, Any],
+    code: Any,
+    *,
+    sandbox: str,
+    limits: SandboxLimits | None = None,
+    timeout: float = PROGRAM_TIMEOUT,
 ) -> Grade:
     """The grade of ``code`` (the agent's answer) for ``task`` (a ``Task`` as JSON data): splice, run (at most
-    ``timeout`` seconds), compare."""
+    ``timeout`` seconds, in ``sandbox`` under ``limits``: the episode's), compare."""
     payload = BiocoderPayload.model_validate(task["payload"])
     expected = task.get("answer")
     if not isinstance(expected, str):
@@ -279,7 +285,9 @@ def grade_function(
         program = splice(payload.program, code, payload.function, decorator_lines(payload.signature))
     except SpliceError as exc:
         return Grade(score=0.0, passed=False, message=f"cannot use this code: {exc}")
-    [run] = run_sync(run_programs([program], environment=BIOCODER_ENV, sandbox=sandbox, timeout=timeout))
+    [run] = run_sync(
+        run_programs([program], environment=BIOCODER_ENV, sandbox=sandbox, timeout=timeout, limits=limits)
+    )
     if run.returncode is None:
         return Grade(score=0.0, passed=False, message=f"the program did not finish within {timeout:g} s")
     if run.truncated:

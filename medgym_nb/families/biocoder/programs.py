@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from medgym_nb.errors import GraderError
 from medgym_nb.grading.sandboxed import run_sandboxed_async
 from medgym_nb.kernel.environments import KernelEnvironment, environments_home
+from medgym_nb.kernel.limits import SandboxLimits
 
 __all__ = [
     "OUTPUT_CAP",
@@ -171,9 +172,15 @@ def _medgym_run(programs, timeout, cap, err_cap):
 
 
 async def run_programs(
-    programs: list[str], *, environment: KernelEnvironment, sandbox: str, timeout: float
+    programs: list[str],
+    *,
+    environment: KernelEnvironment,
+    sandbox: str,
+    timeout: float,
+    limits: SandboxLimits | None = None,
 ) -> list[ProgramRun]:
-    """Run each program (``timeout`` seconds each) in one fresh sandboxed kernel of ``environment``.
+    """Run each program (``timeout`` seconds each) in one fresh sandboxed kernel of ``environment``, under
+    ``limits`` (the episode's, when grading an agent's function; the defaults otherwise).
 
     A kernel that died was killed by a program (each runs under the kernel's uid and may signal it): a lone
     program then counts as killed (``returncode`` -9); of several, each is run again in a kernel of its own,
@@ -184,7 +191,7 @@ async def run_programs(
         f"{_RUNNER}\nprint(_json.dumps(_medgym_run({programs!r}, {timeout!r}, {OUTPUT_CAP}, {_STDERR_CAP})))"
     )
     run = await run_sandboxed_async(
-        code, sandbox=sandbox, timeout=timeout * len(programs) + 60, environment=environment
+        code, sandbox=sandbox, timeout=timeout * len(programs) + 60, environment=environment, limits=limits
     )
     if run.status == "dead":
         if len(programs) == 1:
@@ -193,7 +200,7 @@ async def run_programs(
             alone
             for program in programs
             for alone in await run_programs(
-                [program], environment=environment, sandbox=sandbox, timeout=timeout
+                [program], environment=environment, sandbox=sandbox, timeout=timeout, limits=limits
             )
         ]
     if run.status != "ok":
