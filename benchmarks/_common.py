@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 
 from medgym_nb.kernel import KernelSession
 
@@ -25,3 +26,31 @@ async def cell_round_trips(ks: KernelSession, n: int) -> list[float]:
         await ks.execute(f"x = {i}")
         times.append(time.perf_counter() - t0)
     return times
+
+
+def tree_pss_kb(pid: int) -> int:
+    """Proportional memory (PSS: shared pages split among their sharers, so forked kernels are not charged
+    the template's copy-on-write pages in full) of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        p = int(proc.name)
+        children.setdefault(int(fields["PPid"]), []).append(p)
+        try:
+            rollup = (proc / "smaps_rollup").read_text()
+            rss[p] = int(rollup.split("Pss:")[1].split()[0])
+        except (OSError, IndexError):
+            rss[p] = 0
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack += children.get(p, [])
+    return total

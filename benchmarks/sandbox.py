@@ -12,9 +12,8 @@ import asyncio
 import os
 import tempfile
 import time
-from pathlib import Path
 
-from _common import cell_round_trips, med, p95
+from _common import cell_round_trips, med, p95, tree_pss_kb
 
 import medgym_nb as mg
 from medgym_nb.kernel import KernelSession
@@ -23,34 +22,6 @@ from medgym_nb.kernel.choice import SANDBOXES
 from medgym_nb.kernel.docker import docker_status
 from medgym_nb.kernel.pool import KernelPool
 from medgym_nb.kernel.provisioners import PRIVATE_WORKDIR_PREFIX, scratch_root
-
-
-def tree_pss_kb(pid: int) -> int:
-    """Proportional memory (PSS: shared pages split among their sharers, so forked kernels are not charged
-    the template's copy-on-write pages in full) of a process and all its descendants."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            status = (proc / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        p = int(proc.name)
-        children.setdefault(int(fields["PPid"]), []).append(p)
-        try:
-            rollup = (proc / "smaps_rollup").read_text()
-            rss[p] = int(rollup.split("Pss:")[1].split()[0])
-        except (OSError, IndexError):
-            rss[p] = 0
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        total += rss.get(p, 0)
-        stack += children.get(p, [])
-    return total
 
 
 def host_pid(ks: KernelSession) -> int:

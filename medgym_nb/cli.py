@@ -597,6 +597,58 @@ def export(
     console.print(f"{count} {fmt} record(s) → {target}", highlight=False)
 
 
+@app.command()
+@_clean_errors
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; anything but loopback needs --token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MEDGYM_SERVE_TOKEN", help="Bearer token clients must send (required off loopback)."
+        ),
+    ] = None,
+    max_sessions: Annotated[int, typer.Option(help="Sessions held at once; one more gets 429.")] = 256,
+    idle_timeout: Annotated[
+        float, typer.Option(help="Seconds without a request before a session is reaped.")
+    ] = 600.0,
+    drain_grace: Annotated[
+        float, typer.Option(help="On SIGTERM: seconds a running step gets to finish.")
+    ] = 60.0,
+    sandbox: Annotated[
+        str, typer.Option(help="auto, bwrap, zygote (forked: for many sessions), docker or local")
+    ] = "auto",
+    pool: Annotated[int, typer.Option(help="Kernels each session keeps pre-started for its next reset.")] = 0,
+    max_turns: Annotated[int, typer.Option(help="Turn limit per episode.")] = 15,
+    timeout: Annotated[float, typer.Option(help="Per-cell time limit, seconds.")] = 120.0,
+    episode_timeout: Annotated[
+        float | None, typer.Option(help="Wall-clock limit per episode, seconds (default: none).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seeds the sessions' task draws.")] = 0,
+    out: Annotated[Path, typer.Option(help="Run directory: every episode's notebook, per session.")] = Path(
+        "runs/serve"
+    ),
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+) -> None:
+    """Serve the environment over HTTP and WebSocket (REST and the OpenEnv protocol) until SIGTERM."""
+    from .serve.server import serve as run_server
+    from .serve.sessions import SessionLimits
+
+    config = EnvConfig.build(
+        sandbox=sandbox,
+        max_turns=max_turns,
+        cell_timeout=timeout,
+        episode_timeout=episode_timeout,
+        pool_size=pool,
+    )
+    limits = SessionLimits(
+        max_sessions=max_sessions, idle_timeout=idle_timeout, drain_grace=drain_grace, seed=seed
+    )
+    run_server(config, out, limits, host=host, port=port, token=token, log_level=log_level)
+
+
 def _add_plugin_commands() -> None:
     """Command groups that installed packages contribute (``medgym_nb.commands`` entry points), by their name."""
     for ep in entry_points(group="medgym_nb.commands"):

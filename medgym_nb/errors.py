@@ -16,7 +16,12 @@ __all__ = [
     "PowerQuestionError",
     "PredictionFileError",
     "SandboxUnavailableError",
+    "ServerDrainingError",
     "ServiceError",
+    "SessionCapacityError",
+    "SessionError",
+    "SessionGoneError",
+    "SessionNotFoundError",
     "TaskFileError",
     "TrajectoryError",
     "UnknownFamilyError",
@@ -98,3 +103,30 @@ class PowerQuestionError(MedgymError, ValueError):
 
 class ServiceError(MedgymError):
     """A service a family's episodes use (an embedded server, or the user's own) could not start or did not answer."""
+
+
+class SessionError(MedgymError):
+    """A request to ``medgym serve`` about a session that cannot be served; subclasses say why."""
+
+
+class SessionNotFoundError(SessionError):
+    """No session has this id on the server (HTTP 404): open one with ``POST /sessions``."""
+
+
+class SessionGoneError(SessionError):
+    """The session was closed, reaped after idling or drained at shutdown (HTTP 410); open a new one."""
+
+
+class SessionCapacityError(SessionError):
+    """The server holds as many sessions as it may (HTTP 429); retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message, retry_after)
+        self.message, self.retry_after = message, retry_after
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ServerDrainingError(SessionError):
+    """The server is shutting down (HTTP 503): it finishes what runs and opens nothing new."""

@@ -84,6 +84,8 @@ class Termination(StrEnum):
     GRADER_ERROR = "grader_error"
     CLOSED = "closed"
     """ended from outside: the agent gave up, or the env was closed"""
+    INTERRUPTED = "interrupted"
+    """the server running it shut down mid-episode (``medgym serve`` drained on SIGTERM)"""
     ERROR = "error"
     """an infrastructure failure (a kernel that would not start, an LLM endpoint that is down)"""
     UNKNOWN = "unknown"
@@ -91,7 +93,12 @@ class Termination(StrEnum):
     @property
     def retried(self) -> bool:
         """Infrastructure faults, not the agent's: a resumed run plays these episodes again."""
-        return self in {Termination.RUNNING, Termination.ERROR, Termination.GRADER_ERROR}
+        return self in {
+            Termination.RUNNING,
+            Termination.ERROR,
+            Termination.GRADER_ERROR,
+            Termination.INTERRUPTED,
+        }
 
 
 class Turn(BaseModel):

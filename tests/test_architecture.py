@@ -30,6 +30,7 @@ CORE = [
     "family",
     "kernel",
     "services",
+    "serve",
     "report",
     "errors.py",
     "config.py",
