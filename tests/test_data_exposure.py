@@ -19,6 +19,7 @@ import pytest
 
 from medgym_nb.errors import KernelStartError
 from medgym_nb.kernel import KernelPool, KernelSession
+from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.kernel.choice import SANDBOXES
 
 from .sandboxes import sandboxes
@@ -126,3 +127,69 @@ def test_data_needs_a_work_directory_medgym_made(sandbox: str, task_folder: Path
     )
     with pytest.raises(KernelStartError, match="work directory medgym made"):
         asyncio.run(session.start())
+
+
+PACKAGE_PROBE = """
+import importlib, json, os
+seen = {"listing": sorted(os.listdir(PACKAGE)) if os.path.isdir(PACKAGE) else None, "ipykernel": True}
+try:
+    importlib.import_module("medgym_nb.npower")
+    seen["imported"] = True
+except ImportError:
+    seen["imported"] = False
+print(json.dumps(seen))
+"""
+
+
+@sandboxes("bwrap")
+def test_medgym_nb_itself_is_masked_where_a_bound_environment_holds_it(
+    sandbox: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed non-editable (``pip install .``, a wheel), medgym_nb sits in the site-packages every sandbox
+    binds: its suites' generators and solvers must not be importable by agent code. Here the checkout that
+    holds it is bound the way site-packages is, and the package's directory must come up empty."""
+    from medgym_nb.kernel import bwrap
+
+    checkout = str(Path(bwrap.PACKAGE_DIR).parent)
+    bound = bwrap._python_dirs()
+    monkeypatch.setattr(bwrap, "_python_dirs", lambda: [*bound, checkout])
+    code = f"PACKAGE = {bwrap.PACKAGE_DIR!r}\n{PACKAGE_PROBE}"
+    seen = json.loads(asyncio.run(_probe(SANDBOXES[sandbox], {}, code)))
+    assert seen == {"listing": [], "ipykernel": True, "imported": False}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_wheel_install_keeps_medgym_nb_out_of_its_kernels(tmp_path: Path) -> None:
+    """The real thing: medgym_nb built as a wheel and installed into a fresh virtualenv (a few minutes: every
+    dependency comes from pip's cache); a bubblewrap kernel started from there cannot import it."""
+    import subprocess
+
+    if not bwrap_status()[0]:
+        pytest.skip(f"bubblewrap unavailable: {bwrap_status()[1]}")
+    root = Path(__file__).resolve().parents[1]
+    pip = [sys.executable, "-m", "pip", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(root)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True)
+    python = str(tmp_path / "venv" / "bin" / "python")
+    wheel = next((tmp_path / "dist").glob("medgym_nb-*.whl"))
+    subprocess.run([python, "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=800)
+    script = (
+        "import asyncio, json, medgym_nb\n"
+        "from medgym_nb.kernel import KernelPool\n"
+        "from medgym_nb.kernel.bwrap import PACKAGE_DIR\n"
+        "async def main():\n"
+        "    pool = KernelPool('medgym-bwrap')\n"
+        "    lease = await pool.acquire({})\n"
+        f"    cell = await lease.kernel.execute('PACKAGE = %r\\n' % PACKAGE_DIR + {PACKAGE_PROBE!r}, timeout=60)\n"
+        "    await lease.release(); await pool.close()\n"
+        "    print(cell.stdout)\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([python, "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "listing": [],
+        "ipykernel": True,
+        "imported": False,
+    }
