@@ -8,10 +8,12 @@ DEMO_OUT ?= runs/demo
 
 .PHONY: demo test test-all lint bench setup system-deps browser-deps node-deps docker-engine clean
 
-FHIR_DIR := medgym_nb/families/medagentbench/fhir
-FHIR_STAMP := $(FHIR_DIR)/node_modules/.installed
+FAMILY_STAMP := $(VENV)/.families-installed
 
-setup: $(STAMP) $(FHIR_STAMP)
+# What the task families need installed (their service packages, e.g. a FHIR server's npm packages), as they
+# declare it: `medgym setup` does it. Kernel environments and suites' data are built on first use (the demo
+# builds them all up front).
+setup: $(STAMP) $(FAMILY_STAMP)
 
 # Debian packages the sandbox needs; installed only when we are root and they are missing.
 # bwrap from bubblewrap; prlimit and setpriv from util-linux.
@@ -37,22 +39,20 @@ browser-deps:
 	  fi; \
 	fi
 
-# Node.js for the embedded FHIR server (MedAgentBench): Debian's nodejs and npm when missing and root; the
-# server's pinned packages from the lock file (npm ci), never at run time.
+# Node.js for families with a Node service; installed only when we are root and it is missing.
 node-deps:
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing nodejs and npm (apt-get)"; \
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 	  else \
-	    echo "note: node/npm missing and we are not root; the MedAgentBench family will be unavailable"; \
+	    echo "note: node/npm missing and we are not root; families with a Node service will be unavailable"; \
 	  fi; \
 	fi
 
-$(FHIR_STAMP): $(FHIR_DIR)/package-lock.json | node-deps
-	@if command -v npm >/dev/null 2>&1; then \
-	  npm ci --prefix $(FHIR_DIR) --no-audit --no-fund --loglevel=error && touch $(FHIR_STAMP); \
-	fi
+$(FAMILY_STAMP): $(STAMP) $(shell find medgym_nb/families -name package-lock.json -not -path '*/node_modules/*') | node-deps
+	@$(BIN)/medgym setup --no-data --no-environments || echo "note: some families could not be set up (see above); their tests skip"
+	@touch $(FAMILY_STAMP)
 
 $(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps browser-deps
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
@@ -60,7 +60,8 @@ $(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps browser
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP) $(FHIR_STAMP)
+demo: setup
+	$(BIN)/medgym setup
 	$(BIN)/medgym run --source all --agent oracle --limit 12 --out $(DEMO_OUT)
 	$(BIN)/medgym grade $(DEMO_OUT) --force
 	$(BIN)/medgym report $(DEMO_OUT)
@@ -79,10 +80,10 @@ define with_engine
 	exit $$rc
 endef
 
-test: $(STAMP) $(FHIR_STAMP)
+test: setup
 	$(call with_engine,$(BIN)/python -m pytest -q)
 
-test-all: $(STAMP) $(FHIR_STAMP)
+test-all: setup
 	$(call with_engine,$(BIN)/python -m pytest -q -m "slow or not slow")
 
 docker-engine:

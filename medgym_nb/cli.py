@@ -220,16 +220,24 @@ def setup(
     data: Annotated[
         bool, typer.Option(help="Also build the built-in suites' data now (else on first use).")
     ] = True,
+    environments: Annotated[
+        bool, typer.Option(help="Also build the families' kernel environments now (else on first use).")
+    ] = True,
 ) -> None:
     """Install and build what the families need: service packages, kernel environments, suites' data."""
-    plan = setup_plan(names, data=data)
+    plan = setup_plan(names, data=data, environments=environments)
+    problems: list[tuple[str, str]] = []
     with _progress() as bar:
         job = bar.add_task("setting up", total=len(plan), status="")
         for family, step in plan:
             bar.update(job, status=f"{family}: {step.what}")
-            step.run()
+            try:
+                step.run()
+            except MedgymError as exc:  # one family's failure leaves the others set up
+                problems.append((f"{family}: {step.what}", str(exc)))
             bar.update(job, advance=1)
         bar.update(job, status="done")
+    _exit_on_problems(problems)
 
 
 @tasks_app.command("check")

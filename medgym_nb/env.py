@@ -260,9 +260,10 @@ class AsyncEnv:
         probe = f"[p for p in {list(packages)!r} if __import__('importlib.util').util.find_spec(p) is None]"
         ok, missing = await self.kernel.run_hidden("", probe, timeout=self.config.cell_timeout)
         if not ok or missing != "[]":
+            how = f"pip install 'medgym-nb[{family.kernel.extra}]'" if family.kernel.extra else "install them"
             raise MedgymError(
-                f"family {family.name!r} needs packages the kernel lacks: {missing}; install them into the "
-                "environment the kernels run in"
+                f"family {family.name!r} needs packages the kernel lacks: {missing}; {how} in the environment "
+                "the kernels run in"
             )
         self._packages_checked.add(family.name)
 

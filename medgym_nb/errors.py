@@ -13,8 +13,6 @@ __all__ = [
     "KernelEnvironmentError",
     "KernelStartError",
     "MedgymError",
-    "PowerQuestionError",
-    "PredictionFileError",
     "SandboxUnavailableError",
     "ServerDrainingError",
     "ServiceError",
@@ -90,15 +88,6 @@ class KernelEnvironmentError(MedgymError):
 
     def __str__(self) -> str:
         return self.message
-
-
-class PredictionFileError(MedgymError):
-    """A predictions file an episode wrote that cannot be scored; the message says what is wrong with it."""
-
-
-class PowerQuestionError(MedgymError, ValueError):
-    """A power-analysis question that cannot be answered: its wording does not give a parameter the design
-    needs (the message names it), or the values it gives are outside the formulas' domain."""
 
 
 class ServiceError(MedgymError):

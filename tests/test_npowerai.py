@@ -257,12 +257,12 @@ def test_paraphrases_are_read(question, expected):
     ],
 )
 def test_parser_errors_name_what_is_missing(question, missing):
-    with pytest.raises(mg.PowerQuestionError, match=missing):
+    with pytest.raises(mg.npower.PowerQuestionError, match=missing):
         solve(question)
 
 
 def test_an_overlong_question_is_refused():
-    with pytest.raises(mg.PowerQuestionError, match="characters long"):
+    with pytest.raises(mg.npower.PowerQuestionError, match="characters long"):
         solve("the means for each group " * 1000 + "what is the power?")
 
 

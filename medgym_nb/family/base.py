@@ -56,6 +56,8 @@ class KernelNeeds(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     packages: tuple[str, ...] = ()
+    extra: str | None = None
+    """The pip extra that installs ``packages`` (``pip install 'medgym-nb[<extra>]'``), for the error message."""
     environment: KernelEnvironment | None = None
     network: Literal["none", "service"] = "none"
 

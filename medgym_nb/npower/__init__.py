@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .errors import PowerQuestionError
 from .labels import LABEL_TEMPLATES, Convention, LabelTemplate, as_labelled, label_template
 from .parse import detect_design, parse_question
 from .question import DESIGNS, Call, Design, PowerQuestion, Target
@@ -27,6 +28,7 @@ __all__ = [
     "Design",
     "LabelTemplate",
     "PowerQuestion",
+    "PowerQuestionError",
     "Target",
     "as_labelled",
     "detect_design",

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
-from ..errors import PowerQuestionError
+from .errors import PowerQuestionError
 from .question import DESIGNS, Design, Number, PowerQuestion, Target
 
 __all__ = ["MAX_CHARS", "detect_design", "parse_question"]

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import PowerQuestionError
+from .errors import PowerQuestionError
 
 __all__ = ["DESIGNS", "Call", "Design", "PowerQuestion", "Target"]
 

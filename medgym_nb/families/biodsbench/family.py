@@ -47,7 +47,7 @@ class BiodsbenchFamily(TaskFamily):
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     payload_model = BiodsbenchPayload
-    kernel = KernelNeeds(packages=("pandas", "lifelines", "scipy", "matplotlib"))
+    kernel = KernelNeeds(packages=("pandas", "lifelines", "scipy", "matplotlib"), extra="biodsbench")
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         if source != SOURCE:

@@ -19,9 +19,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medgym_nb.errors import PowerQuestionError, TaskFileError
+from medgym_nb.errors import TaskFileError
 from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.npower import DESIGNS, Design, PowerQuestion, Target, as_labelled, parse_question
+from medgym_nb.npower.errors import PowerQuestionError
 from medgym_nb.npower.generate import generate
 from medgym_nb.tasks.model import AnswerSpec, Task
 

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from medgym_nb.errors import PredictionFileError
 from medgym_nb.grading.comparators import Grade
 
+from .errors import PredictionFileError
 from .split import HiddenLabels
 
 __all__ = ["grade_predictions", "majority_accuracy", "read_predictions"]
