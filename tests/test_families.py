@@ -226,3 +226,65 @@ def test_a_follow_up_question_is_graded_on_its_own_and_reuses_kernel_state(toy, 
     assert (record.status, record.score, record.passed) == ("graded", 0.5, False)
     report = replay_notebook(info["notebook"], tmp_path / "replay")
     assert report.reproduced and mg.read_episode(report.replayed).reward == 0.5
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(ep.name for ep in __import__("importlib.metadata").metadata.entry_points(group=ENTRY_POINT_GROUP)),
+)
+def test_every_installed_family_passes_the_conformance_check(name, shared_dir, tmp_path):
+    """``mg.check_family`` on each installed family, with the official sample rows: the oracle passes, wrong
+    answers, printed verdicts, a crashing agent and an empty episode score 0, a replay reproduces."""
+    report = mg.check_family(name, official=shared_dir, sample=1, sandbox="zygote", out_dir=tmp_path)
+    print(f"{name}: " + "; ".join(f"{c.name}: {c.detail}" for c in report.checks))
+    print(f"{name}: {len(report.excluded)} excluded: {[e.reason[:80] for e in report.excluded[:3]]}")
+    assert report.failures() == []
+    assert {c.name for c in report.checks} >= {
+        "interface",
+        "oracle passes",
+        "wrong answer scores 0",
+        "printed verdict scores 0",
+        "crashing agent scores 0",
+        "empty episode scores 0",
+        "replay reproduces",
+    }
+
+
+def test_the_worked_example_plugin_passes_the_conformance_check(toy, tmp_path):
+    """docs/architecture.md's worked example (tests/plugins/medgym_toy) passes the checker; a family that
+    breaks the contract is told what is wrong."""
+    report = mg.check_family("toy_stats", sample=3, out_dir=tmp_path)
+    assert report.passed, report.failures()
+
+    always_passes = tmp_path / "always_passes.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell('task = ""\ncontext = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "from medgym_nb.grading.comparators import Grade, publish\n"
+            "publish(Grade(score=1.0, passed=True, message='looks right'))"
+        ),
+    ]
+    nbformat.write(notebook, always_passes)
+
+    class Leaky(type(mg.get_family("toy_stats"))):  # type: ignore[misc]
+        """A grader that passes whatever it is given: the checker must say so."""
+
+        name = "toy_leaky"
+        sources = suite_sources = ("toy_leaky",)
+
+        def build_suite(self, source, root, seed):
+            tasks = super().build_suite("toy_stats", root, seed)
+            return [t.model_copy(update={"source": source, "family": self.name}) for t in tasks]
+
+        def grader_notebook(self):
+            return always_passes
+
+    mg.register_family(Leaky)
+    try:
+        leaky = mg.check_family("toy_leaky", sample=1, out_dir=tmp_path / "leaky")
+    finally:
+        mg.unregister_family("toy_leaky")
+    failed = {c.name for c in leaky.failures()}
+    assert {"wrong answer scores 0", "printed verdict scores 0"} <= failed
+    assert "oracle passes" not in failed and "empty episode scores 0" not in failed

@@ -3,7 +3,7 @@ Gymnasium's ``check_env``.
 
 It loads the family's suites (and official rows, given a data folder), validates every payload against the
 family's model, plays a sample with the oracle in the sandbox (all must pass), plays hostile and hopeless
-agents on the same tasks (a wrong answer, a printout that poses as a verdict, an agent that crashes, one that
+agents on one of those tasks per source (a wrong answer, a printout that poses as a verdict, an agent that crashes, one that
 gives up at once: all must score 0 and none may end in an infrastructure error), replays an oracle episode in
 a fresh kernel (its outputs must reproduce), and reports what the family excluded, with why. Each failure is
 said in words a plug-in author can act on.
@@ -220,9 +220,10 @@ def _play(family: TaskFamily, tasks: list[Task], root: Path, config: EnvConfig, 
         ("crashing agent scores 0", lambda _t: _Crashing()),
         ("empty episode scores 0", lambda _t: _Probe("check-empty", lambda _task: [])),
     ]
+    one_per_source = list({task.source: task for task in reversed(tasks)}.values())
     for check, make in hostile:
         slug = check.split()[0]
-        results = run_episodes(tasks, make, root / slug, config=config, resume=False)
+        results = run_episodes(one_per_source, make, root / slug, config=config, resume=False)
         report.checks.append(_scores_zero(check, results))
     passed = [r for r in oracle if r.passed and r.notebook]
     if passed:

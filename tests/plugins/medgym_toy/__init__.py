@@ -96,9 +96,6 @@ class ToyStatsFamily(TaskFamily):
             return None
         return f"__medgym_state__ = {{'value': float({name}) if '{name}' in globals() else None}}"
 
-    def grader_notebook(self) -> Path:
-        return Path(__file__).with_name("grade.ipynb")
-
     def follow_ups(self, task: Task) -> list[str]:
         if task.category != "sequence":
             return []
