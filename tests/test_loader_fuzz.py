@@ -229,3 +229,37 @@ def test_official_rows_perturbed_load_or_are_excluded(source: str, data: st.Data
 @given(data=st.data())
 def test_official_rows_drawn_from_whole_files_perturbed(source: str, data: st.DataObject) -> None:
     _fuzz(source, data, broad=True)
+
+
+def test_a_repeated_id_keeps_both_rows_the_later_renamed(tmp_path):
+    sample = SHARED / FILES["mimic_iii"][0]
+    if not sample.is_file():
+        pytest.skip(f"no official mimic_iii sample in {SHARED}")
+    first = sample.read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "train_tasks.jsonl"
+    path.write_text(f"{first}\n{first}\n{first}\n", encoding="utf-8")
+    loaded = mg.load_task_set("mimic_iii", path=path)
+    task_id = json.loads(first)["id"]
+    assert [t.id for t in loaded.tasks] == [task_id, f"{task_id}#2", f"{task_id}#3"]
+    assert not loaded.excluded
+
+
+def test_tasks_check_lists_every_exclusion_with_its_row_and_the_count_per_source(tmp_path):
+    from typer.testing import CliRunner
+
+    from medgym_nb.cli import app
+
+    sample = SHARED / FILES["npowerai"][0]
+    if not sample.is_file():
+        pytest.skip(f"no official npowerai sample in {SHARED}")
+    good = sample.read_text(encoding="utf-8").splitlines()[:2]
+    path = tmp_path / "train_tasks.jsonl"
+    path.write_text("\r\n".join([*good, '{"task_type": "nope"}', "{cut", "", ""]), encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["tasks", "check", "-s", "npowerai", "--path", str(path)], terminal_width=400
+    )
+    assert result.exit_code == 0, result.output
+    assert "excluded by their family (npowerai 2)" in result.output
+    assert re.search(r"npowerai\s*│\s*2\s*│\s*2", result.output), result.output
+    for line in (3, 4):
+        assert f"train_tasks.jsonl:{line}" in result.output
