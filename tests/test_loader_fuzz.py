@@ -101,8 +101,9 @@ COSTLY = {
 (and the question, without which the row and its SQL are left out), a BioCoder program, a BioDSBench task
 (re-grounded in sandboxed kernels)."""
 
-DEFAULT_ROWS = {"biodsbench": 1}
-"""Rows the default set takes from the sample (3 elsewhere): BioDSBench re-grounds in sandboxed kernels."""
+DEFAULT_ROWS = {"biodsbench": 1, "biocoder": 1}
+"""Rows the default set takes from the sample (3 elsewhere): BioDSBench re-grounds and BioCoder runs its
+references in sandboxed kernels."""
 
 DEFAULT_REPEATS = {"biodsbench": False}
 """Whether the default set may repeat a row (a repeated id renames a task, which rebuilds BioDSBench's)."""
