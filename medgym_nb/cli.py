@@ -109,14 +109,21 @@ def _load(
 
 
 def _print_exclusions(excluded: list[Exclusion], shown: int = 10) -> None:
-    """How many tasks the families left out, and the first reasons."""
+    """How many tasks or rows the families left out, per source, and the first reasons (each with its
+    task id and the ``file:line`` of its official row, when it has them)."""
     if not excluded:
         return
-    table = Table(title=f"{len(excluded)} task(s) excluded by their family")
-    for col in ("source", "task / row", "reason"):
+    per_source: dict[str, int] = defaultdict(int)
+    for e in excluded:
+        per_source[e.source or "?"] += 1
+    counts = ", ".join(f"{source} {n}" for source, n in sorted(per_source.items()))
+    table = Table(title=f"{len(excluded)} task(s) or row(s) excluded by their family ({counts})")
+    for col in ("source", "task", "row", "reason"):
         table.add_column(col, overflow="fold")
     for e in excluded[:shown]:
-        table.add_row(e.source, e.task_id or e.where, e.reason)
+        table.add_row(e.source, e.task_id or "", e.where, e.reason)
+    if len(excluded) > shown:
+        table.caption = f"{len(excluded) - shown} more not shown"
     console.print(table)
 
 
@@ -260,7 +267,23 @@ def tasks_check(
         style = "bold" if a.category == "all" else None
         table.add_row(a.category, str(a.tasks), str(a.informative), f"{a.share:.0%}", style=style)
     console.print(table)
+    console.print(_per_source(loaded))
     _print_exclusions(loaded.excluded, shown=len(loaded.excluded))
+
+
+def _per_source(loaded: TaskSet) -> Table:
+    """Tasks loaded and tasks or rows excluded, per source."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for task in loaded.tasks:
+        counts[task.source][0] += 1
+    for e in loaded.excluded:
+        counts[e.source or "?"][1] += 1
+    table = Table(title="per source")
+    for col in ("source", "tasks", "excluded"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for source, (tasks, excluded) in sorted(counts.items()):
+        table.add_row(source, str(tasks), str(excluded))
+    return table
 
 
 @tasks_app.command("show")

@@ -159,7 +159,7 @@ def test_no_file_and_multiclass_labels():
 def test_official_rows_import_with_their_descriptions_unchanged(shared_dir):
     path = _shared_file(shared_dir, EHRSHOT_FILE)
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    tasks = read_task_file(path, "ehrshot")
+    tasks = read_task_file(path, "ehrshot").tasks
     assert [_payload(t).task_name for t in tasks] == [r["task_name"] for r in rows]
     assert {r["task_name"] for r in rows} == set(ehrshot.TASKS)
     assert [t.question for t in tasks] == [r["task_description"] for r in rows]

@@ -8,7 +8,7 @@ from ..data.cache import cached_build
 from ..errors import MedgymError, TaskFileError, UnknownSourceError, UnknownTaskError
 from ..family.registry import family_for_source, list_families
 from .model import Task, TaskSet
-from .official import read_task_file
+from .official import read_task_files
 from .store import read_task_set, write_tasks
 
 __all__ = [
@@ -76,15 +76,15 @@ def load_task_set(
         loaded = read_task_set(_suite_root(source, seed))
     else:
         files = official_task_files(path, source)
-        rows = TaskSet()
-        for file in files:
-            rows += read_task_file(file, source)
+        read = read_task_files(files, source)
+        rows = read.rows
         family = family_for_source(source)
         official = [t for t in rows.tasks if t.family == family.name and t.source == source]
         others = [t for t in rows.tasks if not (t.family == family.name and t.source == source)]
         db = Path(database) if database is not None else None
         prepared = family.prepare_official(source, official, files, seed=seed, database=db)
-        loaded = TaskSet(tasks=prepared.tasks + others, excluded=rows.excluded + prepared.excluded)
+        excluded = rows.excluded + [read.located(e) for e in prepared.excluded]
+        loaded = TaskSet(tasks=prepared.tasks + others, excluded=excluded)
     if split is None:
         return loaded
     return TaskSet(tasks=[t for t in loaded.tasks if t.split == split], excluded=loaded.excluded)

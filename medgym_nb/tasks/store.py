@@ -7,13 +7,14 @@ Builds land in the cache by renaming a temporary directory into place, so tasks 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
 
 from .model import Exclusion, Task, TaskSet
 
-__all__ = ["read_task_set", "read_tasks", "write_tasks"]
+__all__ = ["read_task_set", "read_tasks", "tasks_digest", "write_tasks"]
 
 TASKS_FILE = "tasks.jsonl"
 EXCLUDED_FILE = "excluded.jsonl"
@@ -46,3 +47,12 @@ def read_task_set(root: Path) -> TaskSet:
 
 def read_tasks(root: Path) -> list[Task]:
     return read_task_set(root).tasks
+
+
+def tasks_digest(tasks: Iterable[Task]) -> str:
+    """A short hash of ``tasks`` as JSON: the cache key of a build made from them, so official files that
+    differ only in form (line ends, key order, blank lines) read as the same tasks and reuse the build."""
+    digest = hashlib.sha256()
+    for task in tasks:
+        digest.update(task.model_dump_json().encode())
+    return digest.hexdigest()[:16]

@@ -17,7 +17,6 @@ episode's read-only ``data/<table>.csv``. ``build_suite`` generates the built-in
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.asserts import parse_tests, probe_code
 from medgym_nb.tasks.model import Exclusion, Task, TaskSet
-from medgym_nb.tasks.store import read_task_set, write_tasks
+from medgym_nb.tasks.store import read_task_set, tasks_digest, write_tasks
 
 from .cbioportal import parse_dataframes, synthesize_study
 from .cbioportal_mentions import mentions
@@ -88,7 +87,7 @@ class BiodsbenchFamily(TaskFamily):
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
     ) -> TaskSet:
-        """The tasks whose asserts re-ground on synthetic tables; built once per (files, seed) and cached.
+        """The tasks whose asserts re-ground on synthetic tables; built once per (rows' tasks, seed), cached.
 
         A task whose asserts do not re-ground is excluded with the reason.
         """
@@ -106,7 +105,8 @@ class BiodsbenchFamily(TaskFamily):
             ]
             write_tasks(root, grounded, excluded)
 
-        return read_task_set(cached_build(_build_key(files, seed), build))
+        key = f"{SOURCE}-official-{self.name}-{self.version}-seed{seed}-{tasks_digest(tasks)}"
+        return read_task_set(cached_build(key, build))
 
     def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
         """A submit only ends the episode: the asserts look at the session, not at the submitted value."""
@@ -165,10 +165,3 @@ def ground_tasks(tasks: list[Task], root: Path, seed: int) -> tuple[list[Task], 
                 )
             )
     return grounded, reasons
-
-
-def _build_key(files: list[Path], seed: int) -> str:
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.read_bytes())
-    return f"{SOURCE}-official-{BiodsbenchFamily.name}-{BiodsbenchFamily.version}-seed{seed}-{digest.hexdigest()[:16]}"

@@ -10,7 +10,6 @@ cannot become such a note are excluded, with the reason (``mg.load_task_set``).
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 from pathlib import Path
@@ -26,7 +25,7 @@ from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
 from medgym_nb.grading.answers import Answer, parse_printed
 from medgym_nb.grading.comparators import Grade
 from medgym_nb.tasks.model import Exclusion, Task, TaskSet
-from medgym_nb.tasks.store import read_task_set, write_tasks
+from medgym_nb.tasks.store import read_task_set, tasks_digest, write_tasks
 
 from .note_vocab import SUITE_ENTITIES
 from .notes import (
@@ -158,10 +157,13 @@ class EhrconFamily(TaskFamily):
         return _noted(root, requests, ids, splits, seed)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
-        """Never raises for a row that cannot become a note: its ``payload.unmapped`` says why."""
+        """Never raises for a row that cannot become a note: its ``payload.unmapped`` says why. A row without
+        ``Has error`` takes it from its count."""
         entity = str(row.get("Medical entity") or "").strip()
-        count = row.get("Number of inconsistencies")
-        flag = row.get("Has error")
+        count = _whole(row.get("Number of inconsistencies"))
+        flag = _truth(row.get("Has error"))
+        if flag is None and isinstance(count, int) and not isinstance(count, bool):
+            flag = count > 0
         found = _HADM.match(str(row.get("Hospital admission") or ""))
         reason = None
         if found is None:
@@ -179,12 +181,13 @@ class EhrconFamily(TaskFamily):
             inconsistencies=count if isinstance(count, int) else 0,
             unmapped=reason,
         )
+        split = str(row.get("split") or "").strip() or origin.split
         return Task(
-            id=f"{SOURCE}.{row.get('split') or origin.split}.{origin.line:04d}",
+            id=f"{SOURCE}.{split}.{origin.line:04d}",
             source=SOURCE,
             family=self.name,
             category="unmapped" if reason else "official",
-            split=str(row.get("split") or origin.split),
+            split=split,
             question="",
             context=CONTEXT,
             answer={"has_error": payload.has_error, "inconsistencies": payload.inconsistencies},
@@ -195,30 +198,27 @@ class EhrconFamily(TaskFamily):
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
     ) -> TaskSet:
         """The rows that map, as notes over a database with their admissions and entities planted; built once
-        per (files, seed), cached by a hash of the files. Rows that do not map are excluded, with the reason."""
+        per (rows' tasks, seed) and cached, so rows that differ only in form reuse the build. Rows that
+        do not map are excluded, with the reason."""
         if database is not None:
             raise TaskFileError(
                 "EHRCon's notes are written for a synthetic database; leave out database= (--db)"
             )
         mapped = [t for t in tasks if _payload(t).unmapped is None]
-        digest = hashlib.sha256()
-        for path in files:
-            digest.update(path.read_bytes())
-        key = f"{source}-official-{self.name}-{self.version}-seed{seed}-{digest.hexdigest()[:16]}"
+        requests = [NoteRequest(_hadm(t), _payload(t).entity, _payload(t).inconsistencies) for t in mapped]
+        ids, splits = [t.id for t in mapped], [t.split for t in mapped]
+        key = f"{source}-official-{self.name}-{self.version}-seed{seed}-{tasks_digest(mapped)}"
 
         def build(root: Path) -> None:
-            requests = [
-                NoteRequest(_hadm(t), _payload(t).entity, _payload(t).inconsistencies) for t in mapped
-            ]
-            unmapped = [
-                Exclusion(source=source, task_id=t.id, reason=str(_payload(t).unmapped))
-                for t in tasks
-                if _payload(t).unmapped is not None
-            ]
-            noted = _noted(root, requests, [t.id for t in mapped], [t.split for t in mapped], seed)
-            write_tasks(root, noted, unmapped)
+            write_tasks(root, _noted(root, requests, ids, splits, seed))
 
-        return read_task_set(cached_build(key, build))
+        unmapped = [
+            Exclusion(source=source, task_id=t.id, reason=str(_payload(t).unmapped))
+            for t in tasks
+            if _payload(t).unmapped is not None
+        ]
+        built = read_task_set(cached_build(key, build))
+        return TaskSet(tasks=built.tasks, excluded=built.excluded + unmapped)
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:
         return sqlite_request_info(task, params)
@@ -226,6 +226,22 @@ class EhrconFamily(TaskFamily):
     def answer_from_submit(self, task: Task, params: dict[str, Any]) -> Answer:
         """``{"answer": {...}}``, or the two fields given as the params themselves."""
         return Answer(kind="value", value=params.get("answer", params))
+
+
+def _whole(value: Any) -> Any:
+    """A count written as ``2``, ``2.0`` or ``"2"`` as the int 2; anything else unchanged (and rejected)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+def _truth(value: Any) -> Any:
+    """``true``/``"True"``/``"false"`` as a bool; anything else unchanged (and rejected)."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
 
 
 def _payload(task: Task) -> EhrconPayload:

@@ -25,8 +25,7 @@ from medgym_nb.errors import TaskFileError, UnknownSourceError
 from medgym_nb.family import OfficialRow, TaskFamily
 from medgym_nb.family.questions import QuestionBank
 from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
-from medgym_nb.tasks.model import AnswerSpec, Task, TaskSet
-from medgym_nb.tasks.store import read_task_set, write_tasks
+from medgym_nb.tasks.model import AnswerSpec, Exclusion, Task, TaskSet
 
 from . import eicu_questions, mimic_questions, treqs_questions
 
@@ -134,9 +133,6 @@ DATABASES: dict[str, SyntheticDatabase] = {
 }
 
 
-_OFFICIAL_FIELDS = ("question", "query", "answer")
-
-
 class EhrsqlFamily(TaskFamily):
     """Questions over an EHR database answered with SQL: MedAgentGym's mimic_iii, eicu and treqs sources."""
 
@@ -153,23 +149,27 @@ class EhrsqlFamily(TaskFamily):
         return build_suite(source, root, seed=seed)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
-        missing = [f for f in _OFFICIAL_FIELDS if f not in row]
+        """A row needs its ``question`` and ``query``; the rest is optional. Its ``answer`` is only kept for
+        the record (every load re-grounds it, on the synthetic or the user's database), so a missing or
+        empty one is no reason to leave the row out; a row without ``id`` is named by its position, as
+        MedAgentGym indexes rows."""
+        question, query = _text(row, "question"), _text(row, "query")
+        missing = [name for name, value in (("question", question), ("query", query)) if not value]
         if missing:
-            raise TaskFileError(f"{origin.where}: missing field(s) {', '.join(missing)} for an EHRSQL task")
-        answer = row["answer"]
-        if not isinstance(answer, list):
-            raise TaskFileError(f"{origin.where}: 'answer' must be a list, got {type(answer).__name__}")
-        db_name = f"{row.get('db_id', origin.source)}.db"
-        category = row.get("tag") or row.get("template") or "ehrsql"
-        query = str(row["query"])
-        released = [None if a == "None" else a for a in answer]
+            raise TaskFileError(
+                f"{origin.where}: an EHRSQL row needs {' and '.join(missing)} as non-empty text"
+            )
+        db_name = f"{row.get('db_id') or origin.source}.db"
+        category = _text(row, "tag") or _text(row, "template") or "ehrsql"
+        released = _released(row.get("answer"))
+        split = _text(row, "split") or origin.split
         return Task(
-            id=str(row.get("id") or f"{origin.source}.{origin.line}"),
+            id=_text(row, "id") or f"{origin.source}.{split}.{origin.line:04d}",
             source=origin.source,
             family=self.name,
-            category=str(category),
-            split=str(row.get("split") or origin.split),
-            question=str(row["question"]),
+            category=category,
+            split=split,
+            question=question,
             context=context_text(db_name, notes=_notes(origin.source)),
             data_dir=str(origin.folder.resolve()),
             data_files=[db_name],
@@ -182,25 +182,31 @@ class EhrsqlFamily(TaskFamily):
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
     ) -> TaskSet:
-        """Official rows run on the user's real ``database`` (the released answers stand), or by default on
-        a synthetic database built to contain what the rows' SQL asks about, with answers re-grounded by
-        executing each query on it. Built once per (files, seed), cached by a hash of the files."""
+        """Official rows run on the user's real ``database``, or by default on a synthetic database built to
+        contain what the rows' SQL asks about; either way each answer is what its query gives there (on the
+        real database a released answer stands). A query that fails there excludes its row, with why.
+
+        The synthetic database is built once per (distinct queries, seed) and cached: rows that differ in
+        anything but their SQL reuse it."""
         if database is not None:
-            return TaskSet(tasks=[_on_database(task, Path(database)) for task in tasks])
+            if not database.is_file():
+                raise TaskFileError(f"database not found: {database}")
+            now = DATABASES[source].now if source in DATABASES else NOW
+            return _grounded(tasks, database.resolve(), now, keep_released=True)
         spec = DATABASES.get(source)
         if spec is None:
             raise UnknownSourceError(
                 f"no synthetic {source} database yet: pass the real one with database=PATH (--db PATH)"
             )
-        digest = hashlib.sha256()
-        for path in files:
-            digest.update(path.read_bytes())
-        key = f"{source}-official-{self.version}-seed{seed}-{digest.hexdigest()[:16]}"
+        queries = list(dict.fromkeys(executable_sql(_payload(t).query or "", spec.now) for t in tasks))
+        digest = hashlib.sha256("\0".join(queries).encode()).hexdigest()[:16]
+        key = f"{source}-official-db-{self.version}-seed{seed}-{digest}"
 
         def build(root: Path) -> None:
-            write_tasks(root, _regrounded(root, spec, tasks, seed))
+            planted = {"plant": queries} if spec.plants else {}
+            spec.build(root / spec.file, seed=seed, **planted)
 
-        return read_task_set(cached_build(key, build))
+        return _grounded(tasks, cached_build(key, build) / spec.file, spec.now, keep_released=False)
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:
         return sqlite_request_info(task, params)
@@ -220,32 +226,48 @@ def _notes(source: str) -> str:
     return spec.notes if spec else _LOWER_CASE_NOTE
 
 
-def _on_database(task: Task, database: Path) -> Task:
-    if not database.is_file():
-        raise TaskFileError(f"database not found: {database}")
-    real = database.resolve()
-    return task.model_copy(update={"data_dir": str(real.parent), "data_files": [real.name]})
+def _text(row: dict[str, Any], key: str) -> str:
+    """``row[key]`` as stripped text; empty when it is missing or null."""
+    value = row.get(key)
+    return "" if value is None else str(value).strip()
 
 
-def _regrounded(root: Path, spec: SyntheticDatabase, tasks: list[Task], seed: int) -> list[Task]:
-    """Build the planted database under ``root/data`` and give each task the answer its SQL has there."""
-    queries = [_payload(task).query or "" for task in tasks]
-    data = root / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    planted = {"plant": [executable_sql(q, spec.now) for q in queries]} if spec.plants else {}
-    db = spec.build(data / spec.file, seed=seed, **planted)
-    grounded = []
-    for task, query in zip(tasks, queries, strict=True):
-        try:
-            answer = run_sql(db, query, spec.now)
-        except sqlite3.Error as exc:
-            raise TaskFileError(
-                f"task {task.id}: its official query fails on the synthetic database ({exc}); "
-                "run it on the real one with --db PATH"
-            ) from None
-        grounded.append(
-            task.model_copy(update={"answer": answer, "data_dir": "data", "data_files": [spec.file]})
-        )
+def _released(answer: Any) -> list[Any] | None:
+    """The row's released answer as a list (EHRSQL writes ``"None"`` for a null); None when it has none."""
+    if answer is None or answer == "" or answer == "None":
+        return None
+    return [None if a == "None" else a for a in (answer if isinstance(answer, list) else [answer])]
+
+
+def _grounded(tasks: list[Task], db: Path, now: str, *, keep_released: bool) -> TaskSet:
+    """Each task on ``db``, its answer what its query gives there (or, with ``keep_released``, the
+    released one where the row has it); a task whose query fails on ``db`` is excluded, with why."""
+    grounded = TaskSet()
+    for task in tasks:
+        payload = _payload(task)
+        answer = payload.official_answer
+        if answer is None or not keep_released:
+            try:
+                answer = run_sql(db, payload.query or "", now)
+            except sqlite3.Error as exc:
+                where = "the given" if keep_released else "the synthetic"
+                grounded.excluded.append(
+                    Exclusion(
+                        source=task.source,
+                        task_id=task.id,
+                        reason=f"its official query fails on {where} database ({exc})"
+                        + ("" if keep_released else "; run it on the real one with --db PATH"),
+                    )
+                )
+                continue
+        update = {
+            "answer": answer,
+            "data_dir": str(db.parent),
+            "data_files": [db.name],
+            "context": context_text(db.name, notes=_notes(task.source)),
+            "solution": solution_cells(payload.query or "", db.name, now),
+        }
+        grounded.tasks.append(task.model_copy(update=update))
     return grounded
 
 

@@ -10,7 +10,6 @@ that server's data at grading time, and task1's official MRNs stand.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import random
@@ -27,7 +26,7 @@ from medgym_nb.grading.answers import Answer
 from medgym_nb.services.base import ServiceTenant
 from medgym_nb.services.external import UrlTenant
 from medgym_nb.tasks.model import Task, TaskSet
-from medgym_nb.tasks.store import read_task_set, write_tasks
+from medgym_nb.tasks.store import read_task_set, tasks_digest, write_tasks
 
 from .ehr import NOW, PatientSpec, ehr_resources, fhir_time, random_patients, scenario
 from .grade import ServiceState
@@ -94,7 +93,7 @@ class MedAgentBenchFamily(TaskFamily):
             payload, str(row.get("instruction", "")), str(row.get("context", ""))
         )
         return Task(
-            id=f"{SOURCE}.{row.get('id')}",
+            id=f"{SOURCE}.{str(row['id']).strip()}",
             source=SOURCE,
             family=self.name,
             category=CATEGORIES[payload.kind],
@@ -108,13 +107,10 @@ class MedAgentBenchFamily(TaskFamily):
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
     ) -> TaskSet:
         """The rows over a synthetic EHR that holds their patients (MRNs, and task1's names and birth dates)
-        with scenario-drawn charts; answers re-grounded on it. Built once per (files, seed)."""
+        with scenario-drawn charts; answers re-grounded on it. Built once per (rows' tasks, seed)."""
         if database is not None:
             raise TaskFileError("MedAgentBench runs against a FHIR server: use --fhir-base URL, not --db")
-        digest = hashlib.sha256()
-        for path in files:
-            digest.update(path.read_bytes())
-        key = f"{source}-official-{self.name}-{self.version}-seed{seed}-{digest.hexdigest()[:16]}"
+        key = f"{source}-official-{self.name}-{self.version}-seed{seed}-{tasks_digest(tasks)}"
 
         def build(root: Path) -> None:
             patients = _planted_patients([_payload(t) for t in tasks], seed)
@@ -236,7 +232,7 @@ def _find(pattern: str, text: str, origin: OfficialRow, what: str) -> re.Match[s
 
 def _official_payload(row: dict[str, Any], origin: OfficialRow) -> MabPayload:
     """A row's parameters: its type from the id (``taskN_...``), the rest from its instruction and context."""
-    kind_match = re.match(r"^task(\d+)_", str(row.get("id", "")))
+    kind_match = re.match(r"^task(\d+)_", str(row.get("id", "")).strip())
     if kind_match is None or not 1 <= int(kind_match[1]) <= 10:
         raise TaskFileError(
             f"{origin.where}: id {row.get('id')!r} is not a MedAgentBench task id (task1..task10)"
