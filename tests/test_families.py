@@ -195,6 +195,22 @@ def test_agent_code_a_grader_runs_stays_in_the_sandbox(toy, tmp_path):
     assert not marker.exists()
 
 
+def test_a_grader_runs_agent_code_under_the_episodes_limits(toy):
+    """The grading context carries the episode's sandbox limits: code the grader runs for the agent gets the
+    same file-size limit as the agent's own kernel, not the defaults."""
+    writes = "open('big', 'wb').write(b'0' * 3_000_000)\ndef double(x):\n    return 2 * x"
+    submit = {"action": "submit", "params": {"answer": writes}}
+    with mg.Env() as env:
+        env.reset(toy[2])
+        assert env.step(submit)[1] == 1.0  # a 3 MB file is within the default limits
+    small = mg.SandboxLimits(file_size_mb=1)
+    with mg.Env(limits=small) as env:
+        env.reset(toy[2])
+        obs, reward, terminated, *_ = env.step(submit)
+        assert env.context.limits == small
+    assert terminated and reward == 0.0 and "error" in obs.env_message
+
+
 def test_a_follow_up_question_is_graded_on_its_own_and_reuses_kernel_state(toy, tmp_path):
     """Multi-part tasks: each answer is graded once, the next question follows; one wrong answer of two
     costs exactly half the reward, the notebook shows the question where it was asked, and both the
