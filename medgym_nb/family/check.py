@@ -12,6 +12,7 @@ said in words a plug-in author can act on.
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,6 @@ from ..agents.oracle import OracleAgent
 from ..config import EnvConfig
 from ..errors import MedgymError
 from ..grading.comparators import GRADE_MIME
-from ..kernel.choice import choose_sandbox
 from ..observations import Observation
 from ..replay import replay_notebook
 from ..runner import EpisodeResult, run_episodes
@@ -159,6 +159,13 @@ def _scores_zero(name: str, results: list[EpisodeResult]) -> Check:
     return Check(name=name, passed=not bad, detail="; ".join(bad[:5]) or f"{len(results)} episodes scored 0")
 
 
+def _sandboxes(results: list[EpisodeResult]) -> str:
+    """The sandboxes the episodes' kernels ran in, as recorded (a family's own kernel environment may need
+    another than the one asked for)."""
+    ran = Counter(r.sandbox or "none" for r in results)
+    return ", ".join(f"{name} ({n})" if len(ran) > 1 else name for name, n in ran.most_common())
+
+
 def check_family(
     name: str,
     *,
@@ -210,8 +217,7 @@ def _play(family: TaskFamily, tasks: list[Task], root: Path, config: EnvConfig, 
         Check(
             name="oracle passes",
             passed=not failed,
-            detail="; ".join(failed[:5])
-            or f"{len(oracle)}/{len(oracle)} in {choose_sandbox(config.sandbox)[0]}",
+            detail="; ".join(failed[:5]) or f"{len(oracle)}/{len(oracle)} in {_sandboxes(oracle)}",
         )
     )
     hostile: list[tuple[str, Callable[[Task], Any]]] = [
