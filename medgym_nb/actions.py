@@ -24,19 +24,21 @@ class _Params(BaseModel):
 
 
 class CodeParams(_Params):
-    code: str
+    code: str = Field(description="Python source, as in a notebook cell")
     timeout: float | None = Field(
         default=None, gt=0, description="seconds; may lower the environment's cell limit, never raise it"
     )
 
 
 class TerminalParams(_Params):
-    cmd: str
-    timeout: float | None = Field(default=None, gt=0)
+    cmd: str = Field(description="the shell command line")
+    timeout: float | None = Field(
+        default=None, gt=0, description="seconds; may lower the environment's limit"
+    )
 
 
 class SubmitParams(_Params):
-    answer: Any
+    answer: Any = Field(description="the answer: a number, a string, a list or an object, as the task asks")
 
 
 class OpenParams(BaseModel):
@@ -46,6 +48,10 @@ class OpenParams(BaseModel):
 
 
 class ActionSpec(BaseModel):
+    """``params``: what the action takes (``OpenParams``: a family's ``action_params`` say); ``usage``: a one-line
+    example of them; ``help``: what it does, as agents are told unless the family says it differently
+    (``TaskFamily.action_help``)."""
+
     model_config = ConfigDict(frozen=True)
 
     params: type[BaseModel]
@@ -60,21 +66,28 @@ ACTIONS: dict[str, ActionSpec] = {
     "validate_code": ActionSpec(
         params=CodeParams,
         usage='{"code": "..."}',
-        help="run Python that prints the final answer; it is graded",
+        help=(
+            "run Python that prints the final answer; what it prints is graded. A correct answer ends the "
+            "episode; after a wrong one you may fix the code and run it again"
+        ),
     ),
-    "debug": ActionSpec(params=OpenParams, usage="{}", help="show the last error with its traceback"),
+    "debug": ActionSpec(
+        params=OpenParams,
+        usage="{}",
+        help="show the last error raised in your kernel, with its full traceback",
+    ),
     "terminal": ActionSpec(
         params=TerminalParams, usage='{"cmd": "..."}', help="run a shell command in your work directory"
     ),
     "execute": ActionSpec(
         params=CodeParams,
         usage='{"code": "..."}',
-        help="run Python in your kernel (variables persist between turns)",
+        help="run Python in your Jupyter kernel (variables persist between calls); nothing is graded",
     ),
     "submit": ActionSpec(
         params=SubmitParams,
         usage='{"answer": ...}',
-        help="give the final answer as a value; the episode ends",
+        help="give the final answer as a value; it is graded and the episode ends",
     ),
 }
 """Every action the environment understands (MedAgentGym's four, plus ``execute`` and ``submit``)."""

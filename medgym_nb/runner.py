@@ -25,7 +25,7 @@ from .errors import MedgymError, TrajectoryError
 from .grading.notebook import SharedGrader
 from .layout import episode_paths, legacy_notebook
 from .tasks.model import Task
-from .trajectory import Episode, Termination, read_episode
+from .trajectory import Episode, Termination, ToolCall, read_episode
 
 __all__ = [
     "EpisodeResult",
@@ -165,6 +165,9 @@ async def play_episode(
             if action is None:
                 await env.end_episode(Termination.CLOSED)  # the agent gave up (or ran out of budget)
                 return
+            call = action.pop("tool_call", None)
+            if call is not None and env.recorder is not None:
+                env.recorder.answering(ToolCall.model_validate(call))
             obs, _reward, _terminated, _truncated, _info = await env.step(action)
     except TimeoutError:
         await env.end_episode(Termination.EPISODE_TIMEOUT)

@@ -35,7 +35,16 @@ from .kernel.session import CellResult
 from .observations import ObservationKind
 from .tasks.model import Task
 
-__all__ = ["Episode", "EpisodeMeta", "Recorder", "Termination", "Turn", "package_versions", "read_episode"]
+__all__ = [
+    "Episode",
+    "EpisodeMeta",
+    "Recorder",
+    "Termination",
+    "ToolCall",
+    "Turn",
+    "package_versions",
+    "read_episode",
+]
 
 _PACKAGES = ("medgym-nb", "jupyter_client", "ipykernel", "nbformat", "papermill", "pandas", "numpy")
 _OBS_NOTE_CHARS = 4_000
@@ -94,8 +103,20 @@ class Termination(StrEnum):
         return self in {Termination.RUNNING, Termination.ERROR, Termination.GRADER_ERROR}
 
 
+class ToolCall(BaseModel):
+    """The chat-completions tool call a turn answered, as the model wrote it: exports rebuild the assistant's
+    ``tool_calls`` from it. ``index``: its place among the calls of one reply (0 starts a reply, whose text is
+    the turn's ``message``)."""
+
+    id: str
+    name: str
+    arguments: str
+    index: int = 0
+
+
 class Turn(BaseModel):
-    """One step of an episode as recorded (the outputs themselves live in the notebook's code cell)."""
+    """One step of an episode as recorded (the outputs themselves live in the notebook's code cell).
+    ``tool_call``: set when the agent acted by a native tool call rather than JSON in text."""
 
     index: int
     action: str
@@ -108,6 +129,7 @@ class Turn(BaseModel):
     execution_count: int | None = None
     duration: float = 0.0
     usage: dict[str, int] = Field(default_factory=dict)
+    tool_call: ToolCall | None = None
 
 
 class EpisodeMeta(BaseModel):
@@ -207,9 +229,17 @@ class Recorder:
         header = f"# Task `{task.id}`\n\n**source** {task.source} · **category** {task.category} · "
         header += f"**split** {task.split}\n\n{task.prompt()}"
         self.nb.cells.append(_markdown(header, metadata_of(CellMeta(role=CellRole.TASK))))
+        self._tool_call: ToolCall | None = None
+
+    def answering(self, call: ToolCall) -> None:
+        """The next recorded turn answers the tool call ``call`` (the runner says so before the step)."""
+        self._tool_call = call
 
     def record(self, turn: Turn, cell: CellResult | None) -> None:
         """Append one turn: the agent's message, then the code cell or an observation cell."""
+        if self._tool_call is not None:
+            turn = turn.model_copy(update={"tool_call": self._tool_call})
+            self._tool_call = None
         self.meta.turns = turn.index
         info = turn.model_dump(mode="json")
         info["observation"] = info["observation"][:_OBS_NOTE_CHARS]
