@@ -1,5 +1,5 @@
 """Gymnasium registration: ``gymnasium.make("medgym_nb.gym:medgym/All-v0")`` draws from every built-in suite,
-``medgym/<Source>-v0`` from one, named as its family names it (``medgym/MIMIC-III-v0``, ``medgym/EHRSHOT-v0``;
+``medgym/<Source>-v0`` from one, the source named as its family names it (``TaskFamily.source_names``;
 ``gym_ids()`` lists them; import this module first to use the ids without the module prefix).
 
 Observations and actions are text, as an LLM policy sees them: the observation is the environment's message

@@ -5,7 +5,7 @@ Generated from the action registry (``ACTIONS``: each action's pydantic params) 
 the LLM agent's system prompt and ``tools`` field, the trainers' adapters and the exports all describe the
 same actions the environment accepts; nothing else lists them.
 
-    mg.tools("mimic_iii")  # or a Task, a TaskFamily, a family name
+    mg.tools(source)  # or a Task, a TaskFamily, a family name
     [{"type": "function", "function": {"name": "request_info", "description": ..., "parameters": {...}}}, ...]
 """
 

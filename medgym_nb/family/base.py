@@ -90,7 +90,7 @@ class TaskFamily:
     """The params model of an action whose params the family interprets (``OpenParams`` in ``ACTIONS``, e.g.
     ``request_info``): its JSON schema is what agents are told to send. Without one such an action takes none."""
     source_names: ClassVar[dict[str, str]] = {}
-    """How a source is named to people (``{"mimic_iii": "MIMIC-III"}``): Gymnasium ids, reports. The source
+    """How a source is named to people (``{"my_source": "My-Source"}``): Gymnasium ids, reports. The source
     name itself where absent."""
     kernel: ClassVar[KernelNeeds] = KernelNeeds()
     service_name: ClassVar[str] = ""
