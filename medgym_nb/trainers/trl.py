@@ -113,12 +113,17 @@ class MedgymToolEnv:
 
 def _docstring(family: TaskFamily, name: str, model: type[BaseModel] | None) -> str:
     """A Google-style docstring, which is what TRL (transformers' ``get_json_schema``) reads the tool from."""
-    lines = [describe(family, name)[0].upper() + describe(family, name)[1:] + "."]
+    text = describe(family, name)
+    lines = [text[:1].upper() + text[1:] + "."]
     if model is not None and model.model_fields:
         lines += ["", "Args:"]
         for field, info in model.model_fields.items():
             lines.append(f"    {field}: {(info.description or field).replace(chr(10), ' ')}")
-    lines += ["", "Returns:", "    What the environment answers: output, results, errors, the grader's verdict."]
+    lines += [
+        "",
+        "Returns:",
+        "    What the environment answers: output, results, errors, the grader's verdict.",
+    ]
     return "\n".join(lines)
 
 
@@ -134,7 +139,9 @@ def _tool(family: TaskFamily, name: str) -> Callable[..., str]:
     for field, info in fields.items():
         default = inspect.Parameter.empty if info.is_required() else None
         parameters.append(
-            inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=info.annotation)
+            inspect.Parameter(
+                field, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=info.annotation
+            )
         )
     tool.__signature__ = inspect.Signature(parameters, return_annotation=str)  # type: ignore[attr-defined]
     tool.__annotations__ = {field: info.annotation for field, info in fields.items()} | {"return": str}
@@ -155,5 +162,6 @@ def tool_env_class(family_name: str) -> type[MedgymToolEnv]:
 def environment_factories(**env_options: Any) -> dict[str, Callable[[], MedgymToolEnv]]:
     """``{family name: factory}`` for ``GRPOTrainer(environment_factory=...)``, every installed family."""
     return {
-        family.name: functools.partial(tool_env_class(family.name), **env_options) for family in list_families()
+        family.name: functools.partial(tool_env_class(family.name), **env_options)
+        for family in list_families()
     }
