@@ -36,6 +36,7 @@ from .kernel.environments import KernelEnvironment
 from .ray_backend import run_episodes_ray
 from .runner import EpisodeResult, run_episodes, run_episodes_async
 from .tasks import AnswerSpec, Exclusion, Task, TaskSet, get_task, list_sources, load_task_set, load_tasks
+from .tools import tools  # mg.tools is the function; the module is medgym_nb.tools
 from .trajectory import Episode, Termination, read_episode
 
 __version__ = "0.1.0"
@@ -103,5 +104,6 @@ __all__ = [
     "run_episodes_async",
     "run_episodes_ray",
     "runs",
+    "tools",
     "unregister_family",
 ]

@@ -54,19 +54,21 @@ class _Params(BaseModel):
 
 
 class CodeParams(_Params):
-    code: str
+    code: str = Field(description="Python source, as in a notebook cell")
     timeout: float | None = Field(
         default=None, gt=0, description="seconds; may lower the environment's cell limit, never raise it"
     )
 
 
 class TerminalParams(_Params):
-    cmd: str
-    timeout: float | None = Field(default=None, gt=0)
+    cmd: str = Field(description="the shell command line")
+    timeout: float | None = Field(
+        default=None, gt=0, description="seconds; may lower the environment's limit"
+    )
 
 
 class SubmitParams(_Params):
-    answer: Any
+    answer: Any = Field(description="the answer: a number, a string, a list or an object, as the task asks")
 
 
 class OpenParams(BaseModel):
@@ -181,6 +183,10 @@ async def _validate_code(ctx: ActionContext, params: dict[str, Any]) -> Outcome:
 
 
 class ActionSpec(BaseModel):
+    """``params``: what the action takes (``OpenParams``: a family's ``action_params`` say); ``usage``: a one-line
+    example of them; ``help``: what it does, as agents are told unless the family says it differently
+    (``TaskFamily.action_help``)."""
+
     model_config = ConfigDict(frozen=True)
 
     params: type[BaseModel]
@@ -199,11 +205,17 @@ ACTIONS: dict[str, ActionSpec] = {
     "validate_code": ActionSpec(
         params=CodeParams,
         usage='{"code": "..."}',
-        help="run Python that prints the final answer; it is graded",
+        help=(
+            "run Python that prints the final answer; what it prints is graded. A correct answer ends the "
+            "episode; after a wrong one you may fix the code and run it again"
+        ),
         handler=_validate_code,
     ),
     "debug": ActionSpec(
-        params=OpenParams, usage="{}", help="show the last error with its traceback", handler=_debug
+        params=OpenParams,
+        usage="{}",
+        help="show the last error raised in your kernel, with its full traceback",
+        handler=_debug,
     ),
     "terminal": ActionSpec(
         params=TerminalParams,
@@ -214,13 +226,13 @@ ACTIONS: dict[str, ActionSpec] = {
     "execute": ActionSpec(
         params=CodeParams,
         usage='{"code": "..."}',
-        help="run Python in your kernel (variables persist between turns)",
+        help="run Python in your Jupyter kernel (variables persist between calls); nothing is graded",
         handler=_execute,
     ),
     "submit": ActionSpec(
         params=SubmitParams,
         usage='{"answer": ...}',
-        help="give the final answer as a value; the episode ends",
+        help="give the final answer as a value; it is graded and the episode ends",
         handler=_submit,
     ),
 }

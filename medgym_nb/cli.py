@@ -369,6 +369,13 @@ def run(
     token_budget: Annotated[
         int | None, typer.Option(help="--agent llm: tokens per episode before it stops.")
     ] = None,
+    tool_calls: Annotated[
+        bool,
+        typer.Option(
+            "--tool-calls",
+            help="--agent llm: native tool calls (the endpoint's tools API) instead of JSON in text.",
+        ),
+    ] = False,
     backend: Annotated[
         str, typer.Option(help="local (asyncio on this machine) or ray (a Ray cluster)")
     ] = "local",
@@ -391,6 +398,7 @@ def run(
             temperature=temperature,
             max_tokens=max_tokens,
             token_budget=token_budget,
+            tool_calls=tool_calls,
         )
         make_agent: Callable[[Any], Any] = lambda _task: LLMAgent(config)  # noqa: E731
     elif agent == "oracle":

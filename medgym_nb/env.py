@@ -13,6 +13,7 @@ Everything family-specific is asked of the task's family.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -21,6 +22,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from ._loop import run_sync
 from .actions import ACTIONS, Action, ActionError, Outcome, parse_action
@@ -43,7 +46,7 @@ from .observations import Observation, ObservationKind, observe
 from .services.base import ServiceTenant
 from .services.episode import open_episode_service
 from .tasks.model import Task
-from .trajectory import Recorder, Termination, Turn
+from .trajectory import Recorder, Termination, ToolCall, Turn
 
 __all__ = ["AsyncEnv", "Env", "Grader", "Observation"]
 
@@ -286,13 +289,20 @@ class AsyncEnv:
             raise EpisodeFinishedError("the episode has ended (or never started); call reset(task) first")
         self.turn += 1
         t0 = time.monotonic()
-        # an agent may attach its text ("message") and token counts ("usage"): recorded, not run
+        # an agent may attach its text ("message"), token counts ("usage") and the native tool call the action
+        # came as ("tool_call"): recorded, not run
         usage: dict[str, int] = {}
         message: Any = ""
+        tool_call: ToolCall | None = None
         if isinstance(action, dict):
             action = dict(action)
             message = action.pop("message", "")
             usage = action.pop("usage", None) or {}
+            with contextlib.suppress(
+                ValidationError
+            ):  # a malformed record of the call is left out, never fatal
+                tool_call = ToolCall.model_validate(action.get("tool_call"))
+            action.pop("tool_call", None)
         for key, value in usage.items():
             self.usage[key] = self.usage.get(key, 0) + int(value)
         parsed: Action | None = None
@@ -348,6 +358,7 @@ class AsyncEnv:
             execution_count=cell.execution_count if cell else None,
             duration=time.monotonic() - t0,
             usage=usage,
+            tool_call=tool_call,
         )
         assert self.recorder is not None and self._grading is not None
         self.recorder.record(turn, cell)

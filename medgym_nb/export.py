@@ -1,8 +1,11 @@
 """Training data from trajectories: SFT chat JSONL, DPO preference pairs, MedAgentGym's history files.
 
-The conversation of an episode is rebuilt from its notebook: the system prompt lists the permitted actions,
-the task is the first user message, every agent turn is an assistant message holding the action as JSON
-(with the agent's own text as ``message``), and every observation is the next user message.
+The conversation of an episode is rebuilt from its notebook: the system prompt the agent was given (as
+recorded; built by ``medgym_nb.prompt`` for notebooks without one), the task as the first user message, then
+per turn the assistant's action and the observation. A turn the agent took by a native tool call stays one:
+an assistant message with ``tool_calls`` (parallel calls of one reply together) and a ``tool`` message per
+result, and the record gets a ``tools`` column (the task's tool schemas, as a JSON string), which is how TRL's
+SFT trainer reads tool-calling data. Other turns are assistant messages holding the JSON action.
 """
 
 from __future__ import annotations
@@ -13,36 +16,59 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._atomic import write_text_atomic
-from .family import get_family
 from .layout import trajectory_notebooks
-from .trajectory import Episode, read_episode
+from .prompt import system_prompt
+from .tools import tools
+from .trajectory import Episode, ToolCall, Turn, read_episode
 
 __all__ = ["episode_messages", "export_run"]
 
 Format = Literal["sft", "dpo", "medagentgym"]
 
 
-def system_prompt(ep: Episode) -> str:
-    return (
-        "You solve biomedical data-science tasks by writing Python that runs in a stateful Jupyter kernel. "
-        'Reply with one JSON action per turn: {"action": NAME, "params": {...}, "message": "your reasoning"}. '
-        f"Permitted actions: {', '.join(get_family(ep.task.family).actions)}."
-    )
+def uses_tool_calls(ep: Episode) -> bool:
+    return any(turn.tool_call is not None for turn in ep.turns)
 
 
-def episode_messages(ep: Episode) -> list[dict[str, str]]:
-    """The episode as OpenAI chat messages."""
-    messages = [
-        {"role": "system", "content": system_prompt(ep)},
-        {"role": "user", "content": ep.task.prompt()},
-    ]
-    for turn in ep.turns:
+def _tool_call(call: ToolCall) -> dict[str, Any]:
+    try:
+        arguments: Any = json.loads(call.arguments)
+    except json.JSONDecodeError:
+        arguments = call.arguments  # as the model wrote it
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": arguments}}
+
+
+def _turn_messages(turn: Turn, messages: list[dict[str, Any]]) -> None:
+    call = turn.tool_call
+    if call is None:
         action: dict[str, Any] = {"action": turn.action, "params": turn.params}
         if turn.message:
             action["message"] = turn.message
         messages.append({"role": "assistant", "content": json.dumps(action, ensure_ascii=False)})
         messages.append({"role": "user", "content": turn.observation})
+        return
+    if call.index == 0:
+        messages.append({"role": "assistant", "content": turn.message, "tool_calls": []})
+    reply = next(m for m in reversed(messages) if m["role"] == "assistant")
+    reply["tool_calls"].append(_tool_call(call))
+    messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": turn.observation})
+
+
+def episode_messages(ep: Episode) -> list[dict[str, Any]]:
+    """The episode as OpenAI chat messages."""
+    prompt = ep.system_prompt or system_prompt(ep.task, tool_calls=uses_tool_calls(ep))
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": prompt},
+        {"role": "user", "content": ep.task.prompt()},
+    ]
+    for turn in ep.turns:
+        _turn_messages(turn, messages)
     return messages
+
+
+def _record(ep: Episode, *others: Episode) -> dict[str, Any]:
+    """``tools`` for episodes in the tool-call form (any of them, for a pair)."""
+    return {"tools": json.dumps(tools(ep.task))} if any(map(uses_tool_calls, (ep, *others))) else {}
 
 
 def _episodes(root: Path) -> list[Episode]:
@@ -55,7 +81,10 @@ def export_run(root: str | Path, out: str | Path, fmt: Format) -> int:
     episodes = _episodes(root)
     if fmt == "sft":
         lines = [
-            json.dumps({"messages": episode_messages(ep), "task_id": ep.task.id, "reward": ep.reward})
+            json.dumps(
+                {"messages": episode_messages(ep), **_record(ep), "task_id": ep.task.id, "reward": ep.reward},
+                ensure_ascii=False,
+            )
             for ep in episodes
             if ep.passed
         ]
@@ -78,7 +107,9 @@ def export_run(root: str | Path, out: str | Path, fmt: Format) -> int:
                             "prompt": prompt,
                             "chosen": episode_messages(chosen)[2:],
                             "rejected": episode_messages(rejected)[2:],
-                        }
+                            **_record(chosen, rejected),
+                        },
+                        ensure_ascii=False,
                     )
                 )
         write_text_atomic(out, "".join(line + "\n" for line in pairs))

@@ -1,5 +1,6 @@
 """Gymnasium registration: ``gymnasium.make("medgym_nb.gym:medgym/All-v0")`` draws from every built-in suite,
-``medgym/<source>-v0`` from one (import this module first to use the ids without the module prefix).
+``medgym/<Source>-v0`` from one, the source named as its family names it (``TaskFamily.source_names``;
+``gym_ids()`` lists them; import this module first to use the ids without the module prefix).
 
 Observations and actions are text, as an LLM policy sees them: the observation is the environment's message
 (the full observation dict is in ``info["observation"]``), the action is the JSON action string. Each reset
@@ -22,9 +23,11 @@ from .env import Env
 from .family import list_families
 from .tasks import Task, select_tasks
 
-__all__ = ["MedgymTextEnv"]
+__all__ = ["MedgymTextEnv", "gym_ids"]
 
-_TEXT = spaces.Text(max_length=1_000_000, min_length=0, charset=string.printable + "…→·")
+_CHARSET = string.whitespace + "".join(c for c in map(chr, range(0x20, 0x30000)) if c.isprintable())
+"""Every printable character (and whitespace): task texts quote notes, names and units in any script."""
+_TEXT = spaces.Text(max_length=1_000_000, min_length=0, charset=_CHARSET)
 
 
 class MedgymTextEnv(gymnasium.Env[str, str]):
@@ -54,6 +57,14 @@ class MedgymTextEnv(gymnasium.Env[str, str]):
         self._env.close()
 
 
-gymnasium.register(id="medgym/All-v0", entry_point=MedgymTextEnv, kwargs={"source": "all"})
-for _source in sorted({s for f in list_families() for s in f.suite_sources}):
-    gymnasium.register(id=f"medgym/{_source}-v0", entry_point=MedgymTextEnv, kwargs={"source": _source})
+def gym_ids() -> dict[str, str]:
+    """``{Gymnasium id: source}`` for every source with a built-in suite (``"all"`` for ``medgym/All-v0``)."""
+    ids = {"medgym/All-v0": "all"}
+    for family in list_families():
+        for source in family.suite_sources:
+            ids[f"medgym/{family.source_names.get(source, source)}-v0"] = source
+    return ids
+
+
+for _id, _source in gym_ids().items():
+    gymnasium.register(id=_id, entry_point=MedgymTextEnv, kwargs={"source": _source})

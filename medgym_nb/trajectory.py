@@ -35,7 +35,16 @@ from .kernel.session import CellResult
 from .observations import ObservationKind
 from .tasks.model import Task
 
-__all__ = ["Episode", "EpisodeMeta", "Recorder", "Termination", "Turn", "package_versions", "read_episode"]
+__all__ = [
+    "Episode",
+    "EpisodeMeta",
+    "Recorder",
+    "Termination",
+    "ToolCall",
+    "Turn",
+    "package_versions",
+    "read_episode",
+]
 
 _PACKAGES = ("medgym-nb", "jupyter_client", "ipykernel", "nbformat", "papermill", "pandas", "numpy")
 _OBS_NOTE_CHARS = 4_000
@@ -101,8 +110,20 @@ class Termination(StrEnum):
         }
 
 
+class ToolCall(BaseModel):
+    """The chat-completions tool call a turn answered, as the model wrote it: exports rebuild the assistant's
+    ``tool_calls`` from it. ``index``: its place among the calls of one reply (0 starts a reply, whose text is
+    the turn's ``message``)."""
+
+    id: str
+    name: str
+    arguments: str
+    index: int = 0
+
+
 class Turn(BaseModel):
-    """One step of an episode as recorded (the outputs themselves live in the notebook's code cell)."""
+    """One step of an episode as recorded (the outputs themselves live in the notebook's code cell).
+    ``tool_call``: set when the agent acted by a native tool call rather than JSON in text."""
 
     index: int
     action: str
@@ -115,6 +136,7 @@ class Turn(BaseModel):
     execution_count: int | None = None
     duration: float = 0.0
     usage: dict[str, int] = Field(default_factory=dict)
+    tool_call: ToolCall | None = None
 
 
 class EpisodeMeta(BaseModel):

@@ -13,13 +13,29 @@ from typing import Any
 
 @dataclass
 class Reply:
+    """A scripted completion: text, and the tool calls it makes (``call("execute", code="1")``)."""
+
     content: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
     status: int = 200
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
 
 
 Script = Callable[[dict[str, Any], int], Reply]
+
+
+def call(name: str, **arguments: Any) -> dict[str, Any]:
+    """A tool call as vLLM, SGLang and OpenAI send it: arguments as a JSON string, a fresh id."""
+    call.count += 1  # type: ignore[attr-defined]
+    return {
+        "id": f"call_{call.count}",  # type: ignore[attr-defined]
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments)},
+    }
+
+
+call.count = 0  # type: ignore[attr-defined]
 
 
 class StubServer:
@@ -48,6 +64,9 @@ class StubServer:
                     reply = stub.script(body, number)
                     time.sleep(reply.delay)
                     if reply.status == 200:
+                        message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
+                        if reply.tool_calls:
+                            message["tool_calls"] = reply.tool_calls
                         payload = {
                             "id": f"cmpl-{number}",
                             "object": "chat.completion",
@@ -55,8 +74,8 @@ class StubServer:
                             "choices": [
                                 {
                                     "index": 0,
-                                    "finish_reason": "stop",
-                                    "message": {"role": "assistant", "content": reply.content},
+                                    "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+                                    "message": message,
                                 }
                             ],
                             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},

@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 
 import nbformat
+import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents.llm import LLMAgent, LLMConfig
 from medgym_nb.agents.parsing import parse_reply
 
-from .openai_stub import Reply, StubServer
+from .openai_stub import Reply, StubServer, call
 
 
 def solving_script(task_by_question):
@@ -157,3 +158,67 @@ def test_killed_run_resumes(tmp_path):
     index = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(index) == 8 and all(r["passed"] for r in index)
     assert all(path.stat().st_mtime_ns == t for path, t in before.items())
+
+
+def test_native_tool_calls_parallel_in_order_recorded_and_exported(test_tasks, tmp_path):
+    """--tool-calls: the tools go in the request, parallel calls are answered in order by tool messages, a
+    reply without a call gets the error observation, and the SFT export keeps the tool-call form."""
+    task = test_tasks[0]
+
+    def script(body, n):
+        assert [t["function"]["name"] for t in body["tools"]] == [
+            t["function"]["name"] for t in mg.tools(task)
+        ]
+        messages = body["messages"]
+        if n == 0:
+            return Reply(
+                "I will look first.", [call("execute", code="x = 41"), call("execute", code="print(x + 1)")]
+            )
+        if n == 1:
+            assert [m["role"] for m in messages[-3:]] == ["assistant", "tool", "tool"]
+            assert messages[-1]["tool_call_id"] == messages[-3]["tool_calls"][1]["id"]
+            assert messages[-1]["content"].strip() == "42"  # the second call ran after the first
+            return Reply("Just thinking, no call.")
+        if n == 2:
+            assert messages[-1]["role"] == "user" and "Invalid action" in messages[-1]["content"]
+            return Reply("", [call("execute", code=task.solution[0])])
+        return Reply("", [call("validate_code", code=task.solution[1])])
+
+    with StubServer(script) as server:
+        [result] = mg.run_episodes(
+            [task], lambda _t: LLMAgent(config(server.url, tool_calls=True)), tmp_path / "run"
+        )
+    assert result.passed and result.turns == 5
+    episode = mg.read_episode(result.notebook)
+    assert [t.action for t in episode.turns] == ["execute", "execute", "None", "execute", "validate_code"]
+    assert [t.tool_call.index if t.tool_call else None for t in episode.turns] == [0, 1, None, 0, 0]
+    assert episode.turns[0].params == {"code": "x = 41"} and episode.turns[0].message == "I will look first."
+    assert "calling the tools" in episode.system_prompt
+
+    assert mg.export.export_run(tmp_path / "run", tmp_path / "sft.jsonl", "sft") == 1
+    record = json.loads((tmp_path / "sft.jsonl").read_text())
+    assert json.loads(record["tools"]) == mg.tools(task)
+    messages = record["messages"]
+    assert messages[0]["content"] == episode.system_prompt
+    first = messages[2]
+    assert first["role"] == "assistant" and len(first["tool_calls"]) == 2
+    assert first["tool_calls"][1]["function"] == {"name": "execute", "arguments": {"code": "print(x + 1)"}}
+    assert [m["role"] for m in messages[3:5]] == ["tool", "tool"]
+    assert messages[4]["tool_call_id"] == first["tool_calls"][1]["id"]
+    assert messages[5]["role"] == "assistant" and "tool_calls" not in messages[5]  # the reply without a call
+
+    # rendered as TRL's SFT trainer renders a row (transformers' chat-template renderer, a Qwen-style template)
+    render = pytest.importorskip("transformers.utils.chat_template_utils").render_jinja_template
+    rendered, _ = render([messages], tools=json.loads(record["tools"]), chat_template=TOOL_TEMPLATE)
+    text = rendered[0]
+    assert (
+        '"name": "validate_code"' in text and '{"code": "print(x + 1)"}' in text and "<tool_response>" in text
+    )
+
+
+TOOL_TEMPLATE = """{%- for tool in tools %}{{ tool | tojson }}
+{% endfor %}{%- for m in messages %}<|{{ m.role }}|>{{ m.content or '' }}
+{%- if m.role == 'tool' %}<tool_response>{{ m.content }}</tool_response>{% endif %}
+{%- for c in m.tool_calls or [] %}<tool_call>{{ c.function.name }} {{ c.function.arguments | tojson }}</tool_call>
+{%- endfor %}
+{% endfor %}"""

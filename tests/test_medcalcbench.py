@@ -27,7 +27,6 @@ from medgym_nb.families.medcalcbench.family import (
     generate,
 )
 from medgym_nb.families.medcalcbench.notes import UNIT_SPELLINGS, draw_entities, write_note
-from medgym_nb.family import InfoRequestError
 from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.limits import Limits, final_value, grade_within
 from medgym_nb.medcalc import calculators, compute
@@ -175,8 +174,7 @@ def test_suite_holds_every_calculator_with_fixed_splits(suite, family):
     assert set(counts) == {c.name for c in calculators()}
     assert set(counts.values()) == {SUITE_PER_CALCULATOR}
     assert Counter(t.split for t in suite) == {"test": len(suite) // 2, "train": len(suite) // 2}
-    with pytest.raises(InfoRequestError, match="patient note"):
-        family.request_info(suite[0], {"type": "columns"})
+    assert "request_info" not in family.actions  # everything is in the patient note
 
 
 def test_oracle_scores_one_task_per_calculator_in_sandboxed_kernels(suite, tmp_path):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.trainers.trl import MedgymToolEnv, task_dataset
+from medgym_nb.trainers.trl import environment_factories, task_dataset, tool_env_class
 
 
 def trl_tools(env: object) -> dict:
@@ -23,10 +23,10 @@ def trl_tools(env: object) -> dict:
 def test_tool_env_plays_graded_recorded_rollouts(test_tasks, tmp_path):
     rows = {row["task_id"]: row for row in task_dataset("mimic_iii", "test")}
     first, second = test_tasks[0], test_tasks[1]
-    assert rows[first.id]["prompt"][0]["content"].startswith(first.question)
-    with MedgymToolEnv(out_dir=tmp_path) as env:
+    assert rows[first.id]["prompt"][1]["content"].startswith(first.question)
+    with environment_factories(out_dir=tmp_path)[rows[first.id]["environment"]]() as env:
         tools = trl_tools(env)
-        assert sorted(tools) == ["execute", "request_info", "submit", "terminal", "validate_code"]
+        assert sorted(tools) == sorted(t["function"]["name"] for t in mg.tools(first))
         assert env.reset(**rows[first.id]) is None  # the prompt already carries the task
         assert "admissions" in tools["request_info"](info_type="column_names")
         assert tools["execute"](code="x = 41") == ""
@@ -47,7 +47,7 @@ def test_tool_env_plays_graded_recorded_rollouts(test_tasks, tmp_path):
 
 def test_an_abandoned_rollout_scores_zero_and_is_recorded(test_tasks, tmp_path):
     row = task_dataset("mimic_iii", "test")[0]
-    with MedgymToolEnv(out_dir=tmp_path) as env:
+    with tool_env_class("ehrsql")(out_dir=tmp_path) as env:
         env.reset(**row)
         env.execute(code="y = 1")
         assert env.get_reward() == 0.0
@@ -55,15 +55,10 @@ def test_an_abandoned_rollout_scores_zero_and_is_recorded(test_tasks, tmp_path):
     assert mg.read_episode(path).termination == "closed"
 
 
-def test_tool_schemas_are_what_transformers_builds_for_trl():
-    transformers_utils = pytest.importorskip(
-        "transformers.utils", reason="the tool-schema check needs transformers (the [dev] extra installs it)"
-    )
-    for name, method in trl_tools(MedgymToolEnv.__new__(MedgymToolEnv)).items():
-        schema = transformers_utils.get_json_schema(method)["function"]
-        params = inspect.signature(method).parameters
-        assert schema["name"] == name and schema["description"]
-        assert set(schema["parameters"]["properties"]) == set(params)
-        assert all(p["description"] for p in schema["parameters"]["properties"].values())
-        required = {n for n, p in params.items() if p.default is inspect.Parameter.empty}
-        assert set(schema["parameters"].get("required", [])) == required
+def test_a_row_of_another_family_is_refused(tmp_path):
+    row = task_dataset("npowerai", "test")[0]
+    with (
+        tool_env_class("ehrsql")(out_dir=tmp_path) as env,
+        pytest.raises(mg.MedgymError, match="environment"),
+    ):
+        env.reset(**row)

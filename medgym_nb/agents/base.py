@@ -12,7 +12,8 @@ __all__ = ["Agent", "ScriptedAgent"]
 
 @runtime_checkable
 class Agent(Protocol):
-    """Chooses actions. ``act`` returns ``{"action", "params", "message"?}``, or None to stop."""
+    """Chooses actions. ``act`` returns ``{"action", "params", "message"?, "usage"?, "tool_call"?}``, or None
+    to stop (``tool_call``: the native tool call the action came from, a ``ToolCall``'s fields, recorded)."""
 
     name: str
     model: str | None

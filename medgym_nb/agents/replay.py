@@ -24,5 +24,11 @@ class ReplayAgent(ScriptedAgent):
 
     def plan(self, task: Task) -> list[dict[str, Any]]:
         return [
-            {"action": t.action, "params": dict(t.params), "message": t.message} for t in self.episode.turns
+            {
+                "action": t.action,
+                "params": dict(t.params),
+                "message": t.message,
+                "tool_call": t.tool_call.model_dump() if t.tool_call else None,
+            }
+            for t in self.episode.turns
         ]

@@ -77,10 +77,19 @@ class TaskFamily:
     """Globs of the official task files in a source's data folder (some sources name theirs ``task.jsonl``)."""
     payload_model: ClassVar[type[BaseModel] | None] = None
     """The model of ``Task.payload`` for this family's tasks (None: no payload)."""
-    actions: ClassVar[tuple[str, ...]] = tuple(ACTIONS)
-    """The actions this family's tasks permit (names from ``medgym_nb.actions.ACTIONS``)."""
-    info_help: ClassVar[str] = ""
-    """How to call ``request_info`` for these tasks, as agents are told."""
+    actions: ClassVar[tuple[str, ...]] = tuple(name for name in ACTIONS if name != "request_info")
+    """The actions this family's tasks permit (names from ``medgym_nb.actions.ACTIONS``). ``request_info`` is
+    left out by default, since the default ``request_info`` answers nothing: families that answer it add it."""
+    action_help: ClassVar[dict[str, str]] = {}
+    """What an action does in this family's tasks where the core's words (``ACTIONS[name].help``) are not true
+    of them: how ``request_info`` is asked, what ``validate_code`` grades, which action ends the episode. It is
+    the tool description agents see (``medgym_nb.tools``) and the system prompt built from it."""
+    action_params: ClassVar[dict[str, type[BaseModel]]] = {}
+    """The params model of an action whose params the family interprets (``OpenParams`` in ``ACTIONS``, e.g.
+    ``request_info``): its JSON schema is what agents are told to send. Without one such an action takes none."""
+    source_names: ClassVar[dict[str, str]] = {}
+    """How a source is named to people (``{"my_source": "My-Source"}``): Gymnasium ids, reports. The source
+    name itself where absent."""
     kernel: ClassVar[KernelNeeds] = KernelNeeds()
     service_name: ClassVar[str] = ""
     """The name users give a URL of their own server of this family's service under

@@ -112,6 +112,12 @@ def _interface(family: TaskFamily) -> Check:
     unknown = [a for a in family.actions if a not in ACTIONS]
     if unknown:
         problems.append(f"permits unknown actions {unknown}; known: {sorted(ACTIONS)}")
+    described = sorted((set(family.action_help) | set(family.action_params)) - set(family.actions))
+    if described:
+        problems.append(f"describes actions it does not permit: {described} (action_help, action_params)")
+    strange = sorted(set(family.source_names) - set(family.sources))
+    if strange:
+        problems.append(f"names sources it does not own: {strange} (source_names)")
     notebook = family.grader_notebook()
     if not notebook.is_file():
         problems.append(f"its grader notebook {notebook} does not exist (put grade.ipynb beside its module)")

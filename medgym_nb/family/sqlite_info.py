@@ -9,17 +9,33 @@ from __future__ import annotations
 import difflib
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..tasks.model import Task
 from .base import InfoRequestError
 
-__all__ = ["INFO_HELP", "sqlite_request_info"]
+__all__ = ["INFO_HELP", "SqliteInfoParams", "sqlite_request_info"]
 
 INFO_HELP = (
-    '{"info_type": "column_names"|"column_values"|"term", "table": ..., "column": ..., "keyterm": ...}: '
-    "inspect the database"
+    "inspect the task's SQLite database, answered on the host: info_type column_names lists the columns of every "
+    "table (or of one table), column_values the distinct values of a table's column, term finds stored values "
+    "resembling keyterm; nothing is graded"
 )
+
+
+class SqliteInfoParams(BaseModel):
+    """What ``request_info`` takes over a SQLite database (the aliases ``type``, ``table_name``,
+    ``column_name`` and ``term`` are accepted too)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    info_type: Literal["column_names", "column_values", "term"] = Field(description="what to look up")
+    table: str | None = Field(default=None, description="the table (column_values needs it; optional else)")
+    column: str | None = Field(default=None, description="the column whose values to list (column_values)")
+    keyterm: str | None = Field(default=None, description="the text to search the stored values for (term)")
+
 
 MAX_VALUES = 50
 MAX_MATCHES = 10

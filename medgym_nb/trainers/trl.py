@@ -1,42 +1,50 @@
-"""TRL adapter: a medgym episode as an environment of TRL's ``GRPOTrainer(environment_factory=...)``.
+"""TRL adapter: medgym episodes as environments of TRL's ``GRPOTrainer(environment_factory=...)``.
 
 TRL makes one instance per concurrent rollout and reuses it: ``reset(**row)`` is called with each dataset
-row, every public method becomes a tool the model can call (its name, type hints and Google-style docstring
-are the tool schema), and ``get_reward()`` scores the finished rollout. Each ``reset`` starts a fresh
-sandboxed kernel, so a rollout's code, variables and files never leak into the next one, and every rollout is
-recorded as a notebook when ``out_dir`` is set. The adapter imports nothing from TRL, so the same class
-serves any trainer that follows this convention.
+row, every public method of the environment's class becomes a tool the model can call (its name, type hints
+and Google-style docstring are the tool schema), and ``get_reward()`` scores the finished rollout. Since the
+tools differ per family, there is one environment class per family, its methods generated from the family's
+tool schemas (``medgym_nb.tools``), and ``environment_factories()`` maps family names to them: given a dict,
+TRL picks each row's environment by its ``environment`` field and shows that prompt only its tools. Each
+``reset`` starts a fresh sandboxed kernel, so a rollout's code, variables and files never leak into the next,
+and every rollout is recorded as a notebook when ``out_dir`` is set. The adapter imports nothing from TRL.
 
-    from medgym_nb.trainers.trl import MedgymToolEnv, task_dataset
+    from medgym_nb.trainers.trl import environment_factories, task_dataset
     trainer = GRPOTrainer(model=..., train_dataset=Dataset.from_list(task_dataset("all", "train")),
-                          environment_factory=MedgymToolEnv, args=GRPOConfig(...))
+                          environment_factory=environment_factories(), args=GRPOConfig(...))
 """
 
 from __future__ import annotations
 
-import json
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..env import Env
 from ..errors import EpisodeFinishedError, MedgymError
+from ..family import TaskFamily, get_family, list_families
+from ..prompt import system_prompt
 from ..tasks import Task, get_task, select_tasks
+from ..tools import action_model, describe
 from ..trajectory import Termination
 
-__all__ = ["MedgymToolEnv", "task_dataset"]
-
-INSTRUCTIONS = (
-    "Solve the task by calling the tools: `execute` runs Python in a stateful Jupyter kernel (variables "
-    "persist between calls), `request_info` describes the database, `terminal` runs a shell command, and "
-    "`submit` hands in the final answer (or `validate_code` runs code that prints it); either ends the episode."
-)
+__all__ = ["MedgymToolEnv", "environment_factories", "task_dataset", "tool_env_class"]
 
 
 def task_dataset(source: str = "all", split: str | None = "train", path: str | None = None) -> list[dict]:
-    """Rows for a TRL dataset: a conversational ``prompt`` plus the ``task_id``/``source`` ``reset`` needs."""
+    """Rows for a TRL dataset: a conversational ``prompt`` (the tool-call system prompt, the task), the
+    ``environment`` (family) whose tools the prompt shows, and the ``task_id``/``source`` ``reset`` needs."""
     return [
         {
-            "prompt": [{"role": "user", "content": f"{task.prompt()}\n\n{INSTRUCTIONS}"}],
+            "prompt": [
+                {"role": "system", "content": system_prompt(task, tool_calls=True)},
+                {"role": "user", "content": task.prompt()},
+            ],
+            "environment": task.family,
             "task_id": task.id,
             "source": task.source,
         }
@@ -45,11 +53,13 @@ def task_dataset(source: str = "all", split: str | None = "train", path: str | N
 
 
 class MedgymToolEnv:
-    """One episode at a time in its own kernel; the tools are MedAgentGym's actions.
+    """One episode at a time in its own kernel. Its subclasses per family (``tool_env_class``) add the tools.
 
     ``env_options`` go to :class:`medgym_nb.Env` (``sandbox``, ``pool_size``, ``out_dir``, ``limits``, ...);
     a pool of one keeps the next rollout's kernel warm while the model generates.
     """
+
+    family: TaskFamily | None = None
 
     def __init__(self, **env_options: Any) -> None:
         env_options.setdefault("pool_size", 1)
@@ -65,76 +75,18 @@ class MedgymToolEnv:
         key = (source or "", task_id)
         if key not in self._tasks:
             self._tasks[key] = get_task(task_id, source=source, path=Path(task_file) if task_file else None)
+        task = self._tasks[key]
+        if self.family is not None and task.family != self.family.name:
+            raise MedgymError(
+                f"task {task_id} belongs to family {task.family!r}, not {self.family.name!r}: give the row's "
+                "'environment' field to TRL with environment_factory=environment_factories()"
+            )
         self.reward = 0.0
-        self._env.reset(self._tasks[key])
-
-    def execute(self, code: str) -> str:
-        """Run Python code in the episode's Jupyter kernel; state persists across calls.
-
-        Args:
-            code: Python source to run, as in a notebook cell.
-
-        Returns:
-            The cell's output (stdout, results, or the error traceback).
-        """
-        return self._act("execute", code=code)
-
-    def request_info(
-        self, info_type: str, table: str | None = None, column: str | None = None, keyterm: str | None = None
-    ) -> str:
-        """Describe the task's database.
-
-        Args:
-            info_type: "column_names" (all tables, or one), "column_values" (a table's column) or "term" (fuzzy search for a value).
-            table: The table to look at.
-            column: The column whose distinct values to list (with "column_values").
-            keyterm: The text to search for (with "term").
-
-        Returns:
-            The requested schema, values or matches.
-        """
-        params = {"info_type": info_type, "table": table, "column": column, "keyterm": keyterm}
-        return self._act("request_info", **{k: v for k, v in params.items() if v is not None})
-
-    def validate_code(self, code: str) -> str:
-        """Run Python code whose printed output is the final answer; the episode ends and is graded.
-
-        Args:
-            code: Python source that prints the answer.
-
-        Returns:
-            The output and the grader's verdict.
-        """
-        return self._act("validate_code", code=code)
-
-    def terminal(self, cmd: str) -> str:
-        """Run a shell command in the episode's sandboxed work directory.
-
-        Args:
-            cmd: The shell command line.
-
-        Returns:
-            What the command printed.
-        """
-        return self._act("terminal", cmd=cmd)
-
-    def submit(self, answer: str) -> str:
-        """Hand in the final answer; the episode ends and is graded.
-
-        Args:
-            answer: The answer, e.g. a number, a string or a JSON list of values.
-
-        Returns:
-            The grader's verdict.
-        """
-        try:
-            value: Any = json.loads(answer)
-        except json.JSONDecodeError:
-            value = answer
-        return self._act("submit", answer=value)
+        self._env.reset(task)
+        self._env.annotate(system_prompt=system_prompt(task, tool_calls=True))
 
     def get_reward(self) -> float:
-        """The rollout's reward: the grade of its submitted answer, 0 without one (records the episode)."""
+        """The rollout's reward: the grade of its answer, 0 without one (records the episode)."""
         if not self._env.done:
             self._env.end_episode(Termination.CLOSED)
         return self.reward
@@ -148,6 +100,7 @@ class MedgymToolEnv:
         self._env.close()
 
     def _act(self, action: str, **params: Any) -> str:
+        params = {k: v for k, v in params.items() if v is not None}
         try:
             obs, reward, _terminated, _truncated, _info = self._env.step({"action": action, "params": params})
         except EpisodeFinishedError:
@@ -156,3 +109,59 @@ class MedgymToolEnv:
             return f"Error: {exc}"
         self.reward = max(self.reward, float(reward))
         return obs.env_message
+
+
+def _docstring(family: TaskFamily, name: str, model: type[BaseModel] | None) -> str:
+    """A Google-style docstring, which is what TRL (transformers' ``get_json_schema``) reads the tool from."""
+    text = describe(family, name)
+    lines = [text[:1].upper() + text[1:] + "."]
+    if model is not None and model.model_fields:
+        lines += ["", "Args:"]
+        for field, info in model.model_fields.items():
+            lines.append(f"    {field}: {(info.description or field).replace(chr(10), ' ')}")
+    lines += [
+        "",
+        "Returns:",
+        "    What the environment answers: output, results, errors, the grader's verdict.",
+    ]
+    return "\n".join(lines)
+
+
+def _tool(family: TaskFamily, name: str) -> Callable[..., str]:
+    """A method calling action ``name``, its signature and docstring those of the family's params model."""
+    model = action_model(family, name)
+    fields = model.model_fields if model is not None else {}
+
+    def tool(self: MedgymToolEnv, **params: Any) -> str:
+        return self._act(name, **params)
+
+    parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for field, info in fields.items():
+        default = inspect.Parameter.empty if info.is_required() else None
+        parameters.append(
+            inspect.Parameter(
+                field, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=info.annotation
+            )
+        )
+    tool.__signature__ = inspect.Signature(parameters, return_annotation=str)  # type: ignore[attr-defined]
+    tool.__annotations__ = {field: info.annotation for field, info in fields.items()} | {"return": str}
+    tool.__name__ = tool.__qualname__ = name
+    tool.__doc__ = _docstring(family, name, model)
+    return tool
+
+
+@functools.cache
+def tool_env_class(family_name: str) -> type[MedgymToolEnv]:
+    """The environment class of a family: ``MedgymToolEnv`` with one public method per permitted action."""
+    family = get_family(family_name)
+    methods: dict[str, Any] = {name: _tool(family, name) for name in family.actions}
+    name = "".join(part.title() for part in family_name.split("_")) + "ToolEnv"
+    return type(name, (MedgymToolEnv,), {"family": family, **methods, "__module__": __name__})
+
+
+def environment_factories(**env_options: Any) -> dict[str, Callable[[], MedgymToolEnv]]:
+    """``{family name: factory}`` for ``GRPOTrainer(environment_factory=...)``, every installed family."""
+    return {
+        family.name: functools.partial(tool_env_class(family.name), **env_options)
+        for family in list_families()
+    }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -113,6 +113,15 @@ class BiocoderFamily(TaskFamily):
     suite_sources = (SOURCE,)
     payload_model = BiocoderPayload
     actions = ("execute", "validate_code", "submit", "debug", "terminal")
+    action_help: ClassVar[dict[str, str]] = {
+        "validate_code": (
+            "run Python that defines the requested function; the function, taken from this code by its name, "
+            "is graded by hidden test programs (what the cell prints is not). A passing function ends the "
+            "episode; after a failing one you may fix it and try again"
+        ),
+        "submit": "give the function's full source code as a string; it is graded and the episode ends",
+    }
+    source_names: ClassVar[dict[str, str]] = {SOURCE: "BioCoder"}
     kernel = KernelNeeds(environment=BIOCODER_ENV)
     grader_timeout = 300.0
 

@@ -18,7 +18,7 @@ episode's read-only ``data/<table>.csv``. ``build_suite`` generates the built-in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from medgym_nb.data.cache import cached_build
 from medgym_nb.errors import TaskFileError
@@ -47,6 +47,18 @@ class BiodsbenchFamily(TaskFamily):
     suite_sources = (SOURCE,)
     payload_model = BiodsbenchPayload
     kernel = KernelNeeds(packages=("pandas", "lifelines", "scipy", "matplotlib"), extra="biodsbench")
+    action_help: ClassVar[dict[str, str]] = {
+        "validate_code": (
+            "run your final analysis code; then the variables it leaves in your kernel (and figures saved in "
+            "the work directory) are checked by the task's hidden asserts. Grading happens once and ends the "
+            "episode, pass or fail"
+        ),
+        "submit": (
+            "end the episode and have the variables in your kernel checked by the hidden asserts (the value "
+            "given is recorded, not graded)"
+        ),
+    }
+    source_names: ClassVar[dict[str, str]] = {SOURCE: "BioDSBench"}
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         if source != SOURCE:

@@ -13,14 +13,15 @@ import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from medgym_nb.actions import ACTIONS
 from medgym_nb.data.mimic_iii import SCHEMA
 from medgym_nb.families.ehrsql.family import DATABASES, context_text, executable_sql, run_sql
 from medgym_nb.family import KernelNeeds, TaskFamily
-from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
+from medgym_nb.family.sqlite_info import INFO_HELP, SqliteInfoParams, sqlite_request_info
 from medgym_nb.tasks.model import AnswerSpec, Task
 
 from .questions import SEQUENCES, SequenceTemplate, Step
@@ -64,7 +65,20 @@ class EhrSeqsqlFamily(TaskFamily):
     name = "ehr_seqsql"
     sources = suite_sources = (SOURCE,)
     payload_model = EhrSeqsqlPayload
-    info_help = INFO_HELP
+    actions = tuple(ACTIONS)
+    action_params: ClassVar[dict[str, type[BaseModel]]] = {"request_info": SqliteInfoParams}
+    action_help: ClassVar[dict[str, str]] = {
+        "request_info": INFO_HELP,
+        "validate_code": (
+            "run Python that prints the answer to the current question; it is graded once, right or wrong, and "
+            "the next question follows in the same kernel; the episode ends after the last question"
+        ),
+        "submit": (
+            "answer the current question with a value; it is graded once and the next question follows; the "
+            "episode ends after the last question"
+        ),
+    }
+    source_names: ClassVar[dict[str, str]] = {SOURCE: "EHR-SeqSQL"}
     kernel = KernelNeeds(packages=("pandas",))
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:

@@ -13,15 +13,16 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medgym_nb.actions import ACTIONS
 from medgym_nb.data.cache import cached_build
 from medgym_nb.data.mimic_iii import DB_NAME
 from medgym_nb.errors import TaskFileError
 from medgym_nb.family import OfficialRow, TaskFamily
-from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
+from medgym_nb.family.sqlite_info import INFO_HELP, SqliteInfoParams, sqlite_request_info
 from medgym_nb.grading.answers import Answer, parse_printed
 from medgym_nb.grading.comparators import Grade
 from medgym_nb.tasks.model import Exclusion, Task, TaskSet
@@ -139,7 +140,20 @@ class EhrconFamily(TaskFamily):
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     payload_model = EhrconPayload
-    info_help = INFO_HELP
+    actions = tuple(ACTIONS)
+    action_params: ClassVar[dict[str, type[BaseModel]]] = {"request_info": SqliteInfoParams}
+    action_help: ClassVar[dict[str, str]] = {
+        "request_info": INFO_HELP,
+        "validate_code": (
+            "run Python that prints the verdict as has_error (a boolean) and inconsistencies (an integer), e.g. "
+            "{'has_error': True, 'inconsistencies': 2}; it is graded. A correct verdict ends the episode; after "
+            "a wrong one you may try again"
+        ),
+        "submit": (
+            "give the verdict as {'has_error': bool, 'inconsistencies': int}; it is graded and the episode ends"
+        ),
+    }
+    source_names: ClassVar[dict[str, str]] = {SOURCE: "EHRCon"}
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """Notes over 75 admissions, one per entity table each, note kinds in turn; every third is ``test``."""

@@ -13,10 +13,11 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medgym_nb.actions import ACTIONS
 from medgym_nb.data import eicu, treqs
 from medgym_nb.data.cache import cached_build
 from medgym_nb.data.mimic_iii import DB_NAME, NOW, SCHEMA, build_database
@@ -24,7 +25,7 @@ from medgym_nb.data.treqs import repair_quotes
 from medgym_nb.errors import TaskFileError, UnknownSourceError
 from medgym_nb.family import OfficialRow, TaskFamily
 from medgym_nb.family.questions import QuestionBank
-from medgym_nb.family.sqlite_info import INFO_HELP, sqlite_request_info
+from medgym_nb.family.sqlite_info import INFO_HELP, SqliteInfoParams, sqlite_request_info
 from medgym_nb.tasks.model import AnswerSpec, Exclusion, Task, TaskSet
 
 from . import eicu_questions, mimic_questions, treqs_questions
@@ -141,7 +142,10 @@ class EhrsqlFamily(TaskFamily):
     sources = ("mimic_iii", "eicu", "treqs")
     suite_sources = ("mimic_iii", "eicu", "treqs")
     payload_model = EhrsqlPayload
-    info_help = INFO_HELP
+    actions = tuple(ACTIONS)
+    action_params: ClassVar[dict[str, type[BaseModel]]] = {"request_info": SqliteInfoParams}
+    action_help: ClassVar[dict[str, str]] = {"request_info": INFO_HELP}
+    source_names: ClassVar[dict[str, str]] = {"mimic_iii": "MIMIC-III", "eicu": "eICU", "treqs": "TREQS"}
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         if source not in SUITES:

@@ -16,9 +16,12 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from medgym_nb.actions import ACTIONS
 from medgym_nb.data.cache import cached_build
 from medgym_nb.errors import ServiceError, TaskFileError
 from medgym_nb.family import InfoRequestError, KernelNeeds, OfficialRow, SetupStep, TaskFamily
@@ -58,6 +61,17 @@ _PATTERNS = {
 }
 
 
+class FhirRequest(BaseModel):
+    """What ``request_info`` takes: one FHIR request run on the episode's server (``path`` is accepted for
+    ``url``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    method: Literal["GET", "POST"] = Field(default="GET", description="the HTTP method")
+    url: str = Field(description="the FHIR path and query, e.g. Observation?patient=S1234567&code=MG")
+    body: dict[str, Any] | None = Field(default=None, description="the resource to create (POST)")
+
+
 class MedAgentBenchFamily(TaskFamily):
     """MedAgentBench's ten FHIR task types against a per-episode FHIR R4 server."""
 
@@ -65,7 +79,21 @@ class MedAgentBenchFamily(TaskFamily):
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     payload_model = MabPayload
-    info_help = INFO_HELP
+    actions = tuple(ACTIONS)
+    action_params: ClassVar[dict[str, type[BaseModel]]] = {"request_info": FhirRequest}
+    action_help: ClassVar[dict[str, str]] = {
+        "request_info": INFO_HELP,
+        "validate_code": (
+            "run Python (it may call the FHIR server) that prints the final answer; the answer and the "
+            "resources you wrote to the server are graded. A correct one ends the episode; after a wrong one you "
+            "may try again"
+        ),
+        "submit": (
+            "give the final answer as a value; it is graded with the resources you wrote to the server, and "
+            "the episode ends"
+        ),
+    }
+    source_names: ClassVar[dict[str, str]] = {SOURCE: "MedAgentBench"}
     kernel = KernelNeeds(packages=("requests",), network="service")
     service_name = "fhir"
 

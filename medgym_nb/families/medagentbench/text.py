@@ -25,7 +25,7 @@ CATEGORIES = {
 }
 
 INFO_HELP = (
-    'request_info runs one FHIR request on your behalf: {"method": "GET", "url": "Observation?patient=S1234567'
+    'run one FHIR request on the episode\'s server on your behalf: {"method": "GET", "url": "Observation?patient=S1234567'
     '&code=MG"}, or {"method": "POST", "url": "Observation", "body": {...the resource...}}; the reply is the '
     "server's JSON."
 )

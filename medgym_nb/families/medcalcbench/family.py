@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from medgym_nb.errors import TaskFileError
-from medgym_nb.family import InfoRequestError, OfficialRow, TaskFamily
+from medgym_nb.family import OfficialRow, TaskFamily
 from medgym_nb.grading.limits import Limits, grade_within, read_weeks_days
 from medgym_nb.medcalc import Calculator, MedcalcInputError, calculators, compute, get_calculator, limits
 from medgym_nb.tasks.model import Task
@@ -68,9 +68,7 @@ class MedcalcbenchFamily(TaskFamily):
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     payload_model = MedcalcPayload
-
-    def request_info(self, task: Task, params: dict[str, Any]) -> str:
-        raise InfoRequestError("everything this task needs is in its patient note, in the task text")
+    source_names: ClassVar[dict[str, str]] = {SOURCE: "MedCalcBench"}
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """``SUITE_PER_CALCULATOR`` generated notes per calculator; within each, every other one is ``test``."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,6 +77,7 @@ class NpoweraiFamily(TaskFamily):
     suite_sources = (SOURCE,)
     payload_model = NpowerPayload
     actions = ("validate_code", "debug", "terminal", "execute", "submit")
+    source_names: ClassVar[dict[str, str]] = {SOURCE: "NPowerAI"}
     kernel = KernelNeeds(packages=("scipy", "statsmodels"))
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:

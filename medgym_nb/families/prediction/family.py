@@ -16,7 +16,7 @@ import inspect
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -204,6 +204,17 @@ class PredictionFamily(TaskFamily):
     kernel = KernelNeeds(packages=("numpy", "pandas", "sklearn"))
     grader_timeout = 180.0
     grades_once = True  # the grade shows the accuracy on the hidden test labels: no retries to fit them
+    action_help: ClassVar[dict[str, str]] = {
+        "validate_code": (
+            "run the code that writes your predictions file (named in the task) to the work directory; the file "
+            "is scored on the hidden test labels once, and the episode ends, pass or fail"
+        ),
+        "submit": (
+            "end the episode and have the predictions file in the work directory scored on the hidden test "
+            "labels (the value given is recorded, not graded)"
+        ),
+    }
+    source_names: ClassVar[dict[str, str]] = {EHRSHOT: "EHRSHOT", MIMIC_EXTRACT: "MIMIC-Extract"}
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """One task per official task name of the source; their data is cached per data folder (shared with
