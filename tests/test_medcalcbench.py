@@ -295,8 +295,12 @@ def test_malformed_rows_are_named_errors(tmp_path, change, complaint):
     }
     path = tmp_path / "test_tasks.jsonl"
     path.write_text(json.dumps(row) + "\n" + json.dumps({**row, **change}) + "\n")
-    with pytest.raises(TaskFileError, match=f"test_tasks.jsonl:2: .*{re.escape(complaint)}"):
-        mg.load_tasks(SOURCE, path=path)
+    loaded = mg.load_task_set(SOURCE, path=path)  # the malformed row is left out, with why; the other loads
+    assert len(loaded.tasks) == 1 and len(loaded.excluded) == 1
+    assert re.search(f"test_tasks.jsonl:2: .*{re.escape(complaint)}", loaded.excluded[0].reason)
+    path.write_text(json.dumps({**row, **change}) + "\n")
+    with pytest.raises(TaskFileError, match=f"test_tasks.jsonl:1: .*{re.escape(complaint)}"):
+        mg.load_tasks(SOURCE, path=path)  # a file no row of which loads is an error
 
 
 def test_entities_compute_cannot_read_keep_the_official_truth(tmp_path):
