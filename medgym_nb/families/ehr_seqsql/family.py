@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from math import ceil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -64,6 +64,8 @@ class EhrSeqsqlFamily(TaskFamily):
 
     name = "ehr_seqsql"
     sources = suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 1500}
     payload_model = EhrSeqsqlPayload
     info_help = INFO_HELP
     kernel = KernelNeeds(packages=("pandas",))

@@ -15,7 +15,7 @@ import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -142,6 +142,8 @@ class EhrconFamily(TaskFamily):
     name = "ehrcon"
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 1500}
     payload_model = EhrconPayload
     info_help = INFO_HELP
 

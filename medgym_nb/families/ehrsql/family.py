@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from math import ceil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -149,6 +149,8 @@ class EhrsqlFamily(TaskFamily):
     version = "v3"
     sources = ("mimic_iii", "eicu", "treqs")
     suite_sources = ("mimic_iii", "eicu", "treqs")
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {"mimic_iii": 1133, "eicu": 1169, "treqs": 1892}
     payload_model = EhrsqlPayload
     info_help = INFO_HELP
 

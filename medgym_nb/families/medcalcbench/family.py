@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from math import ceil
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -69,6 +69,8 @@ class MedcalcbenchFamily(TaskFamily):
     name = "medcalcbench"
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 2051}
     payload_model = MedcalcPayload
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from functools import partial
 from importlib.util import find_spec
 from math import ceil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -78,6 +78,8 @@ class NpoweraiFamily(TaskFamily):
     name = "npowerai"
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 1208}
     payload_model = NpowerPayload
     actions = ("validate_code", "debug", "terminal", "execute", "submit")
     kernel = KernelNeeds(packages=("scipy", "statsmodels"))
