@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Field
 from .._atomic import write_text_atomic
 from ..errors import MedgymError, TaskFileError
 from ..family.registry import family_for_source, list_families
+from .catalog import MANIFEST_FILE
 from .model import Generated, Task
 
 __all__ = [
@@ -42,7 +44,6 @@ __all__ = [
 
 FORMAT_VERSION = "1"
 """Version of the generated-suite format (rows, ids, splitting); part of each task's ``generated`` stamp."""
-MANIFEST_FILE = "manifest.json"
 SPLIT_SHARES = {"train": 0.8, "valid": 0.1, "test": 0.1}
 """Target shares of the tasks per split when a suite is split by template."""
 
@@ -60,6 +61,8 @@ class SourcePlan(BaseModel):
     requested: int
     made: int = 0
     duplicates: int = 0
+    seconds: float = 0.0
+    """how long the source took to generate (not part of what a rebuild must reproduce)"""
 
 
 class Manifest(BaseModel):
@@ -108,6 +111,7 @@ def _generated(plan: SourcePlan, out: Path, progress: Progress | None, seen: set
             f"{plan.source}: the manifest names generator {plan.generator}, installed is "
             f"{family.name}:{family.version}; the suite cannot be rebuilt byte-identical with it"
         )
+    start = time.monotonic()
     folder = Path("data", plan.source)
     stamp = Generated(generator=plan.generator, seed=plan.seed, version=FORMAT_VERSION)
     for task in family.generate(plan.source, plan.requested, plan.seed, out / folder):
@@ -121,6 +125,7 @@ def _generated(plan: SourcePlan, out: Path, progress: Progress | None, seen: set
             progress(plan.source, 1)
         data_dir = None if task.data_dir is None else _relative(task.data_dir, folder)
         yield task.model_copy(update={"data_dir": data_dir, "generated": stamp})
+    plan.seconds = round(time.monotonic() - start, 1)
 
 
 def _relative(data_dir: str, folder: Path) -> str:
