@@ -20,6 +20,7 @@ from pathlib import Path
 
 import medgym_nb as mg
 from medgym_nb.family.registry import family_for_source
+from medgym_nb.tasks import select_tasks
 from medgym_nb.tasks.generate import Manifest, generate_suite, identity
 
 
@@ -47,7 +48,7 @@ def main() -> None:
         print(f"  {plan.source:14} requested {plan.requested:6} made {plan.made:6} in {plan.seconds:6.0f} s")
 
     t0 = time.perf_counter()
-    tasks = mg.select_tasks("all", path=suite)
+    tasks = select_tasks("all", path=suite)
     print(f"read {len(tasks)} tasks in {time.perf_counter() - t0:.0f} s")
     keys = {identity(t, family_for_source(t.source).follow_ups(t)) for t in tasks}
     categories = {(t.source, t.category) for t in tasks}
