@@ -60,11 +60,13 @@ def main() -> None:
     rng = random.Random(args.seed)
     sample = rng.sample(tasks, min(args.max_episodes, round(len(tasks) * args.sample)))
     config = mg.EnvConfig(sandbox=args.sandbox)
+    runs = Path(tempfile.mkdtemp(prefix="medgym-oracle-"))
+    print(f"oracle on {len(sample)} random tasks, episodes under {runs}", flush=True)
     t0 = time.perf_counter()
     results = mg.run_episodes(
         sample,
         lambda _t: mg.OracleAgent(),
-        Path(tempfile.mkdtemp(prefix="medgym-oracle-")),
+        runs,
         concurrency=args.concurrency,
         config=config,
     )
