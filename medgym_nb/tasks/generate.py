@@ -135,17 +135,29 @@ def _relative(data_dir: str, folder: Path) -> str:
 
 def split_by_template(tasks: list[Task], seed: int) -> list[Task]:
     """Tasks with ``split`` set by template (``category``) per source: every task of a template lands in one
-    split, so no template's near-duplicates are on both sides of a held-out evaluation. Templates, in a
-    seeded order, go to the split furthest below its share (``SPLIT_SHARES``) of the source's tasks."""
+    split, so no template's near-duplicates are on both sides of a held-out evaluation.
+
+    A source with three templates or more gets a test and a valid template first (the one whose size is
+    nearest the split's share, ``SPLIT_SHARES``); the others, in a seeded order, go to the split furthest
+    below its share of the source's tasks. A source with fewer templates keeps them all in ``train``."""
     by_source: dict[str, dict[str, int]] = {}
     for task in tasks:
         counts = by_source.setdefault(task.source, {})
         counts[task.category] = counts.get(task.category, 0) + 1
     assigned: dict[tuple[str, str], str] = {}
     for source, counts in by_source.items():
-        filled = dict.fromkeys(SPLIT_SHARES, 0)
         total = sum(counts.values())
         order = sorted(counts, key=lambda c: hashlib.sha256(f"{seed}-{source}-{c}".encode()).hexdigest())
+        if len(order) < len(SPLIT_SHARES):
+            assigned.update({(source, c): "train" for c in order})
+            continue
+        filled = dict.fromkeys(SPLIT_SHARES, 0)
+        for split in ("test", "valid"):
+            target = SPLIT_SHARES[split] * total
+            category = min(order, key=lambda c: abs(counts[c] - target))
+            order.remove(category)
+            filled[split] += counts[category]
+            assigned[source, category] = split
         for category in order:
             split = max(SPLIT_SHARES, key=lambda s: SPLIT_SHARES[s] * total - filled[s])
             filled[split] += counts[category]
