@@ -65,9 +65,11 @@ def test_split_by_template_keeps_each_template_in_one_split(suite):
         splits[row["source"], row["category"]].add(row["split"])
     assert all(len(s) == 1 for s in splits.values())
     by_source: dict[str, set[str]] = defaultdict(set)
+    templates: dict[str, int] = defaultdict(int)
     for (source, _), s in splits.items():
         by_source[source] |= s
-    assert by_source["medcalcbench"] == {"train", "valid", "test"}  # 55 calculators cover all three
+        templates[source] += 1
+    assert all(by_source[source] == {"train", "valid", "test"} for source, k in templates.items() if k >= 3)
 
 
 def test_stats_count_sources_categories_and_answer_types(suite):
