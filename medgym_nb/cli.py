@@ -31,6 +31,8 @@ from .runner import run_episodes
 from .setup import setup_plan
 from .tasks import Exclusion, TaskSet, get_task, select_task_set, spread_over_categories
 from .tasks.check import informative_shares
+from .tasks.generate import generate_suite, rebuild_suite
+from .tasks.stats import suite_stats
 from .trajectory import read_episode
 
 app = typer.Typer(
@@ -284,6 +286,91 @@ def _per_source(loaded: TaskSet) -> Table:
     for source, (tasks, excluded) in sorted(counts.items()):
         table.add_row(source, str(tasks), str(excluded))
     return table
+
+
+@tasks_app.command("generate")
+@_clean_errors
+def tasks_generate(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the suite to (must not hold one).")],
+    source: SourceOpt = "all",
+    n: Annotated[
+        int, typer.Option("--n", help="Tasks in all, shared in MedAgentGym's mix of sources.")
+    ] = 72_000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    split_by: Annotated[
+        str,
+        typer.Option(
+            "--split-by", help="family (each family's own split) or template (no template in two splits)."
+        ),
+    ] = "family",
+    manifest: Annotated[
+        Path | None,
+        typer.Option("--manifest", help="Rebuild the suite this manifest.json describes, byte-identical."),
+    ] = None,
+) -> None:
+    """Generate a suite of distinct tasks at training scale (tasks.jsonl, manifest.json, data/)."""
+    if split_by not in ("family", "template"):
+        raise MedgymError(f"--split-by takes family or template, got {split_by!r}")
+    start = time.monotonic()
+    with _progress() as bar:
+        total = bar.add_task("generating", total=None if manifest else n, status="")
+
+        def advance(src: str, k: int) -> None:
+            bar.update(total, advance=k, status=src)
+
+        if manifest is not None:
+            made = rebuild_suite(manifest, out, advance)
+        else:
+            made = generate_suite(out, source, n=n, seed=seed, split_by=split_by, progress=advance)  # type: ignore[arg-type]
+    table = Table(title=f"{out}: {made.tasks} task(s) in {time.monotonic() - start:.0f} s")
+    for col in ("source", "generator", "requested", "made", "duplicates dropped", "seconds"):
+        table.add_column(col)
+    for p in made.sources:
+        table.add_row(
+            p.source, p.generator, str(p.requested), str(p.made), str(p.duplicates), f"{p.seconds:.0f}"
+        )
+    console.print(table)
+
+
+@tasks_app.command("stats")
+@_clean_errors
+def tasks_stats(
+    directory: Annotated[Path, typer.Argument(help="A generated suite (medgym tasks generate --out).")],
+    all_categories: Annotated[
+        bool, typer.Option("--all", help="Every category, not only degenerate ones.")
+    ] = False,
+) -> None:
+    """Counts per source, category and split, and answer types (empty, zero, repeated) per category."""
+    stats = suite_stats(directory)
+    table = Table(title=f"{directory}: {stats.tasks} task(s), {len(stats.categories)} categories")
+    for col in ("source", "tasks"):
+        table.add_column(col)
+    for src, count in sorted(stats.by_source.items()):
+        table.add_row(src, str(count))
+    table.add_row("splits", ", ".join(f"{k} {v}" for k, v in sorted(stats.by_split.items())), style="bold")
+    console.print(table)
+    cats = Table(
+        title="categories"
+        if all_categories
+        else "degenerate categories (most answers empty, zero or one value)"
+    )
+    for col in ("source", "category", "tasks", "splits", "empty", "zero", "repeated", "top answer"):
+        cats.add_column(col, overflow="fold")
+    for c in stats.categories:
+        if all_categories or c.degenerate:
+            splits = ", ".join(f"{k} {v}" for k, v in sorted(c.splits.items()))
+            cats.add_row(
+                c.source,
+                c.category,
+                str(c.tasks),
+                splits,
+                str(c.empty),
+                str(c.zero),
+                str(c.repeated),
+                f"{c.top_share:.0%}",
+                style="red" if c.degenerate else None,
+            )
+    console.print(cats)
 
 
 @tasks_app.command("show")

@@ -39,6 +39,10 @@ class UnknownSourceError(MedgymError):
     """A task source name that no suite or importer knows."""
 
 
+class NoGeneratorError(MedgymError):
+    """A source whose family cannot generate tasks at scale (``medgym tasks generate``)."""
+
+
 class UnknownFamilyError(MedgymError):
     """A task family that no installed plug-in provides."""
 

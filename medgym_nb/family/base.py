@@ -13,7 +13,7 @@ under the ``medgym_nb.families`` entry point, or at run time with ``medgym_nb.re
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ..actions import ACTIONS, InfoRequestError
-from ..errors import MedgymError, TaskFileError, UnknownSourceError
+from ..errors import MedgymError, NoGeneratorError, TaskFileError, UnknownSourceError
 from ..grading.answers import Answer
 from ..grading.context import GradingContext
 from ..kernel.environments import KernelEnvironment
@@ -73,6 +73,9 @@ class TaskFamily:
     """MedAgentGym source names (``data/<source>/``) whose tasks this family owns."""
     suite_sources: ClassVar[tuple[str, ...]] = ()
     """Sources with a built-in, generated suite (``load_tasks(source)`` without ``path``)."""
+    official_counts: ClassVar[dict[str, int]] = {}
+    """MedAgentGym's released task count (train + test) per source: the source's weight in a generated mix
+    (``medgym tasks generate``), so a generated suite keeps MedAgentGym's proportions."""
     task_files: ClassVar[tuple[str, ...]] = ("*_tasks.jsonl", "*_tasks.sample.jsonl")
     """Globs of the official task files in a source's data folder (some sources name theirs ``task.jsonl``)."""
     payload_model: ClassVar[type[BaseModel] | None] = None
@@ -112,6 +115,18 @@ class TaskFamily:
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """Generate ``source``'s suite into ``root`` (its data; ``data_dir`` relative to ``root``)."""
         raise UnknownSourceError(f"family {self.name!r} has no built-in suite for {source!r}")
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        """Up to ``n`` distinct tasks of ``source`` for a suite at training scale, the same ones for the same
+        arguments; their data is written under ``root`` (shared by many tasks, never one file per task) and
+        their ``data_dir`` is relative to it. Ids are unique; ``category`` names the template a task was drawn
+        from (a generated suite is split by it). Yield fewer than ``n`` when the templates hold no more
+        distinct tasks: the caller gives the rest of the share to other sources, rather than pad with
+        near-duplicates."""
+        raise NoGeneratorError(
+            f"family {self.name!r} has no task generator for {source!r}; leave the source out of "
+            "--source, or implement TaskFamily.generate for it"
+        )
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         """One row of an official ``*_tasks.jsonl`` as a task; ``TaskFileError`` naming ``origin.where``."""

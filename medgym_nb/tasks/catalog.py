@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from ..data.cache import cached_build
@@ -9,10 +10,11 @@ from ..errors import MedgymError, TaskFileError, UnknownSourceError, UnknownTask
 from ..family.registry import family_for_source, list_families
 from .model import Task, TaskSet
 from .official import read_task_files
-from .store import read_task_set, write_tasks
+from .store import TASKS_FILE, read_task_set, write_tasks
 
 __all__ = [
     "get_task",
+    "is_generated_suite",
     "list_sources",
     "load_task_set",
     "load_tasks",
@@ -74,6 +76,9 @@ def load_task_set(
         if database is not None:
             raise MedgymError("database= applies to official task files: pass path= as well")
         loaded = read_task_set(_suite_root(source, seed))
+    elif is_generated_suite(path):
+        suite = _generated_suite(str(Path(path).resolve()), (Path(path) / TASKS_FILE).stat().st_mtime_ns)
+        loaded = TaskSet(tasks=[t for t in suite.tasks if t.source == source])
     else:
         files = official_task_files(path, source)
         read = read_task_files(files, source)
@@ -90,6 +95,21 @@ def load_task_set(
     return TaskSet(tasks=[t for t in loaded.tasks if t.split == split], excluded=loaded.excluded)
 
 
+MANIFEST_FILE = "manifest.json"
+"""What marks a generated suite's directory (``medgym tasks generate``; see ``tasks/generate.py``)."""
+
+
+def is_generated_suite(path: str | Path) -> bool:
+    return (Path(path) / MANIFEST_FILE).is_file() and (Path(path) / TASKS_FILE).is_file()
+
+
+@lru_cache(maxsize=2)
+def _generated_suite(root: str, mtime_ns: int) -> TaskSet:
+    """A generated suite read once for all its sources (``select_task_set`` asks per source); the cache key
+    holds the file's modification time, so a regenerated suite is read again."""
+    return read_task_set(Path(root))
+
+
 def official_task_files(path: str | Path, source: str) -> list[Path]:
     """The official task files of ``source`` under ``path`` (the file itself, ``<path>/<source>/`` or
     ``<path>``, matched with the family's ``task_files`` patterns); ``TaskFileError`` if there are none."""
@@ -104,6 +124,11 @@ def official_task_files(path: str | Path, source: str) -> list[Path]:
     raise TaskFileError(
         f"no task files for {source!r} under {path} (expected {path}/{source}/{' or '.join(patterns)})"
     )
+
+
+def _suite_sources(path: str | Path) -> list[str]:
+    suite = _generated_suite(str(Path(path).resolve()), (Path(path) / TASKS_FILE).stat().st_mtime_ns)
+    return sorted({t.source for t in suite.tasks})
 
 
 def get_task(task_id: str, *, source: str | None = None, path: str | Path | None = None) -> Task:
@@ -152,7 +177,9 @@ def select_task_set(
     limit: int = 0,
 ) -> TaskSet:
     """``select_tasks`` with what each source's family excluded."""
-    names = list_sources() if sources == "all" else [s.strip() for s in sources.split(",") if s.strip()]
+    names = [s.strip() for s in sources.split(",") if s.strip()]
+    if sources == "all":
+        names = _suite_sources(path) if path is not None and is_generated_suite(path) else list_sources()
     picked = TaskSet()
     for name in names:
         loaded = load_task_set(name, split, path=path, database=database)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
-__all__ = ["AnswerSpec", "Exclusion", "OfficialRow", "Task", "TaskSet", "use_payload_models"]
+__all__ = ["AnswerSpec", "Exclusion", "Generated", "OfficialRow", "Task", "TaskSet", "use_payload_models"]
 
 
 PayloadModels = Callable[[str], "type[BaseModel] | None"]
@@ -49,6 +49,17 @@ class AnswerSpec(BaseModel):
     abs_tol: float = Field(default=1e-6, ge=0)
 
 
+class Generated(BaseModel):
+    """Where a generated task came from: the family's generator (``family:version``), the seed it was drawn
+    with, and the version of medgym's generation format, so a suite can be rebuilt from its manifest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    generator: str
+    seed: int
+    version: str
+
+
 class Task(BaseModel):
     """One verifiable problem.
 
@@ -73,6 +84,8 @@ class Task(BaseModel):
     answer: Any = None
     solution: list[str] = Field(default_factory=list)
     payload: SerializeAsAny[BaseModel] | None = None
+    generated: Generated | None = None
+    """Set on tasks of a generated suite (``medgym tasks generate``); None for built-in and official ones."""
 
     @model_validator(mode="before")
     @classmethod

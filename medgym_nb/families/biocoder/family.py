@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -111,6 +112,8 @@ class BiocoderFamily(TaskFamily):
     version = "v2"  # v2: the environment of environment.py and the stub filter (suite caches are rebuilt)
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 1137}
     payload_model = BiocoderPayload
     actions = ("execute", "validate_code", "submit", "debug", "terminal")
     action_help: ClassVar[dict[str, str]] = {
@@ -148,6 +151,11 @@ class BiocoderFamily(TaskFamily):
             for n, item in enumerate(SUITE)
         ]
         return _suite_kept(tasks)
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        """The built-in suite only: a new BioCoder task needs a new function with a reference that runs in the
+        sandbox, so this family cannot reach its share cheaply; the generated mix gives the rest to others."""
+        return iter(self.build_suite(source, root, seed)[:n])
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         missing = [key for key in _REQUIRED if not isinstance(row.get(key), str) or not row[key].strip()]

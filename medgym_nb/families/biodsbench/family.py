@@ -17,6 +17,7 @@ episode's read-only ``data/<table>.csv``. ``build_suite`` generates the built-in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,6 +46,8 @@ class BiodsbenchFamily(TaskFamily):
     name = "biodsbench"
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 99}
     payload_model = BiodsbenchPayload
     kernel = KernelNeeds(packages=("pandas", "lifelines", "scipy", "matplotlib"), extra="biodsbench")
     action_help: ClassVar[dict[str, str]] = {
@@ -65,6 +68,11 @@ class BiodsbenchFamily(TaskFamily):
             return super().build_suite(source, root, seed)
 
         return build_suite(root, seed)
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        """The built-in suite only: every analysis template is written by hand over its own cohort, so this
+        family cannot reach its share cheaply; the generated mix gives the rest to others."""
+        return iter(self.build_suite(source, root, seed)[:n])
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         missing = [f for f in _FIELDS if not isinstance(row.get(f), str) or not str(row.get(f)).strip()]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterator
+from math import ceil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from medgym_nb.actions import ACTIONS
 from medgym_nb.data.mimic_iii import SCHEMA
-from medgym_nb.families.ehrsql.family import DATABASES, context_text, executable_sql, run_sql
+from medgym_nb.families.ehrsql.family import DATABASES, context_text, executable_sql, run_sql, shards
 from medgym_nb.family import KernelNeeds, TaskFamily
 from medgym_nb.family.sqlite_info import INFO_HELP, SqliteInfoParams, sqlite_request_info
 from medgym_nb.tasks.model import AnswerSpec, Task
@@ -64,6 +65,8 @@ class EhrSeqsqlFamily(TaskFamily):
 
     name = "ehr_seqsql"
     sources = suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 1500}
     payload_model = EhrSeqsqlPayload
     actions = tuple(ACTIONS)
     action_params: ClassVar[dict[str, type[BaseModel]]] = {"request_info": SqliteInfoParams}
@@ -85,6 +88,13 @@ class EhrSeqsqlFamily(TaskFamily):
         if source != SOURCE:
             return super().build_suite(source, root, seed)
         return build_suite(root, seed=seed)
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        """Sequences over a series of seeded MIMIC-III databases (``ehrsql.shards``), an equal share per
+        template on each, until ``n`` or until a database adds nothing."""
+        if source != SOURCE:
+            return super().generate(source, n, seed, root)
+        return _generated(n, seed, root)
 
     def request_info(self, task: Task, params: dict[str, Any]) -> str:
         return sqlite_request_info(task, params)
@@ -165,34 +175,51 @@ def build_suite(root: Path, *, seed: int = 0, per_category: int = PER_CATEGORY) 
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
     db = _DATABASE.build(data / _DATABASE.file, seed=seed)
-    context = context_text(_DATABASE.file, SCHEMA, _NOTES) + _HOW
     tasks: list[Task] = []
     for category, template in SEQUENCES.items():
         rng = random.Random(f"{SOURCE}-{category}-{seed}")
         for n, (steps, answers) in enumerate(_instances(db, template, rng, per_category), start=1):
-            tasks.append(
-                Task(
-                    id=f"{SOURCE}.syn.{category}.{n:03d}",
-                    source=SOURCE,
-                    family=EhrSeqsqlFamily.name,
-                    category=category,
-                    split="test" if n % 3 == 0 else "train",
-                    question=steps[0].question,
-                    context=context,
-                    data_dir="data",  # relative to the suite root, which is renamed into place after the build
-                    data_files=[_DATABASE.file],
-                    answer=answers,
-                    payload=EhrSeqsqlPayload(
-                        parts=[
-                            SeqPart(
-                                question=s.question,
-                                query=executable_sql(s.sql, _DATABASE.now),
-                                answer_spec=s.spec,
-                            )
-                            for s in steps
-                        ]
-                    ),
-                    solution=[_connect_cell(_DATABASE.file), *(s.code for s in steps)],
-                )
-            )
+            # data_dir is relative to the suite root, which is renamed into place after the build
+            tasks.append(_task(f"{SOURCE}.syn.{category}.{n:03d}", category, n, steps, answers, "data"))
     return tasks
+
+
+def _generated(n: int, seed: int, root: Path) -> Iterator[Task]:
+    made = 0
+    for folder, db in shards(_DATABASE, root, seed):
+        before = made
+        quota = ceil((n - made) / len(SEQUENCES))
+        for category, template in SEQUENCES.items():
+            rng = random.Random(f"{SOURCE}-generate-{seed}-{folder}-{category}")
+            for k, (steps, answers) in enumerate(
+                _instances(db, template, rng, min(quota, n - made)), start=1
+            ):
+                made += 1
+                yield _task(f"{SOURCE}.gen.{folder}.{category}.{k:04d}", category, k, steps, answers, folder)
+        if made >= n or made == before:
+            return
+
+
+def _task(
+    task_id: str, category: str, n: int, steps: list[Step], answers: list[list[Any]], data_dir: str
+) -> Task:
+    """The ``n``-th sequence of ``category`` as a task (every third is ``test``); ``data_dir`` holds the database."""
+    return Task(
+        id=task_id,
+        source=SOURCE,
+        family=EhrSeqsqlFamily.name,
+        category=category,
+        split="test" if n % 3 == 0 else "train",
+        question=steps[0].question,
+        context=context_text(_DATABASE.file, SCHEMA, _NOTES) + _HOW,
+        data_dir=data_dir,
+        data_files=[_DATABASE.file],
+        answer=answers,
+        payload=EhrSeqsqlPayload(
+            parts=[
+                SeqPart(question=s.question, query=executable_sql(s.sql, _DATABASE.now), answer_spec=s.spec)
+                for s in steps
+            ]
+        ),
+        solution=[_connect_cell(_DATABASE.file), *(s.code for s in steps)],
+    )

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from medgym_nb.family.questions import sql_text
+from medgym_nb.family.questions import pick_row, sql_text
 from medgym_nb.tasks.model import AnswerSpec
 
 __all__ = ["SEQUENCES", "SequenceTemplate", "Step"]
@@ -37,12 +37,6 @@ class Step:
 SequenceTemplate = Callable[[random.Random, sqlite3.Connection], list[Step]]
 
 
-def _anchor(rng: random.Random, con: sqlite3.Connection, sql: str) -> tuple[object, ...]:
-    """One row of ``sql`` (which must order its rows), drawn with ``rng``."""
-    row: tuple[object, ...] = rng.choice(con.execute(sql).fetchall())
-    return row
-
-
 def _below(rng: random.Random, value: float) -> float:
     """A threshold strictly below ``value`` (a positive measurement), so its patient passes ``> threshold``."""
     return math.floor(value * rng.choice([0.5, 0.7, 0.8, 0.9, 0.95]) * 10) / 10
@@ -54,7 +48,7 @@ def _read(name: str, sql: str) -> str:
 
 def _admission_cohort(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
     """admitted from X in year N → how many are female → their average age → who had lab Y above Z."""
-    loc, year, label, value = _anchor(
+    loc, year, label, value = pick_row(
         rng,
         con,
         "select distinct a.admission_location, strftime('%Y', a.admittime), d.label, l.valuenum "
@@ -110,7 +104,7 @@ def _admission_cohort(rng: random.Random, con: sqlite3.Connection) -> list[Step]
 
 def _drug_icu(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
     """a drug in year N → its patients → how many had an ICU stay → the most common careunit → stays there."""
-    drug, year = _anchor(
+    drug, year = pick_row(
         rng,
         con,
         "select distinct r.drug, strftime('%Y', r.startdate) from prescriptions r join icustays i on "
@@ -218,7 +212,7 @@ def _diagnosis_years(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
 
 def _lab_gender(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
     """lab Y above Z → how many of them are men (women) → their highest value → their admissions."""
-    label, gender, value = _anchor(
+    label, gender, value = pick_row(
         rng,
         con,
         "select distinct d.label, p.gender, l.valuenum from labevents l join d_labitems d on d.itemid = l.itemid "
@@ -263,7 +257,7 @@ def _lab_gender(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
 
 def _careunit_inputs(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
     """a careunit in year N → its patients → how many of them got input X there → the total amount given."""
-    unit, year, label = _anchor(
+    unit, year, label = pick_row(
         rng,
         con,
         "select distinct i.first_careunit, strftime('%Y', i.intime), d.label from inputevents_cv e join "
@@ -308,7 +302,7 @@ def _careunit_inputs(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
 
 def _culture_organisms(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
     """a specimen in year N → its patients → the organisms found → how many of the patients have died."""
-    specimen, year = _anchor(
+    specimen, year = pick_row(
         rng,
         con,
         "select distinct spec_type_desc, strftime('%Y', charttime) from microbiologyevents where org_name is not "
@@ -345,7 +339,7 @@ def _culture_organisms(rng: random.Random, con: sqlite3.Connection) -> list[Step
 def _insurance_discharge(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
     """admissions under insurance X in year N → discharged to Y → their average age → who got drug D → how
     many prescriptions of it."""
-    insurance, year, place, drug = _anchor(
+    insurance, year, place, drug = pick_row(
         rng,
         con,
         "select distinct a.insurance, strftime('%Y', a.admittime), a.discharge_location, r.drug from admissions "
@@ -390,7 +384,7 @@ def _insurance_discharge(rng: random.Random, con: sqlite3.Connection) -> list[St
 
 def _procedure_diagnosis(rng: random.Random, con: sqlite3.Connection) -> list[Step]:
     """a procedure → its patients → how many were also diagnosed with X → the cost of their procedures."""
-    procedure, diagnosis = _anchor(
+    procedure, diagnosis = pick_row(
         rng,
         con,
         "select distinct dp.short_title, dd.short_title from procedures_icd p join d_icd_procedures dp on "

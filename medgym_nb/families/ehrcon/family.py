@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -51,6 +52,8 @@ _TABLE_NAMES = {
 }
 _KIND_NAMES = {"discharge": "discharge summary", "nursing": "nursing note", "physician": "physician note"}
 _SUITE_ADMISSIONS = 75
+_SHARD_NOTES = 600
+"""Notes per database of a generated suite."""
 _HADM = re.compile(r"^\s*(\d+)(?:\.0*)?\s*$")
 
 
@@ -139,6 +142,8 @@ class EhrconFamily(TaskFamily):
     name = "ehrcon"
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 1500}
     payload_model = EhrconPayload
     actions = tuple(ACTIONS)
     action_params: ClassVar[dict[str, type[BaseModel]]] = {"request_info": SqliteInfoParams}
@@ -169,6 +174,13 @@ class EhrconFamily(TaskFamily):
         ids = [f"ehrcon.syn.{n:04d}" for n in range(len(requests))]
         splits = ["test" if n % 3 == 0 else "train" for n in range(len(requests))]
         return _noted(root, requests, ids, splits, seed)
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        """Notes in shards of ``_SHARD_NOTES``, each over its own database of fresh admissions (one note per
+        admission and entity table, entities, inconsistency counts and note kinds drawn); up to ``n``."""
+        if source != SOURCE:
+            return super().generate(source, n, seed, root)
+        return _generated(n, seed, root)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         """Never raises for a row that cannot become a note: its ``payload.unmapped`` says why. A row without
@@ -267,6 +279,29 @@ def _hadm(task: Task) -> int:
     hadm_id = _payload(task).hadm_id
     assert hadm_id is not None
     return hadm_id
+
+
+def _generated(n: int, seed: int, root: Path) -> Iterator[Task]:
+    per_shard = -(-_SHARD_NOTES // len(SUITE_ENTITIES))  # admissions per shard
+    admissions = list(range(110_000, 200_000))
+    random.Random(f"ehrcon-generate-{seed}").shuffle(admissions)
+    for shard, start in enumerate(range(0, n, _SHARD_NOTES)):
+        rng = random.Random(f"ehrcon-generate-{seed}-{shard}")
+        requests = [
+            NoteRequest(
+                hadm_id,
+                rng.choice(entities),
+                rng.choices(range(5), weights=(50, 25, 12, 8, 5))[0],
+                rng.choice(NOTE_KINDS),
+            )
+            for hadm_id in admissions[shard * per_shard : (shard + 1) * per_shard]
+            for entities in SUITE_ENTITIES.values()
+        ][: min(_SHARD_NOTES, n - start)]
+        folder = f"notes{shard:03d}"
+        ids = [f"{SOURCE}.gen.{shard:03d}.{k:04d}" for k in range(len(requests))]
+        splits = ["test" if k % 3 == 0 else "train" for k in range(len(requests))]
+        for task in _noted(root / folder, requests, ids, splits, seed * 1000 + shard):
+            yield task.model_copy(update={"data_dir": f"{folder}/data"})
 
 
 def _noted(

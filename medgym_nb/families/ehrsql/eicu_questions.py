@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import sqlite3
 
-from medgym_nb.family.questions import QuestionBank, pick, sql_text
+from medgym_nb.family.questions import QuestionBank, pick, pick_row, sql_text
 from medgym_nb.tasks.model import AnswerSpec
 
 __all__ = ["QUESTIONS"]
@@ -83,11 +83,11 @@ def _first_hospital_stay_length(rng: random.Random, con: sqlite3.Connection) -> 
 
 
 def _lab_aggregate(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid, lab = rng.choice(
-        con.execute(
-            "select distinct patient.uniquepid, lab.labname from lab join patient on lab.patientunitstayid = "
-            "patient.patientunitstayid where patient.hospitaldischargetime is not null order by 1, 2"
-        ).fetchall()
+    pid, lab = pick_row(
+        rng,
+        con,
+        "select distinct patient.uniquepid, lab.labname from lab join patient on lab.patientunitstayid = "
+        "patient.patientunitstayid where patient.hospitaldischargetime is not null order by 1, 2",
     )
     word, fn = rng.choice([("average", "avg"), ("minimum", "min"), ("maximum", "max")])
     return (
@@ -110,10 +110,8 @@ def _vital_max_last_icu(rng: random.Random, con: sqlite3.Connection) -> tuple[st
 
 
 def _treatment_count_year(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    name, year = rng.choice(
-        con.execute(
-            "select distinct treatmentname, strftime('%Y', treatmenttime) from treatment order by 1, 2"
-        ).fetchall()
+    name, year = pick_row(
+        rng, con, "select distinct treatmentname, strftime('%Y', treatmenttime) from treatment order by 1, 2"
     )
     return (
         f"count the number of {name} procedure cases in {year}.",
@@ -133,12 +131,12 @@ def _top_diagnoses_year(rng: random.Random, con: sqlite3.Connection) -> tuple[st
 
 
 def _total_intake(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid, label = rng.choice(
-        con.execute(
-            "select distinct patient.uniquepid, intakeoutput.celllabel from intakeoutput join patient on "
-            "intakeoutput.patientunitstayid = patient.patientunitstayid where intakeoutput.cellpath like "
-            "'%intake%' order by 1, 2"
-        ).fetchall()
+    pid, label = pick_row(
+        rng,
+        con,
+        "select distinct patient.uniquepid, intakeoutput.celllabel from intakeoutput join patient on "
+        "intakeoutput.patientunitstayid = patient.patientunitstayid where intakeoutput.cellpath like "
+        "'%intake%' order by 1, 2",
     )
     return (
         f"what was the total volume of {label} intake that patient {pid} received?",

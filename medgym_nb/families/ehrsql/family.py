@@ -10,8 +10,10 @@ import hashlib
 import random
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from math import ceil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,6 +26,7 @@ from medgym_nb.data.mimic_iii import DB_NAME, NOW, SCHEMA, build_database
 from medgym_nb.data.treqs import repair_quotes
 from medgym_nb.errors import TaskFileError, UnknownSourceError
 from medgym_nb.family import OfficialRow, TaskFamily
+from medgym_nb.family.draws import distinct_draws
 from medgym_nb.family.questions import QuestionBank
 from medgym_nb.family.sqlite_info import INFO_HELP, SqliteInfoParams, sqlite_request_info
 from medgym_nb.tasks.model import AnswerSpec, Exclusion, Task, TaskSet
@@ -36,7 +39,9 @@ __all__ = [
     "EhrsqlPayload",
     "build_suite",
     "executable_sql",
+    "generate",
     "run_sql",
+    "shards",
     "solution_cells",
 ]
 
@@ -141,6 +146,8 @@ class EhrsqlFamily(TaskFamily):
     version = "v3"
     sources = ("mimic_iii", "eicu", "treqs")
     suite_sources = ("mimic_iii", "eicu", "treqs")
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {"mimic_iii": 1133, "eicu": 1169, "treqs": 1892}
     payload_model = EhrsqlPayload
     actions = tuple(ACTIONS)
     action_params: ClassVar[dict[str, type[BaseModel]]] = {"request_info": SqliteInfoParams}
@@ -151,6 +158,11 @@ class EhrsqlFamily(TaskFamily):
         if source not in SUITES:
             return super().build_suite(source, root, seed)
         return build_suite(source, root, seed=seed)
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        if source not in SUITES:
+            return super().generate(source, n, seed, root)
+        return generate(source, n, seed, root)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         """A row needs its ``question`` and ``query``; the rest is optional. Its ``answer`` is only kept for
@@ -342,3 +354,60 @@ def build_suite(source: str, root: Path, *, seed: int = 0) -> list[Task]:
     finally:
         con.close()
     return tasks
+
+
+# ---- at training scale: the suite's templates over a series of seeded databases ----
+#
+# One database holds a few thousand distinct questions (a template draws its parameters from the rows that
+# exist, so most answers are informative); a template saturates when its parameters run out. More tasks come
+# from more databases ("shards"), each built from its own seed and shared by every task drawn over it: the
+# same question over another shard is another task (other data, another answer), not a copy of one.
+
+
+def shards(database: SyntheticDatabase, root: Path, seed: int) -> Iterator[tuple[str, Path]]:
+    """Databases built one after another under ``root/db<k>/``: (their folder relative to ``root``, the file)."""
+    shard = 0
+    while True:
+        folder = f"db{shard:03d}"
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        yield folder, database.build(root / folder / database.file, seed=seed * 1000 + shard)
+        shard += 1
+
+
+def generate(source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+    """Up to ``n`` distinct tasks of ``source``, its templates in turn on each shard, until ``n`` or until a
+    shard adds nothing (every template saturated); every third task of a template is ``test``."""
+    suite = SUITES[source]
+    file, now = suite.database.file, suite.database.now
+    context = context_text(file, suite.schema, suite.database.notes)
+    made = 0
+    for folder, db in shards(suite.database, root, seed):
+        quota = ceil((n - made) / len(suite.questions))
+        before = made
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            for category, (template, spec) in suite.questions.items():
+                rng = random.Random(f"{source}-generate-{seed}-{folder}-{category}")
+                draws = distinct_draws(
+                    partial(template, rng, con), lambda drawn: drawn[0], min(quota, n - made)
+                )
+                for k, (question, sql) in enumerate(draws, start=1):
+                    made += 1
+                    yield Task(
+                        id=f"{source}.gen.{folder}.{category}.{k:04d}",
+                        source=source,
+                        family=EhrsqlFamily.name,
+                        category=category,
+                        split="test" if k % 3 == 0 else "train",
+                        question=question,
+                        context=context,
+                        data_dir=folder,
+                        data_files=[file],
+                        answer=run_sql(db, sql, now),
+                        payload=EhrsqlPayload(answer_spec=spec, query=sql),
+                        solution=solution_cells(sql, file, now),
+                    )
+        finally:
+            con.close()
+        if made >= n or made == before:
+            return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 
-from medgym_nb.family.questions import QuestionBank, pick
+from medgym_nb.family.questions import QuestionBank, pick, pick_row
 from medgym_nb.tasks.model import AnswerSpec
 
 __all__ = ["QUESTIONS"]
@@ -54,11 +54,11 @@ def _count_drugs_first_visit(rng: random.Random, con: sqlite3.Connection) -> tup
 
 
 def _lab_aggregate(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    pid, label = rng.choice(
-        con.execute(
-            "select distinct labevents.subject_id, d_labitems.label from labevents join d_labitems "
-            "on labevents.itemid = d_labitems.itemid order by 1, 2"
-        ).fetchall()
+    pid, label = pick_row(
+        rng,
+        con,
+        "select distinct labevents.subject_id, d_labitems.label from labevents join d_labitems "
+        "on labevents.itemid = d_labitems.itemid order by 1, 2",
     )
     word, fn = rng.choice([("average", "avg"), ("minimum", "min"), ("maximum", "max")])
     return (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import sqlite3
 
-from medgym_nb.family.questions import QuestionBank, pick, sql_text
+from medgym_nb.family.questions import QuestionBank, pick, pick_row, sql_text
 from medgym_nb.tasks.model import AnswerSpec
 
 __all__ = ["QUESTIONS"]
@@ -55,8 +55,8 @@ def _count_abnormal_lab(rng: random.Random, con: sqlite3.Connection) -> tuple[st
 
 
 def _drug_route_of_patient(rng: random.Random, con: sqlite3.Connection) -> tuple[str, str]:
-    subject, drug = rng.choice(
-        con.execute("select distinct subject_id, lower(drug) from prescriptions order by 1, 2").fetchall()
+    subject, drug = pick_row(
+        rng, con, "select distinct subject_id, lower(drug) from prescriptions order by 1, 2"
     )
     return (
         f"by which route was patient id {subject} given {drug}?",

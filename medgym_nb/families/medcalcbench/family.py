@@ -15,6 +15,8 @@ keeps ``computed`` beside the official answer, and ``disagreements`` lists such 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from math import ceil
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -67,6 +69,8 @@ class MedcalcbenchFamily(TaskFamily):
     name = "medcalcbench"
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 2051}
     payload_model = MedcalcPayload
     source_names: ClassVar[dict[str, str]] = {SOURCE: "MedCalcBench"}
 
@@ -75,6 +79,14 @@ class MedcalcbenchFamily(TaskFamily):
         if source != SOURCE:
             return super().build_suite(source, root, seed)
         return [t for c in calculators() for t in generate(c.id, SUITE_PER_CALCULATOR, seed)]
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        """Up to ``n`` generated notes, an equal share per calculator (``generate``); no data files."""
+        if source != SOURCE:
+            return super().generate(source, n, seed, root)
+        per = ceil(n / len(calculators()))
+        tasks = (t for c in calculators() for t in generate(c.id, per, seed))
+        return (t for _, t in zip(range(n), tasks, strict=False))
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         """A row as it is released; ``TaskFileError`` naming the line when a field the grader needs is bad."""

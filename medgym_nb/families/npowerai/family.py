@@ -13,7 +13,10 @@ textbook example instead of a stated value), so it reproduces the released answe
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from functools import partial
 from importlib.util import find_spec
+from math import ceil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from medgym_nb.errors import TaskFileError
 from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
+from medgym_nb.family.draws import distinct_draws
 from medgym_nb.npower import DESIGNS, Design, PowerQuestion, Target, as_labelled, parse_question
 from medgym_nb.npower.errors import PowerQuestionError
 from medgym_nb.npower.generate import generate
@@ -75,6 +79,8 @@ class NpoweraiFamily(TaskFamily):
     name = "npowerai"
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {SOURCE: 1208}
     payload_model = NpowerPayload
     actions = ("validate_code", "debug", "terminal", "execute", "submit")
     source_names: ClassVar[dict[str, str]] = {SOURCE: "NPowerAI"}
@@ -102,6 +108,12 @@ class NpoweraiFamily(TaskFamily):
                         )
                     )
         return tasks
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        """Up to ``n`` distinct questions, an equal share per design and target; no data files."""
+        if source != SOURCE:
+            return super().generate(source, n, seed, root)
+        return _generated(n, seed)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         """A row with ``task_type``, ``estimate_target``, ``question`` and a numeric ``answer``; its released
@@ -149,6 +161,20 @@ class NpoweraiFamily(TaskFamily):
                     design=design, target=target, answer_spec=answer_spec(target), parse_error=str(exc)
                 ),
             )
+
+
+def _generated(n: int, seed: int) -> Iterator[Task]:
+    categories = [(design, target) for design in DESIGNS for target in _TARGETS]
+    made = 0
+    for design, target in categories:
+        rng = random.Random(f"{SOURCE}-generate-{seed}-{design}-{target}")
+        count = min(ceil(n / len(categories)), n - made)
+        draws = distinct_draws(partial(generate, design, target, rng), lambda q: q.text, count)
+        for k, made_q in enumerate(draws, start=1):
+            made += 1
+            split = "test" if k % 3 == 0 else "train"
+            task_id = f"{SOURCE}.gen.{design}_{target}.{k:05d}"
+            yield _task(task_id, split, made_q.text, made_q.answer, made_q.params, made_q.answer)
 
 
 def _task(

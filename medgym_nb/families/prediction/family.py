@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -199,6 +200,8 @@ class PredictionFamily(TaskFamily):
     name = "prediction"
     sources = (EHRSHOT, MIMIC_EXTRACT)
     suite_sources = (EHRSHOT, MIMIC_EXTRACT)
+    # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
+    official_counts: ClassVar[dict[str, int]] = {EHRSHOT: 15, MIMIC_EXTRACT: 6}
     task_files = ("task.jsonl", *TaskFamily.task_files)
     payload_model = PredictionPayload
     kernel = KernelNeeds(packages=("numpy", "pandas", "sklearn"))
@@ -225,6 +228,11 @@ class PredictionFamily(TaskFamily):
             self._task(f"{source}.{name}", source, "test", _description(source, name), name, seed)
             for name in _known(source)
         ]
+
+    def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        """The built-in suite only: one task per known cohort and label, each with its grader; the generated mix
+        gives the rest to others."""
+        return iter(self.build_suite(source, root, seed)[:n])
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         name = row.get("task_name")
