@@ -304,3 +304,20 @@ def test_the_worked_example_plugin_passes_the_conformance_check(toy, tmp_path):
     failed = {c.name for c in leaky.failures()}
     assert {"wrong answer scores 0", "printed verdict scores 0"} <= failed
     assert "oracle passes" not in failed and "empty episode scores 0" not in failed
+
+
+def test_setup_does_what_families_declare(tmp_path):
+    """``medgym setup`` is built from declarations: a family's own steps, its kernel environment, its suites;
+    the flags leave environments and data to first use, and one family's setup builds its suites."""
+    from medgym_nb.setup import setup_plan
+
+    plan = {(family, step.what) for family, step in setup_plan()}
+    assert ("biocoder", "build the biocoder kernel environment") in plan
+    assert any(family == "medagentbench" and "npm ci" in what for family, what in plan)
+    assert ("ehrsql", "build the eicu suite") in plan
+    installs_only = {family for family, _step in setup_plan(data=False, environments=False)}
+    assert installs_only == {"medagentbench"}
+    exe = Path(sys.executable).with_name("medgym")
+    done = subprocess.run([str(exe), "setup", "npowerai"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "setting up" in done.stderr and "1/1" in done.stderr
