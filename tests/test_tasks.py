@@ -90,7 +90,7 @@ def test_malformed_task_file_names_file_and_line(tmp_path: Path):
     assert "not valid JSON" in loaded.excluded[0].reason
     missing = tmp_path / "x_tasks.jsonl"
     missing.write_text(json.dumps({"db_id": "mimic_iii", "question": "q"}) + "\n")
-    with pytest.raises(mg.TaskFileError, match="x_tasks.jsonl:1: an EHRSQL row needs query"):
+    with pytest.raises(mg.TaskFileError, match=r"x_tasks\.jsonl:1: an EHRSQL row needs query"):
         mg.load_tasks("mimic_iii", path=missing)
     with pytest.raises(mg.TaskFileError, match=r"not found|no task files"):
         mg.load_tasks("mimic_iii", path=tmp_path / "nowhere")
