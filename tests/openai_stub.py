@@ -102,7 +102,9 @@ class StubServer:
                         self.send_response(reply.status)
                         for key, value in reply.headers.items():
                             self.send_header(key, value)
-                        self.send_header("Content-Type", "text/event-stream" if streamed else "application/json")
+                        self.send_header(
+                            "Content-Type", "text/event-stream" if streamed else "application/json"
+                        )
                         self.send_header("Content-Length", str(len(data)))
                         self.end_headers()
                         self.wfile.write(data)

@@ -8,8 +8,10 @@ MCP tools are exactly ``mg.tools(task)``, so every tool call the model makes is 
 episode's reward and verdict travel back on the rollout's state, and the task's reward is that grade. The
 default harness is verifiers' plain chat loop (``null``), so the model sees only the task's tools.
 
-    vf-eval medgym_nb.trainers.verifiers --env.taskset.source mimic_iii --env.taskset.split test \\
+    vf-eval medgym-verifiers --env.taskset.source SOURCE --env.taskset.split test \\
         --model MODEL --client.base-url http://127.0.0.1:8000/v1
+
+(``medgym-verifiers`` is the top-level module verifiers looks the taskset up by; it re-exports this one.)
 
 The toolset runs as ``python -m medgym_nb.trainers.verifiers`` in verifiers' runtime; its settings
 (``sandbox``, ``out_dir`` for the recorded notebooks) are ``--env.taskset.task.tools.*``.
@@ -90,8 +92,11 @@ class MedgymToolset(vf.Toolset[MedgymToolsetConfig, MedgymState]):
 
     async def list_tools(self) -> list[Tool]:
         return [
-            Tool(name=t["function"]["name"], description=t["function"]["description"],
-                 input_schema=t["function"]["parameters"])
+            Tool(
+                name=t["function"]["name"],
+                description=t["function"]["description"],
+                input_schema=t["function"]["parameters"],
+            )
             for t in self._tools
         ]
 
@@ -101,8 +106,9 @@ class MedgymToolset(vf.Toolset[MedgymToolsetConfig, MedgymState]):
         """One ``env.step``: the environment's answer is the tool result; the grade goes on the state."""
         env = self._env
         if env is None or name not in {t["function"]["name"] for t in self._tools}:
-            return CallToolResult(content=[TextContent(type="text", text=f"Error: no tool {name!r}")],
-                                  is_error=True)
+            return CallToolResult(
+                content=[TextContent(type="text", text=f"Error: no tool {name!r}")], is_error=True
+            )
         text = await asyncio.to_thread(getattr(env, name), **(arguments or {}))
         self.state.reward, self.state.passed, self.state.done = env.reward, env.passed, env.done
         return CallToolResult(content=[TextContent(type="text", text=text)])
@@ -121,7 +127,7 @@ class MedgymTask(vf.Task[MedgymData, MedgymState, MedgymTaskConfig]):
 
     @vf.reward
     async def grade(self, trace: vf.Trace) -> float:
-        """The episode's reward: 1 for a passing answer (a prediction task's accuracy), else 0."""
+        """The episode's reward: the grade of its answer (1 for a pass, a scored task's score), 0 without one."""
         return cast(MedgymState, trace.state).reward
 
     @vf.metric
