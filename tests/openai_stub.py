@@ -38,6 +38,20 @@ def call(name: str, **arguments: Any) -> dict[str, Any]:
 call.count = 0  # type: ignore[attr-defined]
 
 
+def _events(payload: dict[str, Any]) -> bytes:
+    """The completion as a client asking ``stream: true`` receives it: server-sent chunks, then [DONE]."""
+    (choice,) = payload["choices"]
+    delta = dict(choice["message"])
+    delta["tool_calls"] = [{"index": i, **c} for i, c in enumerate(delta.get("tool_calls", []))] or None
+    base = {k: payload[k] for k in ("id", "model")} | {"object": "chat.completion.chunk", "created": 0}
+    chunks = [
+        base | {"choices": [{"index": 0, "delta": {k: v for k, v in delta.items() if v is not None}}]},
+        base | {"choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]},
+        base | {"choices": [], "usage": payload["usage"]},
+    ]
+    return b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
+
+
 class StubServer:
     """``script(request_body, call_number) -> Reply``; records requests and the peak of concurrent ones."""
 
@@ -82,12 +96,15 @@ class StubServer:
                         }
                     else:
                         payload = {"error": {"message": f"scripted {reply.status}"}}
-                    data = json.dumps(payload).encode()
+                    streamed = reply.status == 200 and body.get("stream")
+                    data = _events(payload) if streamed else json.dumps(payload).encode()
                     try:
                         self.send_response(reply.status)
                         for key, value in reply.headers.items():
                             self.send_header(key, value)
-                        self.send_header("Content-Type", "application/json")
+                        self.send_header(
+                            "Content-Type", "text/event-stream" if streamed else "application/json"
+                        )
                         self.send_header("Content-Length", str(len(data)))
                         self.end_headers()
                         self.wfile.write(data)

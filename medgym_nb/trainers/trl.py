@@ -85,6 +85,16 @@ class MedgymToolEnv:
         self._env.reset(task)
         self._env.annotate(system_prompt=system_prompt(task, tool_calls=True))
 
+    @property
+    def done(self) -> bool:
+        """Whether the episode has ended (answer graded, or a limit reached)."""
+        return bool(self._env.done)
+
+    @property
+    def passed(self) -> bool:
+        """Whether the episode's answer passed so far."""
+        return bool(self._env.grade and self._env.grade.passed)
+
     def get_reward(self) -> float:
         """The rollout's reward: the grade of its answer, 0 without one (records the episode)."""
         if not self._env.done:
