@@ -95,8 +95,8 @@ docker-engine:
 	@kernels/build-image.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check medgym_nb tests benchmarks
-	$(BIN)/ruff format --check medgym_nb tests benchmarks
+	$(BIN)/ruff check medgym_nb medgym_verifiers tests benchmarks
+	$(BIN)/ruff format --check medgym_nb medgym_verifiers tests benchmarks
 	$(BIN)/mypy medgym_nb
 
 bench: $(STAMP)
