@@ -169,5 +169,5 @@ def test_a_missing_data_file_is_a_clear_error(tmp_path: Path):
 
 def test_missing_node_packages_say_how_to_install_them(data: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(fhir_server, "FHIR_DIR", tmp_path)  # a checkout where `make` never ran npm ci
-    with pytest.raises(ServiceError, match=r"run `make`, or `npm ci --prefix"):
+    with pytest.raises(ServiceError, match=r"run `medgym setup medagentbench`"):
         FhirServer(data)

@@ -197,6 +197,22 @@ def test_printing_hundreds_of_megabytes(task, tmp_path, sandbox):
 
 
 @both
+def test_a_gigabyte_of_output_leaves_the_kernel_alive_and_small(task, tmp_path, sandbox):
+    """The kernel drops a cell's output past its cap, and IPython keeps no copy: a gigabyte printed costs
+    the kernel little memory (IPython 9 would keep it all, and the kernel died of its memory limit)."""
+    peak = "print(int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) // 1024)"
+    obs = play(
+        sandbox,
+        task,
+        tmp_path,
+        code("for _ in range(1000):\n    print('y' * 1_000_000)", 60),
+        code(peak),
+    )
+    assert obs[0].type == "code_execution" and "the kernel dropped the rest" in obs[0].env_message
+    assert int(obs[1].env_message.strip()) < 512  # MiB of resident memory at its peak
+
+
+@both
 def test_os_exit(task, tmp_path, sandbox):
     obs = play(sandbox, task, tmp_path, code("import os\nos._exit(3)"))
     assert obs[0].type == "kernel_died"

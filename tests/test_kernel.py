@@ -100,10 +100,18 @@ def test_huge_output_is_capped_for_notebook_and_agent():
 
     async def main():
         async with KernelSession(limits=limits) as ks:
-            return await ks.execute("for i in range(50):\n    print('x' * 100_000)")
+            printed = await ks.execute("for i in range(50):\n    print('x' * 100_000)")
+            shown = await ks.execute(
+                "from IPython.display import display\nfor i in range(50):\n    display('x' * 100_000)"
+            )
+            return printed, shown
 
-    cell = run(main())
-    kept = sum(len(o.get("text", "")) for o in cell.outputs)
-    assert kept < 100_000 + 1000
-    assert "bytes dropped from the notebook" in cell.outputs[-1]["text"]
-    assert len(cell.text) < 1200 and "characters truncated" in cell.text
+    printed, shown = run(main())
+    # printed output stops in the kernel itself, at half the notebook's share, and says so
+    kept = sum(len(o.get("text", "")) for o in printed.outputs)
+    assert kept < 50_000 + 1000 and "the kernel dropped the rest" in printed.outputs[-1]["text"]
+    assert len(printed.text) < 1200 and "characters truncated" in printed.text
+    # what the kernel does not cap (rich displays) the host does, for the notebook and the agent
+    assert sum(len(str(o.get("data", ""))) for o in shown.outputs) < 100_000 + 10_000
+    assert "bytes dropped from the notebook" in shown.outputs[-1]["text"]
+    assert len(shown.text) < 1200

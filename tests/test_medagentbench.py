@@ -3,7 +3,7 @@
 Real components throughout: the embedded Node server, a tenant per episode reached from sandboxed kernels
 through the relay, papermill graders. The oracle searches and writes like an agent; wrong writes (dose,
 code, patient, an order when none is due, a missing order) and wrong answers score 0; one episode's write
-is never seen by a concurrent one; ``--fhir-base`` runs the tasks against a second server given as a URL.
+is never seen by a concurrent one; ``--service-url fhir=URL`` runs the tasks against a second server given as a URL.
 """
 
 from __future__ import annotations
@@ -341,7 +341,7 @@ def test_a_malformed_official_row_is_a_clear_error(tmp_path):
 
 
 def test_fhir_base_runs_the_tasks_against_a_server_given_by_url(suite, tmp_path):
-    """A second embedded server started as a plain URL on loopback; the CLI's --fhir-base points at it. The
+    """A second embedded server started as a plain URL on loopback; the CLI's --service-url fhir=URL points at it. The
     sandboxed kernel reaches it through the relay only: its port is not reachable directly."""
     server = FhirServer(Path(suite[0].data_dir or "", DATA_FILE), port=0)
     try:
@@ -354,8 +354,8 @@ def test_fhir_base_runs_the_tasks_against_a_server_given_by_url(suite, tmp_path)
                 SOURCE,
                 "--limit",
                 "3",
-                "--fhir-base",
-                server.url,
+                "--service-url",
+                f"fhir={server.url}",
                 "--out",
                 "r",
             ],
@@ -371,7 +371,7 @@ def test_fhir_base_runs_the_tasks_against_a_server_given_by_url(suite, tmp_path)
         assert len(records) == 3 and all(r["passed"] for r in records)
         graded = [mg.read_episode(tmp_path / r["notebook"]).grade for r in records]
         assert all(g is not None and re.search(r"; (no )?writes,? as due$", g.message) for g in graded)
-        print("--fhir-base:", [r["category"] for r in records])
+        print("--service-url fhir=URL:", [r["category"] for r in records])
         port = server.url.split(":")[2].split("/")[0]
         with mg.Env(sandbox="bwrap", service_urls={"fhir": server.url}) as env:
             env.reset(_pick(suite, 2))

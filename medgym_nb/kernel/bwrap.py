@@ -106,6 +106,7 @@ def sandbox_env(home: str, environment: str | None = None) -> dict[str, str]:
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PIP_NO_INPUT": "1",
+        "MALLOC_ARENA_MAX": "2",
     }
 
 

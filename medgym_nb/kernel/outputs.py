@@ -28,6 +28,12 @@ class OutputLimits:
     agent_chars: int = 16_000
     notebook_bytes: int = 2_000_000
 
+    @property
+    def kernel_chars(self) -> int:
+        """What a cell may print before the kernel itself drops the rest (``kernel_output_cap``): half the
+        notebook's share, so the kernel's note saying so is kept and the agent sees it."""
+        return self.notebook_bytes // 2
+
 
 @dataclass
 class OutputCollector:
@@ -120,3 +126,65 @@ def truncate(text: str, limit: int) -> str:
     tail = limit - head
     dropped = len(text) - head - tail
     return f"{text[:head]}\n...[medgym: {dropped} characters truncated]...\n{text[-tail:]}"
+
+
+_CAP = """
+def __medgym_cap_output(limit):
+    import sys
+    from IPython import get_ipython
+
+    class KeepNoOutputs(dict):
+        def __contains__(self, key):
+            return False
+
+        def __getitem__(self, key):
+            return []
+
+        def __setitem__(self, key, value):
+            pass
+
+    shell = get_ipython()
+    shell.history_manager.outputs = KeepNoOutputs()
+    state = {"left": limit, "noted": False}
+
+    def capped(stream):
+        write = type(stream).write
+
+        def capped_write(text, *args, **kwargs):
+            if state["left"] <= 0:
+                if not state["noted"]:
+                    state["noted"] = True
+                    write(stream, f"\\n[medgym: output truncated: the cell printed more than {limit} characters; the kernel dropped the rest]\\n")
+                return len(text)
+            kept = text[: state["left"]]
+            state["left"] -= len(kept)
+            write(stream, kept, *args, **kwargs)
+            return len(text)
+
+        return capped_write
+
+    def before_each_cell(*_args):
+        # IPython swaps each stream's ``write`` around every cell; this runs inside that, each time
+        state["left"], state["noted"] = limit, False
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            stream.write = capped(stream)
+
+    shell.events.register("pre_execute", before_each_cell)
+
+
+__medgym_cap_output(__LIMIT__)
+del __medgym_cap_output
+"""
+
+
+def kernel_output_cap(chars: int) -> str:
+    """Code (run unseen in a new kernel) that bounds what printing costs the kernel: each cell's stdout and
+    stderr stop at ``chars``, and IPython keeps no copy of them.
+
+    IPython 9 keeps every cell's printed output in its history manager, in memory, for the kernel's life; a
+    cell printing hundreds of megabytes then held about 12 bytes of address space per byte printed and died
+    of its memory limit (and a chatty episode grows without end). The recorder keeps what the notebook
+    needs on the host, so the kernel keeps none; and dropping a cell's excess output where it is printed keeps
+    the kernel, and the agent's state, alive. Agent code may undo this; it then hurts only its own episode."""
+    return _CAP.replace("__LIMIT__", str(int(chars)))

@@ -23,7 +23,15 @@ from jupyter_client.kernelspec import NoSuchKernel
 from nbformat import NotebookNode
 
 from ..errors import DeadKernelError, KernelStartError
-from .outputs import OutputCollector, OutputLimits, render_text, stdout_of, strip_ansi, truncate
+from .outputs import (
+    OutputCollector,
+    OutputLimits,
+    kernel_output_cap,
+    render_text,
+    stdout_of,
+    strip_ansi,
+    truncate,
+)
 from .provisioners import IpcLocalProvisioner
 
 __all__ = ["CellResult", "ExecutionError", "KernelSession"]
@@ -142,6 +150,11 @@ class KernelSession:
             self.kc.context.setsockopt(zmq.RECONNECT_IVL, 5)
             self.kc.start_channels()
             await self._handshake(timeout)
+            ok, why = await self.run_hidden(
+                kernel_output_cap(self.limits.kernel_chars), "None", timeout=timeout
+            )
+            if not ok:
+                raise KernelStartError(f"kernel {self.kernel_name!r} refused its output cap: {why}")
         except BaseException as exc:
             log = await self._launch_log() if isinstance(exc, Exception) else ""
             await self.shutdown()

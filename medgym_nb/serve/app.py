@@ -9,6 +9,8 @@ status; a bad request never ends the session it was about.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
@@ -41,6 +43,8 @@ from .sessions import Session, SessionLimits, SessionTable
 
 __all__ = ["create_app"]
 
+REFUSAL_WAIT = 10.0
+"""Seconds a refused WebSocket client has to send its first message before the server hangs up."""
 _WS_CODES = {"capacity_reached": "CAPACITY_REACHED", "invalid_request": "VALIDATION_ERROR"}
 """Our codes → OpenEnv's ``WSErrorCode`` where it has one (else ``EXECUTION_ERROR``)."""
 
@@ -164,8 +168,12 @@ def create_app(
         try:
             session = table.open()
         except SessionError as exc:
-            await websocket.send_text(_ws_error(exc))
-            await websocket.close(code=1013)
+            # answer the client's first message with the refusal, then close: closing at once would race
+            # that message (its send fails on a closing socket, and the refusal is never read)
+            with contextlib.suppress(WebSocketDisconnect, TimeoutError):
+                await asyncio.wait_for(websocket.receive_text(), REFUSAL_WAIT)
+                await websocket.send_text(_ws_error(exc))
+                await websocket.close(code=1013)
             return
         why: str | None = "the client disconnected mid-session"
         try:

@@ -3,7 +3,6 @@ kernel, and say where the agent finds it."""
 
 from __future__ import annotations
 
-import ast
 import asyncio
 from pathlib import Path
 
@@ -20,7 +19,8 @@ __all__ = ["open_episode_service"]
 async def open_episode_service(
     family: TaskFamily, task: Task, kernel: KernelSession, workdir: Path, config: EnvConfig
 ) -> tuple[ServiceTenant, str]:
-    """The tenant (the caller owns it and closes it) and what the agent is told of it."""
+    """The tenant (the caller owns it and closes it) and what the agent is told of it: where to find the URL,
+    not the URL itself, whose port differs from episode to episode (a seeded reset shows the same text)."""
     url = config.service_urls.get(family.service_name)
     tenant = await asyncio.to_thread(family.open_service, task, workdir, url)
     try:
@@ -31,8 +31,7 @@ async def open_episode_service(
     except BaseException:
         await asyncio.to_thread(tenant.close)
         raise
-    base = ast.literal_eval(value)
-    return (
-        tenant,
-        f"\n\nThe {tenant.label} of this episode is at {base} (also in the environment variable {tenant.env_var}).",
+    return tenant, (
+        f"\n\nThe {tenant.label} of this episode is reachable from your code at the URL in the environment "
+        f"variable {tenant.env_var}."
     )

@@ -145,7 +145,9 @@ class MedAgentBenchFamily(TaskFamily):
         """The rows over a synthetic EHR that holds their patients (MRNs, and task1's names and birth dates)
         with scenario-drawn charts; answers re-grounded on it. Built once per (rows' tasks, seed)."""
         if database is not None:
-            raise TaskFileError("MedAgentBench runs against a FHIR server: use --fhir-base URL, not --db")
+            raise TaskFileError(
+                "MedAgentBench runs against a FHIR server: use --service-url fhir=URL, not --db"
+            )
         key = f"{source}-official-{self.name}-{self.version}-seed{seed}-{tasks_digest(tasks)}"
 
         def build(root: Path) -> None:
