@@ -10,9 +10,11 @@ Official rows (``queries``, ``dataframes``, ``reference_answer``, ``test_cases``
 tables from the tasks' descriptions (``cbioportal.py``), runs the reference code on them in a sandboxed
 kernel and re-grounds the asserts' constants to what it produced (``ground.py``). Tasks whose
 reference does not run there, or whose asserts cannot be re-grounded, are left out and listed, with the
-reason, as the load's exclusions. The paths the official code uses (``/workdir/<table>.csv``) become the
-episode's read-only ``data/<table>.csv``. ``build_suite`` generates the built-in suite
-(``suite.py``).
+reason, as the load's exclusions. A row's ``code_histories`` (the study's earlier code) run before the
+agent's first turn as the episode's set-up cells (``setup_cells``), after the table reads the official code
+presumes; its ``chat_histories`` are shown in the context. The paths the official code uses
+(``/workdir/<table>.csv``) become the episode's read-only ``data/<table>.csv``. ``build_suite`` generates
+the built-in suite (``suite.py``).
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ class BiodsbenchFamily(TaskFamily):
     suite_sources = (SOURCE,)
     payload_model = BiodsbenchPayload
     version = "v2"  # v2: set-up cells (code_histories), wider tables, variants; caches are rebuilt
-    kernel = KernelNeeds(packages=("pandas", "lifelines", "scipy", "matplotlib"))
+    kernel = KernelNeeds(
+        packages=("pandas", "lifelines", "scipy", "matplotlib", "seaborn", "plotly", "PyComplexHeatmap")
+    )
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         if source != SOURCE:
