@@ -32,8 +32,9 @@ import pandas as pd
 from medgym_nb.errors import TaskFileError
 
 from .cbioportal_mentions import Mentions
+from .cbioportal_signal import plant_survival_signal
 
-__all__ = ["MAX_ROWS", "TableSpec", "parse_dataframes", "study_seed", "synthesize_study"]
+__all__ = ["MAX_ROWS", "TableSpec", "Variant", "parse_dataframes", "study_seed", "synthesize_study"]
 
 MAX_ROWS = 3000
 """Long tables (mutations with tens of thousands of rows) are capped: tasks need their structure, not their size."""
@@ -46,6 +47,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DIGITS = re.compile(r"\d+")
 _PATIENT_COLUMNS = {"PATIENT_ID"}
 _GENE_COLUMN = "Hugo_Symbol"
+_ENTREZ_COLUMN = "Entrez_Gene_Id"
 _SAMPLE_COLUMNS = {"SAMPLE_ID", "TUMOR_SAMPLE_BARCODE"}
 
 
@@ -301,7 +303,10 @@ def _cohort(specs: list[TableSpec], rng: random.Random) -> _Cohort:
 # ---- tables ----
 
 
-def _table(spec: TableSpec, cohort: _Cohort, rng: random.Random) -> pd.DataFrame:
+def _table(
+    spec: TableSpec, cohort: _Cohort, rng: random.Random, complete: Iterable[str] = ()
+) -> pd.DataFrame:
+    """One table; the ``complete`` columns have no missing values."""
     if spec.wide:
         return _wide_table(spec, cohort, rng)
     rows = min(spec.rows, MAX_ROWS)
@@ -311,6 +316,7 @@ def _table(spec: TableSpec, cohort: _Cohort, rng: random.Random) -> pd.DataFrame
     frame: dict[str, list[object]] = {}
     shown = [frozenset(c for c in spec.columns if row.get(c, "") in ("", "NaN")) for row in spec.head]
     always = frozenset.intersection(*shown) if shown else frozenset()
+    shown = [pattern.difference(complete) for pattern in shown]
     if sample_cols and spec.name == "data_clinical_sample":
         rows = len(cohort.samples)
         picked = list(cohort.samples)
@@ -393,7 +399,9 @@ def study_seed(study: str, seed: int) -> int:
 
 
 def _widen(specs: list[TableSpec], mentioned: Mentions) -> None:
-    """Add to the specs what the study's code names (``cbioportal_mentions``): values and cut-off columns."""
+    """Add to the specs what the study's code names (``cbioportal_mentions``): values, columns the
+    descriptions lack (to the table the code reads them from, else to a table described cut), numbers-only
+    columns; then pad tables described cut to their described width."""
     known = {c for spec in specs for c in spec.columns}
     other_values = {
         v for spec in specs for c, vs in spec.vocab.items() if not c.endswith(_GENE_COLUMN) for v in vs
@@ -402,27 +410,88 @@ def _widen(specs: list[TableSpec], mentioned: Mentions) -> None:
     for spec in specs:
         for column in spec.columns:
             listed = spec.vocab.setdefault(column, [])
+            if column in mentioned.numeric:
+                _numbers_only(spec, column)
             extra = mentioned.values.get(column, []) + (genes if column.endswith(_GENE_COLUMN) else [])
             if listed and all(_is_number(v) for v in listed):
                 continue  # numbers are compared with numbers: a string mention is about another table
             listed[:0] = [v for v in extra if v not in listed]
+    by_name = {s.name: s for s in specs}
     cut = [s for s in specs if s.n_columns > len(s.columns) and not s.wide]
     cut.sort(key=lambda s: ("clinical" not in s.name, s.name))
-    missing = [c for c in mentioned.columns if c not in known]
-    if cut and missing:
-        cut[0].columns += missing
-        for column in missing:
-            cut[0].vocab[column] = mentioned.values.get(column) or [f"{x:.1f}" for x in range(0, 101, 10)]
+    for column in (c for c in mentioned.columns if c not in known):
+        owners = [by_name[v] for v in mentioned.tables.get(column, []) if v in by_name]
+        target = owners[0] if owners else (cut[0] if cut else None)
+        if target is None:
+            continue
+        if target.wide:
+            if column == _ENTREZ_COLUMN:  # the gene id column cBioPortal's copy-number tables carry
+                target.columns.insert(target.columns.index(_GENE_COLUMN) + 1, column)
+            continue
+        target.columns.append(column)
+        numbers = [f"{x:.1f}" for x in range(0, 101, 10)]
+        target.vocab[column] = [] if column == _ENTREZ_COLUMN else mentioned.values.get(column) or numbers
+    for spec in cut:  # asserts may count a table's columns: the unnamed ones are numbers
+        spec.columns += [f"COLUMN_{n}" for n in range(len(spec.columns) + 1, spec.n_columns + 1)]
+
+
+def _numbers_only(spec: TableSpec, column: str) -> None:
+    """A column the code computes with holds numbers only (in the real table the listed words are rare or
+    absent): drop the words from its vocabulary and shown rows, when numbers are listed."""
+    listed = spec.vocab.get(column, [])
+    numbers = [v for v in listed if _is_number(v)]
+    if not numbers or len(numbers) == len(listed):
+        return
+    spec.vocab[column] = numbers
+    for row in spec.head:
+        if not _is_number(row.get(column, "") or "0"):
+            row[column] = ""
+
+
+def _gene_ids(table: pd.DataFrame, spec: TableSpec) -> None:
+    """``Entrez_Gene_Id`` follows ``Hugo_Symbol`` in every table: the shown pairs, else a stable number."""
+    if not {_GENE_COLUMN, _ENTREZ_COLUMN} <= set(table.columns):
+        return
+    shown = {
+        row[_GENE_COLUMN]: int(float(row[_ENTREZ_COLUMN]))
+        for row in spec.head
+        if row.get(_GENE_COLUMN) and _is_number(row.get(_ENTREZ_COLUMN, "") or "x")
+    }
+
+    def number(symbol: object) -> int:
+        if symbol in shown:
+            return shown[str(symbol)]
+        return 1 + int.from_bytes(hashlib.sha256(f"entrez-{symbol}".encode()).digest()[:4], "big") % 999_999
+
+    table[_ENTREZ_COLUMN] = [number(s) for s in table[_GENE_COLUMN]]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a study's tables depart from the plain synthesis for a task whose reference needs it (its code
+    applies string tests to a column the shown rows leave empty; its asserts test a threshold): columns
+    with no missing values, and groups (columns, genes mutated) whose survival differs strongly."""
+
+    complete: tuple[str, ...] = ()
+    signal: tuple[str, ...] = ()
+    genes: tuple[str, ...] = ()
 
 
 def synthesize_study(
-    specs: list[TableSpec], out_dir: Path, *, study: str, seed: int, mentioned: Mentions | None = None
+    specs: list[TableSpec],
+    out_dir: Path,
+    *,
+    study: str,
+    seed: int,
+    mentioned: Mentions | None = None,
+    variant: Variant | None = None,
 ) -> list[str]:
     """Write the study's tables into ``out_dir`` (``.csv`` and tab-separated ``.txt``); return the file names.
 
     ``mentioned``: what the study's task code names (values, genes, columns), added where the descriptions
-    lack it.
+    lack it. ``variant``: how these tables depart from the plain ones.
     """
+    variant = variant or Variant()
     merged: dict[str, TableSpec] = {}
     for spec in specs:
         merged.setdefault(spec.name, copy.deepcopy(spec))
@@ -431,12 +500,18 @@ def synthesize_study(
         _widen(ordered, mentioned)
     rng = random.Random(study_seed(study, seed))
     cohort = _cohort(ordered, rng)
+    tables: dict[str, pd.DataFrame] = {}
+    for spec in ordered:
+        table_rng = random.Random(study_seed(f"{study}/{spec.name}", seed))
+        tables[spec.name] = _table(spec, cohort, table_rng, variant.complete)
+        _gene_ids(tables[spec.name], spec)
+    if variant.signal or variant.genes:
+        plant_survival_signal(tables, variant.signal, variant.genes)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for spec in ordered:
-        table = _table(spec, cohort, random.Random(study_seed(f"{study}/{spec.name}", seed)))
         stem = Path(spec.file).stem
-        table.to_csv(out_dir / f"{stem}.csv", index=False)
-        table.to_csv(out_dir / f"{stem}.txt", index=False, sep="\t")
+        tables[spec.name].to_csv(out_dir / f"{stem}.csv", index=False)
+        tables[spec.name].to_csv(out_dir / f"{stem}.txt", index=False, sep="\t")
         files += [f"{stem}.csv", f"{stem}.txt"]
     return files

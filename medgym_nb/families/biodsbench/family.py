@@ -10,13 +10,18 @@ Official rows (``queries``, ``dataframes``, ``reference_answer``, ``test_cases``
 tables from the tasks' descriptions (``cbioportal.py``), runs the reference code on them in a sandboxed
 kernel and re-grounds the asserts' constants to what it produced (``ground.py``). Tasks whose
 reference does not run there, or whose asserts cannot be re-grounded, are left out and listed, with the
-reason, as the load's exclusions. The paths the official code uses (``/workdir/<table>.csv``) become the
-episode's read-only ``data/<table>.csv``. ``build_suite`` generates the built-in suite
-(``suite.py``).
+reason, as the load's exclusions. A row's ``code_histories`` (the study's earlier code) run before the
+agent's first turn as the episode's set-up cells (``setup_cells``), after the table reads the official code
+presumes; its ``chat_histories`` are shown in the context. The paths the official code uses
+(``/workdir/<table>.csv``) become the episode's read-only ``data/<table>.csv``. ``build_suite`` generates
+the built-in suite (``suite.py``).
 """
 
 from __future__ import annotations
 
+import ast
+import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,14 +30,14 @@ from medgym_nb.data.cache import cached_build
 from medgym_nb.errors import TaskFileError
 from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
 from medgym_nb.grading.answers import Answer
-from medgym_nb.grading.asserts import parse_tests, probe_code
+from medgym_nb.grading.asserts import TestStep, parse_tests, probe_code
 from medgym_nb.tasks.model import Exclusion, Task, TaskSet
 from medgym_nb.tasks.store import read_task_set, tasks_digest, write_tasks
 
-from .cbioportal import parse_dataframes, synthesize_study
+from .cbioportal import Variant, parse_dataframes, synthesize_study
 from .cbioportal_mentions import mentions
-from .ground import GroundItem, ground_study
-from .payload import SOURCE, BiodsbenchPayload, local_paths, official_setup, task_context
+from .ground import Grounding, GroundItem, ground_study
+from .payload import SOURCE, BiodsbenchPayload, histories, local_paths, official_setup, task_context
 from .suite import build_suite
 
 __all__ = ["BiodsbenchFamily", "BiodsbenchPayload"]
@@ -49,7 +54,11 @@ class BiodsbenchFamily(TaskFamily):
     # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
     official_counts: ClassVar[dict[str, int]] = {SOURCE: 99}
     payload_model = BiodsbenchPayload
-    kernel = KernelNeeds(packages=("pandas", "lifelines", "scipy", "matplotlib"), extra="biodsbench")
+    version = "v2"  # v2: set-up cells (code_histories), wider tables, variants; caches are rebuilt
+    kernel = KernelNeeds(
+        packages=("pandas", "lifelines", "scipy", "matplotlib", "seaborn", "plotly", "PyComplexHeatmap"),
+        extra="biodsbench",
+    )
     action_help: ClassVar[dict[str, str]] = {
         "validate_code": (
             "run your final analysis code; then the variables it leaves in your kernel (and figures saved in "
@@ -81,10 +90,13 @@ class BiodsbenchFamily(TaskFamily):
         try:
             steps = parse_tests(local_paths(row["test_cases"]))
             parse_dataframes(row["dataframes"])
+            history = histories(row.get("code_histories"), "code_histories")
+            chat = histories(row.get("chat_histories"), "chat_histories")
         except TaskFileError as exc:
             raise TaskFileError(f"{origin.where}: {exc}") from None
         study, question = row["study_ids"].strip(), row["question_ids"].strip()
         split = str(row.get("split") or origin.split)
+        tables = local_paths(row["dataframes"])
         return Task(
             id=f"{SOURCE}.{split}.{study}.{question}",
             source=SOURCE,
@@ -92,17 +104,26 @@ class BiodsbenchFamily(TaskFamily):
             category=f"study_{study}",
             split=split,
             question=local_paths(row["queries"]),
-            context=task_context(local_paths(row["dataframes"]), []),
-            solution=[official_setup(row["dataframes"]), local_paths(row["reference_answer"])],
+            context=task_context(tables, history, chat),
+            solution=[local_paths(row["reference_answer"])],
             payload=BiodsbenchPayload(
                 study=study,
                 question_id=question,
                 tests=steps,
                 official_tests=row["test_cases"],
-                dataframes=local_paths(row["dataframes"]),
+                dataframes=tables,
                 reference=local_paths(row["reference_answer"]),
+                setup=[official_setup(row["dataframes"]), *history],
+                history=history,
+                chat=chat,
             ),
         )
+
+    def setup_cells(self, task: Task) -> list[str]:
+        """An official task's kernel starts where its study's analysis stands: the tables read into the
+        variables the descriptions name, then the study's earlier code (``code_histories``, and any
+        earlier references re-grounding found its reference needs)."""
+        return list(_payload(task).setup)
 
     def prepare_official(
         self, source: str, tasks: list[Task], files: list[Path], *, seed: int, database: Path | None
@@ -152,8 +173,9 @@ def _question_order(task: Task) -> tuple[int, str]:
 def ground_tasks(tasks: list[Task], root: Path, seed: int) -> tuple[list[Task], dict[str, str | None]]:
     """Synthesize each study's tables under ``root/data/<study>`` and re-ground its tasks there.
 
-    Returns the grounded tasks (``data_dir`` relative to ``root``) and every task's outcome: None when
-    grounded, else the reason.
+    A task that does not re-ground on them gets a second try on tables made for it
+    (``root/data/<study>~q<question>``, see ``_variant``). Returns the grounded tasks (``data_dir``
+    relative to ``root``) and every task's outcome: None when grounded, else the reason.
     """
     by_study: dict[str, list[Task]] = {}
     for task in tasks:
@@ -162,26 +184,94 @@ def ground_tasks(tasks: list[Task], root: Path, seed: int) -> tuple[list[Task], 
     reasons: dict[str, str | None] = {}
     for study, members in sorted(by_study.items()):
         members.sort(key=_question_order)
-        folder = root / "data" / study
         specs = [spec for t in members for spec in parse_dataframes(_payload(t).dataframes)]
-        code = [_payload(t).reference for t in members]
-        names = synthesize_study(specs, folder, study=study, seed=seed, mentioned=mentions(code))
-        mounts = {name: str((folder / name).resolve()) for name in names}
-        items = [GroundItem(t.solution[0], _payload(t).reference, _payload(t).tests) for t in members]
-        for task, outcome in zip(members, ground_study(items, mounts), strict=True):
+        named = mentions([code for t in members for code in _code(t)])
+        folder = f"data/{study}"
+        names = synthesize_study(specs, root / folder, study=study, seed=seed, mentioned=named)
+        columns = {c for spec in specs for c in spec.columns} | set(named.columns)
+        items = [_item(t) for t in members]
+        outcomes = ground_study(items, _mounts(root / folder, names))
+        done: list[str] = []
+        for task, item, outcome in zip(members, items, outcomes, strict=True):
+            where, files = folder, names
+            variant = _variant(task, columns) if outcome.retry else None
+            if variant is not None:
+                where = f"data/{study}~q{_payload(task).question_id}"
+                files = synthesize_study(
+                    specs, root / where, study=study, seed=seed, mentioned=named, variant=variant
+                )
+                item.earlier = list(done)
+                (retry,) = ground_study([item], _mounts(root / where, files))
+                outcome = retry if retry.steps is not None else outcome
+                if retry.steps is None:
+                    shutil.rmtree(root / where)
+                    where, files = folder, names
             reasons[task.id] = outcome.reason
             if outcome.steps is None:
                 continue
-            payload = _payload(task).model_copy(update={"tests": outcome.steps, "prelude": outcome.prelude})
-            grounded.append(
-                task.model_copy(
-                    update={
-                        "data_dir": f"data/{study}",
-                        "data_files": names,
-                        "context": task_context(payload.dataframes, outcome.prelude),
-                        "solution": [task.solution[0], *outcome.prelude, payload.reference],
-                        "payload": payload,
-                    }
-                )
-            )
+            done.append(item.reference)
+            grounded.append(_grounded(task, outcome, where, files))
     return grounded, reasons
+
+
+def _code(task: Task) -> list[str]:
+    """A task's code: its study's earlier steps, its reference and its test cases."""
+    payload = _payload(task)
+    return [*payload.history, payload.reference, local_paths(payload.official_tests)]
+
+
+def _item(task: Task) -> GroundItem:
+    payload = _payload(task)
+    return GroundItem(list(payload.setup), payload.reference, payload.tests)
+
+
+def _mounts(folder: Path, names: list[str]) -> dict[str, str]:
+    return {name: str((folder / name).resolve()) for name in names}
+
+
+def _grounded(task: Task, outcome: Grounding, data_dir: str, files: list[str]) -> Task:
+    assert outcome.steps is not None
+    payload = _payload(task)
+    payload = payload.model_copy(
+        update={
+            "tests": outcome.steps,
+            "prelude": outcome.prelude,
+            "setup": [*payload.setup, *outcome.prelude],
+        }
+    )
+    return task.model_copy(
+        update={
+            "data_dir": data_dir,
+            "data_files": files,
+            "context": task_context(payload.dataframes, [*payload.history, *outcome.prelude], payload.chat),
+            "payload": payload,
+        }
+    )
+
+
+_SURVIVAL = re.compile(r"_(MONTHS|DAYS|YEARS|STATUS)$", re.I)
+_NOT_GROUPS = {"Hugo_Symbol", "Variant_Classification", "Entrez_Gene_Id", "PATIENT_ID", "SAMPLE_ID"}
+
+
+def _variant(task: Task, columns: set[str]) -> Variant | None:
+    """Tables made for a task that did not re-ground on its study's: no missing values in the columns its
+    code names (real tables often have none where the analysis looks), and, when an assert tests a
+    threshold (``pvalue < 0.0001``), survival far apart between the groups its code compares."""
+    own = mentions(_code(task))
+    complete = tuple(c for c in own.read if c in columns)
+    if not _thresholds(_payload(task).tests):
+        return Variant(complete=complete) if complete else None
+    groups = [c for c in [*own.values, *own.numeric] if not _SURVIVAL.search(c) and c not in _NOT_GROUPS]
+    return Variant(complete=complete, signal=tuple(dict.fromkeys(groups)), genes=tuple(own.genes))
+
+
+def _thresholds(steps: list[TestStep]) -> bool:
+    """Whether an assert compares with an order (``<``, ``>=``) and has no constant to re-ground."""
+    order = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+    for step in steps:
+        if step.kind != "assert" or step.holes:
+            continue
+        for node in ast.walk(ast.parse(step.source)):
+            if isinstance(node, ast.Compare) and any(isinstance(op, order) for op in node.ops):
+                return True
+    return False

@@ -263,7 +263,7 @@ def build_suite(root: Path, seed: int) -> list[Task]:
     )
     tables += "\n`data/data_cna.csv`: copy number, one row per gene (`Hugo_Symbol`), one column per sample id"
     templates = _templates()
-    items = [GroundItem(SETUP, reference, parse_tests(tests)) for _c, (_q, reference, tests) in templates]
+    items = [GroundItem([SETUP], reference, parse_tests(tests)) for _c, (_q, reference, tests) in templates]
     outcomes = ground_study(items, {name: str((folder / name).resolve()) for name in names})
     tasks = []
     for n, ((category, (question, reference, tests)), outcome) in enumerate(
@@ -279,7 +279,7 @@ def build_suite(root: Path, seed: int) -> list[Task]:
                 category=category,
                 split="test" if n % 3 == 0 else "train",
                 question=question,
-                context=task_context(tables, [], named=False),
+                context=task_context(tables, loaded=False),
                 data_dir=f"data/{STUDY}",
                 data_files=names,
                 solution=[SETUP, reference],
