@@ -1,111 +1,303 @@
-"""Rollout throughput: multi-turn oracle-style episodes at concurrency 1, 2, 4, 8, against a MedAgentGym-style
-baseline in the same run (a fresh `python` subprocess per code execution, so every attempt re-imports pandas
-and reloads the tables it needs; graded by comparing printed text, which costs nothing).
+"""Rollout throughput on a mix of every family, against a MedAgentGym-style harness in the same run.
 
-Run: .venv/bin/python benchmarks/rollouts.py [--episodes 16] [--levels 1,2,4,8]
-Each episode: load two tables into pandas, two exploratory cells, then validate the reference query
-(4 code steps); ours runs them as stateful cells in one sandboxed kernel from a warm pool (optionally
-pre-importing numpy/pandas), graded by papermill on a warm grader kernel.
+Run: .venv/bin/python benchmarks/rollouts.py --mix official [--episodes 48] [--repeats 3] [--concurrency 2]
+     [--sandbox zygote]   (``--mix mimic_iii``: one source's suite only)
+
+The tasks: each source's built-in suite (``mg.load_tasks(source)``), sampled in proportion to the official
+test split sizes (``../shared/medagentgym/metadata.json``), at least ``--min-per-family`` each.
+
+The workload, the same steps on both sides (``Workload.steps``): three exploratory cells over the task's data
+(a cell that loads it — connects to each SQLite database, reads the first CSV files, reads the text files —
+and two that look at it), then the family's oracle plan (``family.oracle_plan(task)``: its ``request_info``,
+``execute`` and ``validate_code`` actions).
+
+medgym-nb (ours): ``mg.run_episodes`` with the given sandbox and concurrency, a kernel pool of 1 per worker;
+every code step is a cell in the episode's own sandboxed kernel, the episode is recorded as a notebook and
+every ``validate_code`` is graded by the family's papermill grader notebook. One untimed warm-up episode per
+family first (the kernel template and grader kernel a long run starts once).
+
+Baseline (MedAgentGym's harness per attempt): every code step is a fresh ``python -c`` process with no
+state from earlier steps, so its program is the loading code an agent must repeat there (the earlier
+state-building steps: the loading cell, the plan's ``execute`` cells and earlier answers, which later parts
+of a multi-part task build on) followed by the step's own code; look-only cells are not repeated. The
+process runs in a directory whose ``data/`` links the task's data, with the family's own Python when it
+has a kernel environment, and (service families) a relay to a tenant of the family's service opened in
+this process. ``request_info`` is answered in this process, as the harness does. Grading compares the
+printed text with the reference answer (what MedAgentGym does: it costs nothing). No sandbox, no
+recording. The same ``--concurrency`` of episodes in threads.
+
+Both sides run family by family, back to back (ours, then the baseline, then the next family), so load from
+other users of the machine hits both alike; ``--repeats`` repeats the whole mix and prints the spread.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import math
 import os
+import random
+import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import medgym_nb as mg
+from medgym_nb._loop import run_sync
 from medgym_nb.agents import ScriptedAgent
+from medgym_nb.env import AsyncEnv
+from medgym_nb.grading.notebook import SharedGrader
+from medgym_nb.kernel.environments import ensure_environment
+from medgym_nb.runner import EpisodeResult, _run_one
+from medgym_nb.services.base import relay_code
 
-SETUP = (
-    "import pandas as pd, sqlite3\n"
-    "con = sqlite3.connect('file:data/mimic_iii.db?mode=ro', uri=True)\n"
-    "adm = pd.read_sql('select * from admissions', con)\n"
-    "rx = pd.read_sql('select * from prescriptions', con)"
-)
-EXPLORE = ["print(len(adm), len(rx))", "print(rx.groupby('route').size().sort_values().tail(3))"]
+METADATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "medagentgym" / "metadata.json"
 
 
-def cells(task: mg.Task) -> list[str]:
-    return [SETUP, *EXPLORE, task.solution[-1]]
+@dataclass
+class Step:
+    """One action of the workload; ``keeps``: later fresh processes must re-run its code (it builds state)."""
+
+    action: dict[str, Any]
+    keeps: bool
+
+
+def explore_cells(task: mg.Task) -> list[str]:
+    """A loading cell and two look-only cells over the task's data (whatever kind of data it is)."""
+    mounts = sorted(task.data_mounts())
+    dbs = [m for m in mounts if m.endswith(".db")]
+    csvs = [m for m in mounts if m.endswith(".csv")][:2]
+    texts = [m for m in mounts if m.endswith(".txt")][:2]
+    dirs = [m for m in mounts if "." not in m]
+    load = ["import os, json"]
+    look = ["print(sorted(os.listdir('data')) if os.path.isdir('data') else 'no data')"]
+    if dbs:
+        load += ["import sqlite3", "import pandas as pd"]
+        load += [f"db{i} = sqlite3.connect('file:data/{m}?mode=ro', uri=True)" for i, m in enumerate(dbs)]
+        load.append(
+            f"tables = {{t: pd.read_sql(f'select * from {{t}}', db0) for t in {_tables(task, dbs[0])!r}}}"
+        )
+        look.append("print({t: f.shape for t, f in tables.items()})")
+    elif csvs or dirs:
+        load.append("import pandas as pd")
+        paths = [f"data/{m}" for m in csvs] or [f"data/{dirs[0]}/{n}" for n in _csvs(task, dirs[0])]
+        load.append(f"frames = {{p: pd.read_csv(p) for p in {paths!r}}}")
+        look.append("print({p: f.shape for p, f in frames.items()})")
+    elif texts:
+        load.append(f"texts = {{p: open('data/' + p).read() for p in {texts!r}}}")
+        look.append("print({p: len(t) for p, t in texts.items()})")
+    else:
+        load.append("import math, statistics")
+        look.append("print(math.pi, statistics.mean([1, 2, 3]))")
+    return ["\n".join(load), *look]
+
+
+def _tables(task: mg.Task, db: str) -> list[str]:
+    """The tables the reference solution names (an agent loads what the question is about), else the first two."""
+    with sqlite3.connect(f"file:{task.data_mounts()[db]}?mode=ro", uri=True) as con:
+        names = [n for (n,) in con.execute("select name from sqlite_master where type='table' order by name")]
+    solution = "\n".join(task.solution).lower()
+    return [n for n in names if re.search(rf"\b{n.lower()}\b", solution)][:3] or names[:2]
+
+
+def _csvs(task: mg.Task, entry: str) -> list[str]:
+    return sorted(p.name for p in Path(task.data_mounts()[entry]).glob("*.csv"))[:2]
 
 
 class Workload(ScriptedAgent):
-    name = "oracle-multiturn"
+    """Explore the data in three cells, then the family's oracle plan (see the module docstring)."""
 
-    def plan(self, task: mg.Task) -> list[dict]:
-        *steps, final = cells(task)
-        return [{"action": "execute", "params": {"code": c}} for c in steps] + [
-            {"action": "validate_code", "params": {"code": final}}
-        ]
+    name = "explore-then-oracle"
+
+    @staticmethod
+    def steps(task: mg.Task) -> list[Step]:
+        load, *looks = explore_cells(task)
+        steps = [Step({"action": "execute", "params": {"code": load}}, keeps=True)]
+        steps += [Step({"action": "execute", "params": {"code": c}}, keeps=False) for c in looks]
+        for action in mg.get_family(task.family).oracle_plan(task):
+            steps.append(Step(action, keeps=action["action"] != "request_info"))
+        return steps
+
+    def plan(self, task: mg.Task) -> list[dict[str, Any]]:
+        return [s.action for s in self.steps(task)]
 
 
-def ours(tasks: list[mg.Task], concurrency: int, preimport: bool, sandbox: str) -> tuple[float, float, int]:
-    with tempfile.TemporaryDirectory() as out:
+@dataclass
+class Figures:
+    steps: int = 0
+    episodes: int = 0
+    seconds: float = 0.0
+    failed: list[str] = field(default_factory=list)
+
+    def add(self, other: Figures) -> None:
+        self.steps += other.steps
+        self.episodes += other.episodes
+        self.seconds += other.seconds
+        self.failed += other.failed
+
+    @property
+    def steps_per_s(self) -> float:
+        return self.steps / self.seconds if self.seconds else 0.0
+
+    @property
+    def episodes_per_min(self) -> float:
+        return self.episodes / self.seconds * 60 if self.seconds else 0.0
+
+
+class Ours:
+    """medgym-nb as a long training run uses it: ``concurrency`` envs (each with its kernel pool) and one warm
+    grader kernel, kept across the families' batches; each batch is ``concurrency`` workers playing its
+    episodes, as ``mg.run_episodes`` does."""
+
+    def __init__(self, config: mg.EnvConfig, concurrency: int, out: Path) -> None:
+        self.grader = SharedGrader()
+        self.envs = [AsyncEnv(config, out_dir=out, grader=self.grader) for _ in range(concurrency)]
+        self.out = out
+
+    async def _batch(self, tasks: list[mg.Task]) -> list[EpisodeResult]:
+        jobs = iter(tasks)
+        results: list[EpisodeResult] = []
+
+        async def worker(env: AsyncEnv) -> None:
+            for task in jobs:
+                results.append(await _run_one(env, lambda _t: Workload(), task, None))
+
+        await asyncio.gather(*(worker(env) for env in self.envs))
+        return results
+
+    def run(self, tasks: list[mg.Task]) -> Figures:
         t0 = time.perf_counter()
-        results = mg.run_episodes(
-            tasks,
-            lambda _t: Workload(),
-            out,
-            concurrency=concurrency,
-            config=mg.EnvConfig(pool_size=1, preimport=preimport, sandbox=sandbox),
-        )
+        results = run_sync(self._batch(tasks))
         elapsed = time.perf_counter() - t0
-    assert all(r.passed for r in results), [r for r in results if not r.passed]
-    steps = sum(r.turns for r in results)
-    return steps / elapsed, len(results) / elapsed * 60, steps
+        failed = [f"{r.task_id}: {r.termination} {r.error or ''}"[:300] for r in results if not r.passed]
+        return Figures(sum(r.turns for r in results), len(results), elapsed, failed)
+
+    def close(self) -> None:
+        for env in self.envs:
+            run_sync(env.close())
+        self.grader.close()
 
 
-def baseline_episode(task: mg.Task) -> int:
-    """MedAgentGym's harness: each code attempt is a fresh process that must redo its imports and loads."""
+def baseline_episode(task: mg.Task) -> tuple[int, str | None]:
+    """One episode as MedAgentGym's harness runs it: a fresh process per code step (module docstring)."""
+    family = mg.get_family(task.family)
+    python = sys.executable
+    if family.kernel.environment is not None:
+        python = str(ensure_environment(family.kernel.environment) / "bin" / "python")
     with tempfile.TemporaryDirectory() as wd:
-        (Path(wd) / "data").mkdir()
-        for name, path in task.data_mounts().items():
-            os.symlink(path, Path(wd) / "data" / name)
-        steps = 0
-        for code in cells(task)[1:]:
-            program = SETUP + "\n" + code
-            done = subprocess.run(
-                [sys.executable, "-c", program], cwd=wd, capture_output=True, text=True, timeout=120
-            )
-            steps += 1
-            assert done.returncode == 0, done.stderr
-        expected = repr(task.answer)
-        assert expected in done.stdout  # MedAgentGym grades by substring; we only use it to check the run
-    return steps + 1  # the first step (set-up alone) is folded into every later one, as the agent would
+        tenant = family.open_service(task, Path(wd), None) if family.kernel.network == "service" else None
+        try:
+            (Path(wd) / "data").mkdir()
+            for name, path in task.data_mounts().items():
+                os.symlink(path, Path(wd) / "data" / name)
+            kept: list[str] = [relay_code(tenant)[0]] if tenant is not None else []
+            shown, error = "", None
+            steps = Workload.steps(task)
+            for step in steps:
+                params = step.action["params"]
+                if step.action["action"] == "request_info":
+                    shown = family.request_info(task, params)
+                    continue
+                done = subprocess.run(
+                    [python, "-c", "\n".join([*kept, params["code"]])],
+                    cwd=wd,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+                )
+                shown = done.stdout
+                if done.returncode != 0 and error is None:
+                    error = f"{task.id}: {done.stderr.strip().splitlines()[-1:]}"
+                if step.keeps:
+                    kept.append(params["code"])
+            _passed = json.dumps(task.answer) in shown or str(task.answer) in shown  # its grade: text compare
+        finally:
+            if tenant is not None:
+                tenant.close()
+    return len(steps), error
 
 
-def baseline(tasks: list[mg.Task], concurrency: int) -> tuple[float, float]:
+def baseline(tasks: list[mg.Task], concurrency: int) -> Figures:
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        steps = sum(pool.map(baseline_episode, tasks))
+        done = list(pool.map(baseline_episode, tasks))
     elapsed = time.perf_counter() - t0
-    return steps / elapsed, len(tasks) / elapsed * 60
+    return Figures(sum(n for n, _ in done), len(done), elapsed, [e for _, e in done if e])
+
+
+def official_mix(total: int, least: int, only: str | None) -> dict[str, int]:
+    """Episodes per source in proportion to the official test sizes (largest remainders), ``least`` each."""
+    sizes = {s: v["test"] for s, v in json.loads(METADATA.read_text()).items() if v["test"]}
+    if only is not None:
+        return {only: total}
+    share = {s: total * n / sum(sizes.values()) for s, n in sizes.items()}
+    counts = {s: max(least, math.floor(x)) for s, x in share.items()}
+    for s in sorted(share, key=lambda s: share[s] - math.floor(share[s]), reverse=True):
+        if sum(counts.values()) >= total:
+            break
+        counts[s] += 1
+    return counts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--episodes", type=int, default=16)
-    parser.add_argument("--levels", default="1,2,4,8")
-    parser.add_argument("--preimport", action="store_true", help="pooled kernels pre-import numpy/pandas")
-    parser.add_argument("--sandboxes", default="bwrap,zygote", help="ours in each of these sandboxes")
+    parser.add_argument("--mix", default="official", help="'official', or one source's name")
+    parser.add_argument("--episodes", type=int, default=48, help="episodes per repeat, over all sources")
+    parser.add_argument("--min-per-family", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=2, help="episodes at once, on both sides")
+    parser.add_argument("--sandbox", default="zygote")
+    parser.add_argument("--pool-size", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    tasks = mg.load_tasks("mimic_iii", split="test")[: args.episodes]
-    sandboxes = args.sandboxes.split(",")
-    print(f"{args.episodes} episodes of 4 code steps per level; steps/s (episodes/min)")
-    head = "".join(f"{name:>20}" for name in sandboxes)
-    ratios = "".join(f"{name + ' ratio':>14}" for name in sandboxes)
-    print(f"{'concurrency':>11}{head}{'baseline':>20}{ratios}")
-    for level in (int(x) for x in args.levels.split(",")):
-        figures = [ours(tasks, level, args.preimport, name)[:2] for name in sandboxes]
-        bs, be = baseline(tasks, level)
-        cells = "".join(f"{s:>10.1f} ({e:>6.1f})" for s, e in figures)
-        print(f"{level:>11}{cells}{bs:>10.1f} ({be:>6.1f}){''.join(f'{s / bs:>13.1f}x' for s, _ in figures)}")
+    counts = official_mix(args.episodes, args.min_per_family, None if args.mix == "official" else args.mix)
+    suites = {s: mg.load_tasks(s) for s in counts}  # built outside the timings
+    config = mg.EnvConfig(sandbox=args.sandbox, pool_size=args.pool_size)
+    print(f"mix {args.mix}: {counts}; concurrency {args.concurrency}, sandbox {args.sandbox}")
+    out = tempfile.TemporaryDirectory()
+    ours = Ours(config, args.concurrency, Path(out.name))
+    for source in counts:  # warm-up: template, grader kernel, kernel environment, page cache
+        ours.run(suites[source][:1])
+        baseline(suites[source][:1], 1)
+    ratios: list[float] = []
+    for repeat in range(args.repeats):
+        rng = random.Random(args.seed + repeat)
+        total_ours, total_base = Figures(), Figures()
+        print(f"\nrepeat {repeat + 1}/{args.repeats}")
+        print(
+            f"{'source':>14} {'n':>3} {'ours steps/s':>12} {'(ep/min)':>9} {'base steps/s':>12} {'(ep/min)':>9} {'ratio':>6}"
+        )
+        for source, n in counts.items():
+            tasks = rng.sample(suites[source], min(n, len(suites[source])))
+            a, b = ours.run(tasks), baseline(tasks, args.concurrency)
+            total_ours.add(a)
+            total_base.add(b)
+            print(
+                f"{source:>14} {n:>3} {a.steps_per_s:>12.2f} {a.episodes_per_min:>9.1f} "
+                f"{b.steps_per_s:>12.2f} {b.episodes_per_min:>9.1f} {a.steps_per_s / b.steps_per_s:>5.1f}x"
+            )
+            for problem in a.failed + b.failed:
+                print(f"{'':>18}! {problem}")
+        ratio = total_ours.steps_per_s / total_base.steps_per_s
+        ratios.append(ratio)
+        print(
+            f"{'overall':>14} {total_ours.episodes:>3} {total_ours.steps_per_s:>12.2f} "
+            f"{total_ours.episodes_per_min:>9.1f} {total_base.steps_per_s:>12.2f} "
+            f"{total_base.episodes_per_min:>9.1f} {ratio:>5.1f}x"
+        )
+    ours.close()
+    out.cleanup()
+    if len(ratios) > 1:
+        print(f"\nmix ratio over {len(ratios)} repeats: min {min(ratios):.1f} max {max(ratios):.1f}")
+    print(f"mix ratio {sorted(ratios)[len(ratios) // 2]:.1f}")
 
 
 if __name__ == "__main__":

@@ -113,3 +113,35 @@ def test_a_template_that_cannot_start_says_why(tmp_path):
     with pytest.raises(mg.KernelStartError, match=f"Can't find source path {vanished}"):
         zygote.wait_ready(timeout=30)
     assert not Path(zygote.log_path).exists()
+
+
+def test_a_small_per_task_file_is_copied_in_and_the_template_is_shared(test_tasks, tmp_path):
+    """A task's own small file must not start a template per task (the large database is the template's)."""
+    from medgym_nb.kernel import zygote
+
+    db = test_tasks[0].data_mounts()["mimic_iii.db"]
+    seen = []
+    with mg.Env(sandbox="zygote") as env:
+        for i in range(2):
+            folder = tmp_path / f"task{i}"
+            folder.mkdir()
+            (folder / "mimic_iii.db").symlink_to(db)
+            (folder / "note.txt").write_text(f"note {i}")
+            update = {"data_dir": str(folder), "data_files": ["mimic_iii.db", "note.txt"]}
+            task = test_tasks[i].model_copy(update=update)
+            before = set(zygote._zygotes)
+            env.reset(task)
+            seen.append(
+                run(env, "import os; print(open('data/note.txt').read(), sorted(os.listdir('data')))")
+            )
+            seen.append(run(env, "open('data/note.txt', 'w')"))
+            seen.append(
+                run(
+                    env,
+                    "import sqlite3; print(sqlite3.connect('data/mimic_iii.db').execute('select 1').fetchone())",
+                )
+            )
+            if i:
+                assert set(zygote._zygotes) == before  # the second task's kernel came from the same template
+    assert "note 0 ['mimic_iii.db', 'note.txt']" in seen[0] and "note 1" in seen[3]
+    assert "PermissionError" in seen[1] and "(1,)" in seen[2]

@@ -148,7 +148,10 @@ class KernelSession:
             # The client usually connects before the kernel has bound its ipc sockets; ZMQ then retries
             # after RECONNECT_IVL (100 ms by default), most of a forked kernel's start-up time.
             self.kc.context.setsockopt(zmq.RECONNECT_IVL, 5)
-            self.kc.start_channels()
+            # No stdin (input() is refused: allow_stdin=False) and no heartbeat (liveness is the process's):
+            # each would cost file descriptors (the heartbeat a ZMQ context and thread of its own) per
+            # kernel, and descriptors, not memory, capped how many kernels one driver could hold.
+            self.kc.start_channels(stdin=False, hb=False)
             await self._handshake(timeout)
             ok, why = await self.run_hidden(
                 kernel_output_cap(self.limits.kernel_chars), "None", timeout=timeout

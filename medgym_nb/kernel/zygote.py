@@ -252,6 +252,40 @@ def close_templates() -> None:
         _zygotes.clear()
 
 
+PER_KERNEL_FILE_MAX = 1 << 20
+"""Data files smaller than this are copied into each kernel's ``data/`` instead of bound into its template: a
+task's own small file (a note, a question's table) would otherwise start a template per task, ~1 s of CPU
+and a resident process each, for the life of the driver."""
+
+
+def split_data(data: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(entries the template binds: directories and large files, entries copied per kernel: small files)."""
+    shared: dict[str, str] = {}
+    own: dict[str, str] = {}
+    for name, path in data.items():
+        small = os.path.isfile(path) and os.path.getsize(path) < PER_KERNEL_FILE_MAX
+        (own if small else shared)[name] = path
+    return shared, own
+
+
+def link_data(folder: Path, shared: Mapping[str, str], own: Mapping[str, str]) -> None:
+    """The kernel's ``data/``: a link to the template's data when it holds every entry, else a root-owned
+    directory of links to the template's entries and read-only copies of the small files (the kernel's uid
+    can read them but neither change nor add to them)."""
+    if folder.exists() or folder.is_symlink() or not (shared or own):
+        return
+    if not own:
+        folder.symlink_to(TEMPLATE_DATA)
+        return
+    folder.mkdir(mode=0o755)
+    for name in shared:
+        (folder / name).symlink_to(f"{TEMPLATE_DATA}/{name}")
+    for name, path in own.items():
+        shutil.copyfile(path, folder / name)
+        (folder / name).chmod(0o444)
+    folder.chmod(0o555)
+
+
 class ZygoteProvisioner(BubblewrapProvisioner):
     """Forks the kernel from the template for its data entries (see the module docstring)."""
 
@@ -276,11 +310,9 @@ class ZygoteProvisioner(BubblewrapProvisioner):
             return await super().launch_kernel(cmd, **kwargs)
         self.runs_in = "zygote"
         assert self.runtime_dir is not None and self.uid is not None
-        zygote = self.zygote = await zygote_for(self.data, self.limits)
-        if self.data:
-            link = Path(self.workdir) / DATA_MOUNT
-            if not link.exists():
-                link.symlink_to(TEMPLATE_DATA)
+        shared, own = split_data(self.data)
+        zygote = self.zygote = await zygote_for(shared, self.limits)
+        link_data(Path(self.workdir) / DATA_MOUNT, shared, own)
         km = self.parent
         assert km is not None
         request = {
