@@ -9,7 +9,7 @@ environment (built first if needed). The kernel is started for this one run and 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel
 
@@ -19,7 +19,7 @@ from ..kernel.environments import KernelEnvironment, ensure_environment
 from ..kernel.limits import SandboxLimits
 from ..kernel.pool import KernelPool
 
-__all__ = ["SandboxRun", "run_sandboxed"]
+__all__ = ["SandboxRun", "run_cells_sandboxed_async", "run_sandboxed", "run_sandboxed_async"]
 
 
 class SandboxRun(BaseModel):
@@ -41,18 +41,42 @@ async def run_sandboxed_async(
 ) -> SandboxRun:
     """Run ``code`` in a new kernel of ``sandbox`` (in ``environment``, if given); ``data`` is exposed
     read-only under ``data/``."""
+    [run] = await run_cells_sandboxed_async(
+        [code], sandbox=sandbox, timeout=timeout, data=data, limits=limits, environment=environment
+    )
+    return run
+
+
+async def run_cells_sandboxed_async(
+    cells: Sequence[str],
+    *,
+    sandbox: str = "auto",
+    timeout: float = 60.0,
+    data: Mapping[str, str] | None = None,
+    limits: SandboxLimits | None = None,
+    environment: KernelEnvironment | None = None,
+) -> list[SandboxRun]:
+    """Run ``cells`` one after another in one new kernel (``timeout`` seconds each), as
+    ``run_sandboxed_async`` runs one: each cell's output is capped on its own, so many cells may together
+    print more than one may. Stops after a cell that killed the kernel: the list is then shorter than
+    ``cells`` and its last run is ``dead``."""
     _name, kernel_name = choose_sandbox(sandbox)
     env_dir = None if environment is None else await asyncio.to_thread(ensure_environment, environment)
     pool = KernelPool(kernel_name, limits=limits)
+    runs: list[SandboxRun] = []
     try:
         lease = await pool.acquire(data, env_dir)
         try:
-            cell = await lease.kernel.execute(code, timeout=timeout)
+            for code in cells:
+                cell = await lease.kernel.execute(code, timeout=timeout)
+                runs.append(SandboxRun(status=cell.status, stdout=cell.stdout, text=cell.text))
+                if cell.status == "dead":
+                    break
         finally:
             await lease.release()
     finally:
         await pool.close()
-    return SandboxRun(status=cell.status, stdout=cell.stdout, text=cell.text)
+    return runs
 
 
 def run_sandboxed(

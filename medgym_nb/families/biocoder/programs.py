@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import base64
 import hashlib
 import json
 import re
@@ -35,7 +36,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from medgym_nb.errors import GraderError
-from medgym_nb.grading.sandboxed import run_sandboxed_async
+from medgym_nb.grading.sandboxed import SandboxRun, run_cells_sandboxed_async
 from medgym_nb.kernel.environments import KernelEnvironment, environments_home
 from medgym_nb.kernel.limits import SandboxLimits
 
@@ -55,8 +56,9 @@ __all__ = [
 ]
 
 PLACEHOLDER = "<<insert solution here>>"
-OUTPUT_CAP = 1_000_000
-"""Bytes of a program's stdout that are read; a longer output is marked truncated and never matches."""
+OUTPUT_CAP = 600_000
+"""Bytes of a program's stdout that are read; a longer output is marked truncated and never matches. Its
+base64 form (the runner's report) stays under what the kernel lets one cell print (``OutputLimits``)."""
 _STDERR_CAP = 4000
 _SIGNATURE = re.compile(r"def\s+([A-Za-z_]\w*)\s*\(")
 _MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
@@ -146,28 +148,27 @@ def splice(context: str, code: str, name: str, decorators: Sequence[str] = ()) -
     return "\n".join([*imports, *out]) + "\n"
 
 
-# Runs in the sandboxed kernel (BioCoder's environment has no medgym): each program as its own process.
+# Runs in the sandboxed kernel (BioCoder's environment has no medgym): one program as its own process, its
+# report one JSON line with the stdout base64-encoded, so its size is bounded (4/3 of ``OUTPUT_CAP``) whatever
+# the program printed, and within what the kernel lets one cell print.
 _RUNNER = """
-import json as _json, os as _os, subprocess as _sp, sys as _sys, tempfile as _tf
-def _medgym_run(programs, timeout, cap, err_cap):
-    report = []
-    for number, program in enumerate(programs):
-        folder = _os.path.abspath(f"program{number}")
-        _os.makedirs(folder)
-        with open(_os.path.join(folder, "program.py"), "w") as f:
-            f.write(program)
-        with _tf.TemporaryFile() as out, _tf.TemporaryFile() as err:
-            try:
-                code = _sp.run([_sys.executable, "program.py"], cwd=folder, stdin=_sp.DEVNULL, stdout=out,
-                               stderr=err, timeout=timeout).returncode
-            except _sp.TimeoutExpired:
-                code = None
-            out.seek(0)
-            text = out.read(cap + 1)
-            err.seek(max(0, err.seek(0, 2) - err_cap))
-            report.append({"returncode": code, "stdout": text[:cap].decode("utf-8", "replace"),
-                           "truncated": len(text) > cap, "stderr": err.read().decode("utf-8", "replace")})
-    return report
+import base64 as _b64, json as _json, os as _os, subprocess as _sp, sys as _sys, tempfile as _tf
+def _medgym_run(number, program, timeout, cap, err_cap):
+    folder = _os.path.abspath(f"program{number}")
+    _os.makedirs(folder)
+    with open(_os.path.join(folder, "program.py"), "w") as f:
+        f.write(program)
+    with _tf.TemporaryFile() as out, _tf.TemporaryFile() as err:
+        try:
+            code = _sp.run([_sys.executable, "program.py"], cwd=folder, stdin=_sp.DEVNULL, stdout=out,
+                           stderr=err, timeout=timeout).returncode
+        except _sp.TimeoutExpired:
+            code = None
+        out.seek(0)
+        text = out.read(cap + 1)
+        err.seek(max(0, err.seek(0, 2) - err_cap))
+        return {"returncode": code, "stdout": _b64.b64encode(text[:cap]).decode("ascii"),
+                "truncated": len(text) > cap, "stderr": err.read().decode("utf-8", "replace")}
 """
 
 
@@ -179,45 +180,47 @@ async def run_programs(
     timeout: float,
     limits: SandboxLimits | None = None,
 ) -> list[ProgramRun]:
-    """Run each program (``timeout`` seconds each) in one fresh sandboxed kernel of ``environment``, under
-    ``limits`` (the episode's, when grading an agent's function; the defaults otherwise).
+    """Run each program (``timeout`` seconds each) in a fresh sandboxed kernel of ``environment``, one cell
+    per program, under ``limits`` (the episode's, when grading an agent's function; the defaults otherwise).
 
-    A kernel that died was killed by a program (each runs under the kernel's uid and may signal it): a lone
-    program then counts as killed (``returncode`` -9); of several, each is run again in a kernel of its own,
-    so one program cannot take the others' results with it. ``GraderError`` if the runner fails otherwise
-    (an infrastructure fault, never the program's).
+    A kernel that died was killed by the program of its last cell (each runs under the kernel's uid and may
+    signal it): that program counts as killed (``returncode`` -9) and the programs after it run in a new
+    kernel, so one program cannot take the others' results with it. ``GraderError`` if the runner fails
+    otherwise (an infrastructure fault, never the program's).
     """
-    code = (
-        f"{_RUNNER}\nprint(_json.dumps(_medgym_run({programs!r}, {timeout!r}, {OUTPUT_CAP}, {_STDERR_CAP})))"
+    cells = [
+        f"{_RUNNER}\nprint(_json.dumps(_medgym_run({number}, {program!r}, {timeout!r}, {OUTPUT_CAP}, "
+        f"{_STDERR_CAP})))"
+        for number, program in enumerate(programs)
+    ]
+    runs = await run_cells_sandboxed_async(
+        cells, sandbox=sandbox, timeout=timeout + 60, environment=environment, limits=limits
     )
-    run = await run_sandboxed_async(
-        code, sandbox=sandbox, timeout=timeout * len(programs) + 60, environment=environment, limits=limits
-    )
+    done = [_program_run(run) for run in runs]
+    if len(done) < len(programs):
+        done += await run_programs(
+            programs[len(done) :], environment=environment, sandbox=sandbox, timeout=timeout, limits=limits
+        )
+    return done
+
+
+def _program_run(run: SandboxRun) -> ProgramRun:
+    """One program's run from its runner cell (a dead kernel: the program killed it)."""
     if run.status == "dead":
-        if len(programs) == 1:
-            return [ProgramRun(returncode=-9, stdout="", stderr="the program killed its runner")]
-        return [
-            alone
-            for program in programs
-            for alone in await run_programs(
-                [program], environment=environment, sandbox=sandbox, timeout=timeout, limits=limits
-            )
-        ]
+        return ProgramRun(returncode=-9, stdout="", stderr="the program killed its runner")
     if run.status != "ok":
         raise GraderError(f"the program runner failed in its kernel ({run.status}): {run.text[-2000:]}")
     try:
         report = json.loads(run.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError) as exc:
+        stdout = base64.b64decode(report["stdout"]).decode("utf-8", "replace")
+    except (ValueError, IndexError, KeyError) as exc:
         raise GraderError(f"the program runner's report is unreadable: {run.stdout[-500:]!r}") from exc
-    return [
-        ProgramRun(
-            returncode=r["returncode"],
-            stdout=normalise(r["stdout"]),
-            stderr=r["stderr"],
-            truncated=r["truncated"],
-        )
-        for r in report
-    ]
+    return ProgramRun(
+        returncode=report["returncode"],
+        stdout=normalise(stdout),
+        stderr=report["stderr"],
+        truncated=report["truncated"],
+    )
 
 
 def _cache_dir(environment: KernelEnvironment, kind: str = "outputs") -> Path:
