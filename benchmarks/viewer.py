@@ -22,7 +22,7 @@ import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
 from medgym_nb.runs import load_run
 from medgym_nb.viewer import ViewerServer
-from tests.browser import browser_status, chromium_page
+from tests.browser import browser_status, chromium_page, viewer_timings
 from tests.synthetic_runs import synthesize_run
 
 
@@ -70,18 +70,13 @@ def main() -> None:
         server = ViewerServer([big], port=0).start()
         try:
             with chromium_page() as page:
-                opens, filters = [], []
-                for _ in range(5):
-                    page.goto(server.url)
-                    page.wait_for_selector("body[data-ready='1']")
-                    opens.append(page.evaluate("window.MEDGYM_READY"))
-                for text in ("keyerror", "drug", "mimic_iii.syn.age", "zzz", ""):
-                    page.fill("#search", text)
-                    filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
-                page.select_option("select[data-filter='passed']", "0")
-                filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
-                page.click("th[data-sort='duration']")
-                filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
+                opens, filters = viewer_timings(
+                    page,
+                    server.url,
+                    opens=5,
+                    searches=("keyerror", "drug", "mimic_iii.syn.age", "zzz", ""),
+                    select=("passed", "0"),
+                )
         finally:
             server.stop()
         print(

@@ -21,7 +21,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import ValidationError
 
@@ -493,13 +493,16 @@ def _raw_repr(action: Any) -> str:
     return truncate(repr(action), 2_000)
 
 
-class Env:
-    """Sync façade over ``AsyncEnv`` for scripts, tests and notebooks; same arguments, same contract."""
+TaskArg = TypeVar("TaskArg")
 
-    def __init__(self, config: EnvConfig | None = None, **kwargs: Any) -> None:
-        self._env = AsyncEnv(config, **kwargs)
 
-    def __enter__(self) -> Env:
+class SyncEnvFacade(Generic[TaskArg]):
+    """The sync façade shared by ``Env`` and the server's ``RemoteEnv``: each method runs the async
+    environment's (``self._env``) to completion; attributes not defined here are the async environment's."""
+
+    _env: Any
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -509,15 +512,22 @@ class Env:
         return getattr(self._env, name)
 
     def reset(
-        self, task: Task | None = None, *, seed: int | None = None, options: dict[str, Any] | None = None
+        self, task: TaskArg | None = None, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
         return run_sync(self._env.reset(task, seed=seed, options=options))
 
     def step(self, action: Any) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         return run_sync(self._env.step(action))
 
-    def end_episode(self, termination: Termination = Termination.CLOSED) -> None:
-        run_sync(self._env.end_episode(termination))
-
     def close(self) -> None:
         run_sync(self._env.close())
+
+
+class Env(SyncEnvFacade[Task]):
+    """Sync façade over ``AsyncEnv`` for scripts, tests and notebooks; same arguments, same contract."""
+
+    def __init__(self, config: EnvConfig | None = None, **kwargs: Any) -> None:
+        self._env = AsyncEnv(config, **kwargs)
+
+    def end_episode(self, termination: Termination = Termination.CLOSED) -> None:
+        run_sync(self._env.end_episode(termination))

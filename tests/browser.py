@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -63,3 +63,26 @@ def chromium_page(width: int = 1300, height: int = 900) -> Iterator[Any]:
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     assert not errors, f"errors in the page: {errors}"
+
+
+def viewer_timings(
+    page: Any, url: str, *, opens: int, searches: Sequence[str], select: tuple[str, str]
+) -> tuple[list[float], list[float]]:
+    """The viewer's own timings (``performance.now()`` in the page), in ms: navigation to a rendered index,
+    ``opens`` times; then a re-rendered table after each search, after ``select`` (a filter's name and value)
+    and after a sort by duration."""
+    loads = []
+    for _ in range(opens):
+        page.goto(url)
+        page.wait_for_selector("body[data-ready='1']")
+        loads.append(page.evaluate("window.MEDGYM_READY"))
+    filters = []
+    for text in searches:
+        page.fill("#search", text)
+        filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
+    name, value = select
+    page.select_option(f"select[data-filter='{name}']", value)
+    filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
+    page.click("th[data-sort='duration']")
+    filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
+    return loads, filters

@@ -16,7 +16,7 @@ from medgym_nb.layout import EXCLUDED_FILE, write_exclusions
 from medgym_nb.runs import INDEX_FILE, load_run
 from medgym_nb.viewer import ViewerServer
 
-from .browser import chromium_page
+from .browser import chromium_page, viewer_timings
 from .synthetic_runs import synthesize_run
 
 
@@ -179,19 +179,15 @@ def test_ten_thousand_episodes_open_and_filter_fast(two_runs, tmp_path):
     server = ViewerServer([big], port=0).start()
     try:
         with chromium_page() as page:
-            opens = []
-            for _ in range(3):
-                _ready(page, server.url)
-                opens.append(page.evaluate("window.MEDGYM_READY"))
+            _ready(page, server.url)
             assert page.inner_text("#count").startswith("10000 of 10000 episodes")
-            filters = []
-            for text in ("keyerror", "drug", "mimic_iii.syn", ""):
-                page.fill("#search", text)
-                filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
-            page.select_option("select[data-filter='failure']", "wrong_answer")
-            filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
-            page.click("th[data-sort='duration']")
-            filters.append(page.evaluate("window.MEDGYM_FILTER_MS"))
+            opens, filters = viewer_timings(
+                page,
+                server.url,
+                opens=3,
+                searches=("keyerror", "drug", "mimic_iii.syn", ""),
+                select=("failure", "wrong_answer"),
+            )
     finally:
         server.stop()
     print(

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from .._loop import run_sync
+from ..env import SyncEnvFacade
 from ..errors import MedgymError
 from ..observations import Observation
 from ..tasks.model import Task
@@ -115,38 +116,14 @@ class AsyncRemoteEnv:
         return result
 
 
-class RemoteEnv:
+class RemoteEnv(SyncEnvFacade[Task | str]):
     """Sync façade over ``AsyncRemoteEnv``, as ``Env`` is over ``AsyncEnv``."""
 
     def __init__(self, base_url: str = "http://127.0.0.1:8765", **kwargs: Any) -> None:
         self._env = run_sync(_make(base_url, kwargs))
 
-    def __enter__(self) -> RemoteEnv:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._env, name)
-
-    def reset(
-        self,
-        task: Task | str | None = None,
-        *,
-        seed: int | None = None,
-        options: dict[str, Any] | None = None,
-    ) -> tuple[Observation, dict[str, Any]]:
-        return run_sync(self._env.reset(task, seed=seed, options=options))
-
-    def step(self, action: Any) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
-        return run_sync(self._env.step(action))
-
     def state(self) -> SessionState:
         return run_sync(self._env.state())
-
-    def close(self) -> None:
-        run_sync(self._env.close())
 
 
 async def _make(base_url: str, kwargs: dict[str, Any]) -> AsyncRemoteEnv:
