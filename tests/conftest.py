@@ -10,8 +10,13 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "medagentgym"
 
 @pytest.fixture(scope="session", autouse=True)
 def medgym_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private cache for the whole session, so tests build the synthetic suite from scratch like CI."""
-    home = tmp_path_factory.mktemp("medgym-home")
+    """A private cache for the whole session, so tests build the synthetic suite from scratch like CI; shared
+    by the session's xdist workers (builds are locked, so each is made once)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's directory, above each worker's own
+    home = root / "medgym-home"
+    home.mkdir(exist_ok=True)
     old = os.environ.get("MEDGYM_HOME")
     os.environ["MEDGYM_HOME"] = str(home)
     yield home
@@ -96,8 +101,9 @@ def no_kernel_left_behind():
 @pytest.fixture(scope="session", autouse=True)
 def no_container_left_behind():
     yield
-    from medgym_nb.kernel.docker import LABEL, docker_client, docker_status
+    from medgym_nb.kernel.docker import LABEL, OWNER_LABEL, docker_client, docker_status
 
     if docker_status()[0]:
-        left = docker_client().containers.list(all=True, filters={"label": LABEL})
+        mine = [LABEL, f"{OWNER_LABEL}={os.getpid()}"]  # not another worker's, still running
+        left = docker_client().containers.list(all=True, filters={"label": mine})
         assert not left, f"containers left after the suite: {[c.name for c in left]}"

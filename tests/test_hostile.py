@@ -171,7 +171,7 @@ def test_memory_bomb(task, tmp_path, sandbox):
 @bwrap_only
 def test_memory_grows_until_the_limit(task, tmp_path, sandbox):
     src = "chunks = []\ntry:\n    while True:\n        chunks.append(bytearray(100 * 1024**2))\nexcept MemoryError:\n    n = len(chunks); del chunks\n    print('stopped after', n)"
-    obs = play(sandbox, task, tmp_path, code(src, 30))
+    obs = play(sandbox, task, tmp_path, code(src, 90))  # roomy: allocation is slow on a loaded machine
     assert "stopped after" in obs[0].env_message
     assert int(obs[0].env_message.split()[-1]) * 100 < LIMITS.memory_mb
 

@@ -1,8 +1,9 @@
 """Where built data lives, and how a build lands there atomically.
 
 Builds are deterministic functions of (name, version, seed), so a finished directory is never rebuilt; a
-build writes into a temporary sibling and renames it into place, so concurrent processes and interrupted
-builds never leave a half-written directory behind.
+build writes into a temporary sibling and renames it into place, so interrupted builds never leave a
+half-written directory behind, and holds a lock meanwhile, so concurrent processes (test workers, episode
+runners) wait for the one build rather than each doing it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from .._locks import exclusive
 
 
 def medgym_home() -> Path:
@@ -24,15 +27,13 @@ def cached_build(key: str, build: Callable[[Path], None]) -> Path:
     target = medgym_home() / "builds" / key
     if target.is_dir():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=target.parent))
-    try:
-        build(tmp)
+    with exclusive(target.parent / f".{target.name}.lock"):
+        if target.is_dir():  # built by the process that held the lock before
+            return target
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
+            build(tmp)
             tmp.rename(target)
-        except OSError:
-            if not target.is_dir():  # a real failure, not a concurrent build that won the race
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return target

@@ -16,7 +16,6 @@ shebangs; medgym never runs them).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._locks import exclusive
 from ..data.cache import medgym_home
 from ..errors import KernelEnvironmentError
 
@@ -100,9 +100,7 @@ def ensure_environment(env: KernelEnvironment, progress: Progress | None = None)
             f"kernel environment {env.name!r} asks for Python {env.python}, but medgym runs on {_host_python()}"
         )
     home = environments_home()
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / f".{env.key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+    with exclusive(home / f".{env.key}.lock"):
         if not env.is_built():
             _build(env, home, progress or _log.info)
     return env.path
