@@ -111,7 +111,9 @@ class BiocoderFamily(TaskFamily):
     """Bioinformatics functions graded by hidden programs (MedAgentGym's biocoder source)."""
 
     name = "biocoder"
-    version = "v3"  # v3: generated template instances; v2: the environment of environment.py and the stub filter
+    version = (
+        "v3"  # v3: generated template instances; v2: the environment of environment.py and the stub filter
+    )
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix

@@ -182,11 +182,13 @@ _CNA = {
 
 def _cna(gene: str, state: str) -> Analysis:
     return (
-        f"In the copy-number table (one row per gene, one column per sample), what share of the samples have "
-        f"{gene} {state}? Save it as `share`, rounded to 4 decimals, and the number of such samples as `n_samples`.",
+        f"In the copy-number table (rows of genes by `Hugo_Symbol`, one column per sample), in what share of the "
+        f"samples is {gene} {state} (in any of its rows; none when it has no row)? Save it as `share`, rounded "
+        "to 4 decimals, and the number of such samples as `n_samples`.",
         "cna = pd.read_csv('data/data_cna.csv')\n"
-        f"row = cna.loc[cna['Hugo_Symbol'] == '{gene}'].drop(columns=['Hugo_Symbol']).iloc[0]\n"
-        f"n_samples = int((row {_CNA[state]}).sum())\nshare = round(n_samples / len(row), 4)",
+        f"rows = cna.loc[cna['Hugo_Symbol'] == '{gene}'].drop(columns=['Hugo_Symbol'])\n"
+        f"n_samples = int((rows {_CNA[state]}).any(axis=0).sum())\n"
+        "share = round(n_samples / (cna.shape[1] - 1), 4)",
         "assert n_samples == 0\nassert abs(share - 0) < 1e-8",
     )
 
