@@ -8,6 +8,7 @@ directory per session), programs run in real bubblewrap kernels, graders through
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -23,8 +24,10 @@ from medgym_nb.agents import ScriptedAgent
 from medgym_nb.config import EnvConfig
 from medgym_nb.errors import KernelEnvironmentError, TaskFileError
 from medgym_nb.families.biocoder.family import BIOCODER_ENV, BiocoderPayload, grade_function, with_references
+from medgym_nb.families.biocoder.generated import TEMPLATES, instances
 from medgym_nb.families.biocoder.programs import run_programs, splice
 from medgym_nb.families.biocoder.signatures import STUBS, decorator_lines, stub_function
+from medgym_nb.family.registry import get_family
 from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.kernel.choice import SANDBOXES
 from medgym_nb.kernel.environments import KernelEnvironment, ensure_environment
@@ -406,3 +409,48 @@ def test_a_decorated_function_is_graded_with_the_programs_decorator(environment,
         [task], lambda _t: mg.OracleAgent(), tmp_path / "oracle", config=EnvConfig(sandbox="bwrap")
     )
     assert [(r.passed, r.reward) for r in results] == [(True, 1.0)]
+
+
+# Generated tasks (``generated.py``): template instances whose reference output is computed in-process.
+
+
+@pytest.fixture(scope="module")
+def generated(environment: Path, tmp_path_factory: pytest.TempPathFactory) -> list[mg.Task]:
+    """The first instance of each template and the second of a few, past the built-in suite."""
+    family = get_family(SOURCE)
+    root = tmp_path_factory.mktemp("biocoder-generated")
+    tasks = list(family.generate(SOURCE, 47 + 2 * len(TEMPLATES), 5, root))
+    return [t for t in tasks if t.id.startswith(f"{SOURCE}.gen.")]
+
+
+def test_generated_instances_are_distinct_deterministic_and_cover_every_template(generated, tmp_path):
+    assert len(generated) == 2 * len(TEMPLATES)
+    assert {t.category for t in generated} == {t.name for t in TEMPLATES}
+    assert len({t.question for t in generated}) == len(generated)  # the parameters are in the question
+    again = list(get_family(SOURCE).generate(SOURCE, 47 + 2 * len(TEMPLATES), 5, tmp_path))[47:]
+    assert [t.model_dump_json() for t in again] == [t.model_dump_json() for t in generated]
+    other = [i.function.problem for i in itertools.islice(instances(6), len(TEMPLATES))]
+    assert other != [t.question.split("\n\nSignature:")[0] for t in generated[: len(TEMPLATES)]]
+
+
+def test_generated_answers_are_what_the_sandbox_prints_and_no_stub_passes(generated):
+    """The in-process reference output equals the official flow's (two sandboxed runs, and the stub check)."""
+    fresh = [t.model_copy(update={"answer": None}) for t in generated]
+    kept = with_references(fresh, sandbox="bwrap")
+    assert not kept.excluded, kept.excluded
+    assert {t.id: t.answer for t in kept.tasks} == {t.id: t.answer for t in generated}
+
+
+def test_oracle_passes_generated_tasks_and_a_neighbouring_instance_fails(generated, tmp_path):
+    """The oracle passes; the reference of the same template with other parameters (same function name,
+    a plausible near-miss) fails: each instance's parameters decide its output."""
+    picked = spread_over_categories(generated, 3)
+    _oracle_and_wrong(picked, tmp_path)
+    by_template: dict[str, list[mg.Task]] = {}
+    for task in generated:
+        by_template.setdefault(task.category, []).append(task)
+    grades = [
+        grade_function(first.model_dump(), second.solution[-1], sandbox="bwrap")
+        for first, second in (by_template[t.category] for t in picked)
+    ]
+    assert [g.passed for g in grades] == [False] * len(picked), grades

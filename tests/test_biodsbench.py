@@ -22,11 +22,13 @@ from medgym_nb.errors import TaskFileError
 from medgym_nb.families.biodsbench.cbioportal import MAX_ROWS, Variant, parse_dataframes, synthesize_study
 from medgym_nb.families.biodsbench.cbioportal_mentions import mentions
 from medgym_nb.families.biodsbench.family import BiodsbenchPayload
+from medgym_nb.families.biodsbench.generated import COHORTS, analyses
 from medgym_nb.family import OfficialRow
 from medgym_nb.grading.assert_runner import run_steps
 from medgym_nb.grading.asserts import parse_tests, reground
 from medgym_nb.grading.batch import grade_directory
 from medgym_nb.report import render_html, summarise_run
+from medgym_nb.tasks.generate import generate_suite
 from tests.official import SPLIT_FILES, official_rows
 
 SOURCE = "biodsbench"
@@ -445,3 +447,32 @@ def test_official_sample_regrounds_and_the_oracle_passes_after_the_set_up_cells(
 @pytest.mark.timeout(1800)  # the train split: ~3 min of re-grounding, then ~46 oracle episodes
 def test_official_train_rows_reground_and_the_oracle_passes_them(shared_dir, tmp_path):
     _reground_and_play(shared_dir, "train", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> list[mg.Task]:
+    """A generated suite of the 18 built-in tasks and the first 12 analyses of the cohorts' plan."""
+    out = tmp_path_factory.mktemp("biodsbench-generated")
+    generate_suite(out, "biodsbench", n=30, seed=1)
+    return [t for t in mg.load_tasks("biodsbench", path=out) if ".gen." in t.id]
+
+
+def test_generated_analyses_ground_over_templates_and_cohorts(generated):
+    assert len(generated) == 12 and len({t.category for t in generated}) == 10
+    assert all(t.generated is not None and t.generated.seed == 1 for t in generated)
+    assert len({(t.question, t.data_dir) for t in generated}) == 12
+    total = sum(len(analyses(c)) for c in COHORTS)
+    assert total >= 598, total  # BioDSBench's share of a 72,413-task mix, with the 18 built-in ones
+
+
+def test_oracle_passes_generated_analyses_and_a_wrong_value_fails(generated, tmp_path):
+    picked = [
+        next(t for t in generated if t.category == c) for c in ("gene_by_group", "km_medians", "cna_share")
+    ]
+    oracle = mg.run_episodes(picked, lambda _t: mg.OracleAgent(), tmp_path / "oracle")
+    assert [(r.passed, r.reward) for r in oracle] == [(True, 1.0)] * 3
+    cna = picked[2]
+    wrong = mg.run_episodes(
+        [cna], lambda _t: _Cells(["share = share + 0.01"], reference=True), tmp_path / "w"
+    )
+    assert not wrong[0].passed and wrong[0].reward == 0.5

@@ -12,6 +12,7 @@ episode kernel runs there too); the program's stdout must equal the reference pr
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from medgym_nb.tasks.model import Exclusion, Task, TaskSet
 
 from .environment import BIOCODER_ENV
 from .functions import SUITE
+from .generated import Instance, instances
 from .programs import (
     PLACEHOLDER,
     ProgramRun,
@@ -109,7 +111,9 @@ class BiocoderFamily(TaskFamily):
     """Bioinformatics functions graded by hidden programs (MedAgentGym's biocoder source)."""
 
     name = "biocoder"
-    version = "v2"  # v2: the environment of environment.py and the stub filter (suite caches are rebuilt)
+    version = (
+        "v3"  # v3: generated template instances; v2: the environment of environment.py and the stub filter
+    )
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
@@ -153,9 +157,13 @@ class BiocoderFamily(TaskFamily):
         return _suite_kept(tasks)
 
     def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
-        """The built-in suite only: a new BioCoder task needs a new function with a reference that runs in the
-        sandbox, so this family cannot reach its share cheaply; the generated mix gives the rest to others."""
-        return iter(self.build_suite(source, root, seed)[:n])
+        """The built-in suite, then instances of the parametrised templates (``generated.py``: reference
+        outputs computed in-process, stub-checked), up to ``n``."""
+        if source != SOURCE:
+            return super().generate(source, n, seed, root)
+        suite = self.build_suite(source, root, seed)
+        made = (_generated_task(instance) for instance in instances(seed))
+        return itertools.islice(itertools.chain(suite, made), n)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         missing = [key for key in _REQUIRED if not isinstance(row.get(key), str) or not row[key].strip()]
@@ -211,6 +219,23 @@ class BiocoderFamily(TaskFamily):
                 "message": "Define the reference function.",
             }
         ]
+
+
+def _generated_task(instance: Instance) -> Task:
+    """A template instance as a task; its answer is the in-process reference output (see ``generated.py``)."""
+    item = instance.function
+    return Task(
+        id=f"{SOURCE}.gen.{item.category}.{instance.number:04d}",
+        source=SOURCE,
+        family=BiocoderFamily.name,
+        category=item.category,
+        split="train",
+        question=_question(item.problem, item.signature, item.name),
+        context=CONTEXT,
+        answer=instance.answer,
+        solution=[item.solution],
+        payload=BiocoderPayload(program=instance.program, signature=item.signature, function=item.name),
+    )
 
 
 def _spliced(task: Task, code: str) -> str:

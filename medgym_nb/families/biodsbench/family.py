@@ -20,6 +20,7 @@ the built-in suite (``suite.py``).
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import shutil
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from medgym_nb.tasks.store import read_task_set, tasks_digest, write_tasks
 
 from .cbioportal import Variant, parse_dataframes, synthesize_study
 from .cbioportal_mentions import mentions
+from .generated import generate
 from .ground import Grounding, GroundItem, ground_study
 from .payload import SOURCE, BiodsbenchPayload, histories, local_paths, official_setup, task_context
 from .suite import build_suite
@@ -54,7 +56,7 @@ class BiodsbenchFamily(TaskFamily):
     # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
     official_counts: ClassVar[dict[str, int]] = {SOURCE: 99}
     payload_model = BiodsbenchPayload
-    version = "v2"  # v2: set-up cells (code_histories), wider tables, variants; caches are rebuilt
+    version = "v3"  # v3: generated cohorts; v2: set-up cells (code_histories), wider tables, variants
     kernel = KernelNeeds(
         packages=("pandas", "lifelines", "scipy", "matplotlib", "seaborn", "plotly", "PyComplexHeatmap"),
         extra="biodsbench",
@@ -79,9 +81,11 @@ class BiodsbenchFamily(TaskFamily):
         return build_suite(root, seed)
 
     def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
-        """The built-in suite only: every analysis template is written by hand over its own cohort, so this
-        family cannot reach its share cheaply; the generated mix gives the rest to others."""
-        return iter(self.build_suite(source, root, seed)[:n])
+        """The built-in suite, then parametrised analyses over synthetic cohorts (``generated.py``), up to ``n``."""
+        if source != SOURCE:
+            return super().generate(source, n, seed, root)
+        suite = self.build_suite(source, root, seed)[:n]
+        return itertools.chain(suite, generate(root, n - len(suite), seed))
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         missing = [f for f in _FIELDS if not isinstance(row.get(f), str) or not str(row.get(f)).strip()]

@@ -20,13 +20,17 @@ from .cbioportal import TableSpec, synthesize_study
 from .ground import GroundItem, ground_study
 from .payload import SETUP, SOURCE, BiodsbenchPayload, task_context
 
-__all__ = ["build_suite"]
+__all__ = ["ENDPOINTS", "READ", "build_suite", "study_specs", "tables_text"]
 
 STUDY = "medgym_synthetic"
-_GENES = ["TP53", "KRAS", "PIK3CA", "APC", "EGFR", "BRAF", "ARID1A", "PTEN", "SMAD4", "CDKN2A"]
+_GENES = ("TP53", "KRAS", "PIK3CA", "APC", "EGFR", "BRAF", "ARID1A", "PTEN", "SMAD4", "CDKN2A")
 
 
-def _specs(patients: int) -> list[TableSpec]:
+def study_specs(
+    patients: int, genes: tuple[str, ...] = _GENES, codes: tuple[str, ...] = ("COAD", "READ", "STAD")
+) -> list[TableSpec]:
+    """The tables of a synthetic study of ``patients`` patients whose mutations and copy number are over
+    ``genes`` and whose samples are of the cancer types ``codes``."""
     months = ["0.5", "3.2", "7.9", "12.4", "18.0", "24.6", "33.1", "41.7", "55.0", "80.3"]
     return [
         TableSpec(
@@ -64,13 +68,13 @@ def _specs(patients: int) -> list[TableSpec]:
                     "PATIENT_ID": "P-0001",
                     "SAMPLE_ID": "P-0001-T01",
                     "SAMPLE_TYPE": "Primary",
-                    "ONCOTREE_CODE": "COAD",
+                    "ONCOTREE_CODE": codes[0],
                     "TMB_NONSYNONYMOUS": "4.4",
                 }
             ],
             vocab={
                 "SAMPLE_TYPE": ["Primary", "Metastasis"],
-                "ONCOTREE_CODE": ["COAD", "READ", "STAD"],
+                "ONCOTREE_CODE": list(codes),
                 "TMB_NONSYNONYMOUS": [
                     "0.9",
                     "2.6",
@@ -96,7 +100,7 @@ def _specs(patients: int) -> list[TableSpec]:
             ],
             head=[],
             vocab={
-                "Hugo_Symbol": _GENES,
+                "Hugo_Symbol": list(genes),
                 "Variant_Classification": [
                     *("Missense_Mutation", "Nonsense_Mutation", "Frame_Shift_Del"),
                     *("Silent", "Splice_Site", "In_Frame_Del"),
@@ -109,31 +113,31 @@ def _specs(patients: int) -> list[TableSpec]:
         TableSpec(
             name="data_cna",
             file="data_cna.csv",
-            rows=len(_GENES),
+            rows=len(genes),
             n_columns=patients + patients // 5 + 1,
             columns=["Hugo_Symbol"],
             head=[],
-            vocab={"Hugo_Symbol": _GENES, "values": ["0", "-1", "1", "2", "-2"]},
+            vocab={"Hugo_Symbol": list(genes), "values": ["0", "-1", "1", "2", "-2"]},
         ),
     ]
 
 
-_READ = (
+READ = (
     "clinical = pd.read_csv('data/data_clinical_patient.csv')\n"
     "samples = pd.read_csv('data/data_clinical_sample.csv')\n"
     "mutations = pd.read_csv('data/data_mutations.csv')\n"
 )
-_ENDPOINTS = {"OS": ("overall survival", "1:DECEASED"), "PFS": ("progression-free survival", "1:Progressed")}
+ENDPOINTS = {"OS": ("overall survival", "1:DECEASED"), "PFS": ("progression-free survival", "1:Progressed")}
 
 
 def _km(endpoint: str) -> tuple[str, str, str]:
-    name, event = _ENDPOINTS[endpoint]
+    name, event = ENDPOINTS[endpoint]
     figure = f"km_{endpoint.lower()}.png"
     return (
         f"Fit the Kaplan-Meier estimator of {name} for all patients (months in `{endpoint}_MONTHS`, "
         f"event when `{endpoint}_STATUS` is '{event}'; drop patients missing either). Save the fitted "
         f"`lifelines.KaplanMeierFitter` as `kmf` and the plot of its survival function as `{figure}`.",
-        "from lifelines import KaplanMeierFitter\n" + _READ + f"data = clinical[['{endpoint}_MONTHS', "
+        "from lifelines import KaplanMeierFitter\n" + READ + f"data = clinical[['{endpoint}_MONTHS', "
         f"'{endpoint}_STATUS']].dropna()\n"
         f"kmf = KaplanMeierFitter()\n"
         f"kmf.fit(data['{endpoint}_MONTHS'], event_observed=(data['{endpoint}_STATUS'] == '{event}'))\n"
@@ -144,12 +148,12 @@ def _km(endpoint: str) -> tuple[str, str, str]:
 
 
 def _logrank(endpoint: str, column: str) -> tuple[str, str, str]:
-    name, event = _ENDPOINTS[endpoint]
+    name, event = ENDPOINTS[endpoint]
     return (
         f"Compare {name} (months in `{endpoint}_MONTHS`, event when `{endpoint}_STATUS` is '{event}'; drop "
         f"patients missing either) between the two groups of `{column}` with a log-rank test. Save its "
         "p-value as `pvalue` and the number of patients in each group as a dict `group_sizes`.",
-        "from lifelines.statistics import logrank_test\n" + _READ + f"data = clinical[['{endpoint}_MONTHS', "
+        "from lifelines.statistics import logrank_test\n" + READ + f"data = clinical[['{endpoint}_MONTHS', "
         f"'{endpoint}_STATUS', '{column}']].dropna()\n"
         f"a, b = sorted(data['{column}'].unique())\n"
         f"ga, gb = data[data['{column}'] == a], data[data['{column}'] == b]\n"
@@ -163,12 +167,12 @@ def _logrank(endpoint: str, column: str) -> tuple[str, str, str]:
 
 
 def _cox(endpoint: str) -> tuple[str, str, str]:
-    name, event = _ENDPOINTS[endpoint]
+    name, event = ENDPOINTS[endpoint]
     return (
         f"Fit a univariate Cox proportional-hazards model of {name} (months in `{endpoint}_MONTHS`, event "
         f"when `{endpoint}_STATUS` is '{event}') on `AGE`, dropping patients missing any of the three. Save "
         "the hazard ratio per year of age as `hr` and its p-value as `pvalue`.",
-        "from lifelines import CoxPHFitter\n" + _READ + f"data = clinical[['{endpoint}_MONTHS', "
+        "from lifelines import CoxPHFitter\n" + READ + f"data = clinical[['{endpoint}_MONTHS', "
         f"'{endpoint}_STATUS', 'AGE']].dropna()\n"
         f"data['{endpoint}_STATUS'] = (data['{endpoint}_STATUS'] == '{event}').astype(int)\n"
         f"cph = CoxPHFitter().fit(data, duration_col='{endpoint}_MONTHS', event_col='{endpoint}_STATUS')\n"
@@ -184,7 +188,7 @@ def _frequency(top: int) -> tuple[str, str, str]:
         "DataFrame `gene_freq` with columns `Hugo_Symbol`, `Patients` (the number of mutated patients) and "
         "`Frequency` (that number over all patients in the patient table), sorted by `Patients` descending, "
         "then by `Hugo_Symbol`, with a fresh index.",
-        _READ
+        READ
         + "merged = mutations.merge(samples[['SAMPLE_ID', 'PATIENT_ID']], left_on='Tumor_Sample_Barcode', "
         "right_on='SAMPLE_ID')\n"
         "counts = merged.groupby('Hugo_Symbol')['PATIENT_ID'].nunique().rename('Patients').reset_index()\n"
@@ -202,7 +206,7 @@ def _comparison(column: str) -> tuple[str, str, str]:
         f"Compare the tumour mutational burden (`TMB_NONSYNONYMOUS`, sample table) between the groups of the "
         f"patients' `{column}` with a two-sided Mann-Whitney U test over samples. Save the p-value as "
         "`pvalue` and each group's median TMB as a dict `medians`.",
-        "from scipy.stats import mannwhitneyu\n" + _READ + f"data = samples.merge(clinical[['PATIENT_ID', "
+        "from scipy.stats import mannwhitneyu\n" + READ + f"data = samples.merge(clinical[['PATIENT_ID', "
         f"'{column}']], on='PATIENT_ID').dropna(subset=['TMB_NONSYNONYMOUS', '{column}'])\n"
         f"a, b = sorted(data['{column}'].unique())\n"
         f"xa = data.loc[data['{column}'] == a, 'TMB_NONSYNONYMOUS']\n"
@@ -217,7 +221,7 @@ def _merge(gene: str) -> tuple[str, str, str]:
     return (
         f"How many patients of each treatment arm (`TREATMENT_ARM`) have a {gene} mutation in any of their "
         "samples? Save a dict `counts` mapping every arm to its number of patients (0 when none).",
-        _READ
+        READ
         + "merged = mutations.merge(samples[['SAMPLE_ID', 'PATIENT_ID']], left_on='Tumor_Sample_Barcode', "
         "right_on='SAMPLE_ID')\n"
         f"mutated = merged.loc[merged['Hugo_Symbol'] == '{gene}', 'PATIENT_ID'].unique()\n"
@@ -233,7 +237,7 @@ def _plot(column: str) -> tuple[str, str, str]:
         f"Make a bar plot of the number of patients per `{column}` value, bars in ascending order of the "
         f"value (missing values left out). Keep the plot's matplotlib Axes as `ax` and save the figure as "
         f"`{figure}`.",
-        _READ + f"counts = clinical['{column}'].dropna().value_counts().sort_index()\n"
+        READ + f"counts = clinical['{column}'].dropna().value_counts().sort_index()\n"
         f"ax = counts.plot(kind='bar')\nax.set_ylabel('Patients')\nplt.savefig('{figure}')",
         "import os\nassert [p.get_height() for p in ax.patches] == []\n"
         "assert [t.get_text() for t in ax.get_xticklabels()] == []\n"
@@ -243,9 +247,9 @@ def _plot(column: str) -> tuple[str, str, str]:
 
 def _templates() -> list[tuple[str, tuple[str, str, str]]]:
     return [
-        *(("km_curve", _km(e)) for e in _ENDPOINTS),
-        *(("logrank", _logrank(e, c)) for e in _ENDPOINTS for c in ("SEX", "RESPONSE")),
-        *(("cox_model", _cox(e)) for e in _ENDPOINTS),
+        *(("km_curve", _km(e)) for e in ENDPOINTS),
+        *(("logrank", _logrank(e, c)) for e in ENDPOINTS for c in ("SEX", "RESPONSE")),
+        *(("cox_model", _cox(e)) for e in ENDPOINTS),
         *(("mutation_frequency", _frequency(k)) for k in (3, 5)),
         *(("group_comparison", _comparison(c)) for c in ("SEX", "RESPONSE")),
         *(("merge_tables", _merge(g)) for g in ("TP53", "KRAS", "BRAF")),
@@ -253,15 +257,23 @@ def _templates() -> list[tuple[str, tuple[str, str, str]]]:
     ]
 
 
-def build_suite(root: Path, seed: int) -> list[Task]:
-    """Synthesize the study under ``root/data/<study>`` and ground every template on it (every third is test)."""
-    folder = root / "data" / STUDY
-    specs = _specs(patients=120)
-    names = synthesize_study(specs, folder, study=STUDY, seed=seed)
+def tables_text(specs: list[TableSpec]) -> str:
+    """What the agent is told of a synthetic study's tables."""
     tables = "\n".join(
         f"`data/{s.file}`: columns {', '.join(s.columns)}" for s in specs if s.name != "data_cna"
     )
-    tables += "\n`data/data_cna.csv`: copy number, one row per gene (`Hugo_Symbol`), one column per sample id"
+    return (
+        tables
+        + "\n`data/data_cna.csv`: copy number, one row per gene (`Hugo_Symbol`), one column per sample id"
+    )
+
+
+def build_suite(root: Path, seed: int) -> list[Task]:
+    """Synthesize the study under ``root/data/<study>`` and ground every template on it (every third is test)."""
+    folder = root / "data" / STUDY
+    specs = study_specs(patients=120)
+    names = synthesize_study(specs, folder, study=STUDY, seed=seed)
+    tables = tables_text(specs)
     templates = _templates()
     items = [GroundItem([SETUP], reference, parse_tests(tests)) for _c, (_q, reference, tests) in templates]
     outcomes = ground_study(items, {name: str((folder / name).resolve()) for name in names})
