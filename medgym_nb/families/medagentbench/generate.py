@@ -19,7 +19,7 @@ from datetime import timedelta
 from math import ceil
 from typing import Any
 
-from .ehr import NOW, PatientSpec, ehr_resources, fhir_time, random_patients
+from .ehr import NOW, PatientSpec, ehr_resources, fhir_time, random_patients, scenario, scenario_weight
 from .rules import LAB_OF_KIND, MabPayload
 
 __all__ = ["ehr_of", "generated_payloads", "patient_count", "resources_by_patient"]
@@ -27,7 +27,7 @@ __all__ = ["ehr_of", "generated_payloads", "patient_count", "resources_by_patien
 _KINDS = range(1, 11)
 _MIN_PATIENTS = 100
 _SPARE_PATIENTS = 20
-_CLOCK_HOURS = {4: 24.0, 5: 24.0, 6: 24.0, 7: 72.0, 9: 72.0}
+_CLOCK_HOURS = {4: 6.0, 5: 6.0, 6: 6.0, 7: 72.0, 9: 72.0}
 """How far past the chart's "now" a lab type's clock may move (hours); half its tasks keep the chart's own."""
 _A1C_CLOCK_DAYS = 400
 _AGE_CLOCK_DAYS = 5 * 365
@@ -128,11 +128,23 @@ def _payload(kind: int, p: PatientSpec, patients: list[PatientSpec], rng: random
 
 
 def _of_kind(kind: int, patients: list[PatientSpec], seed: int) -> Iterator[MabPayload]:
-    """Payloads of ``kind``: the patients in a seeded order, round after round with fresh parameters."""
+    """Payloads of ``kind``: the patients in a seeded order, round after round with fresh parameters. A lab
+    type takes its patients from each scenario of their chart in turn (by ``scenario_weight``), so an answer
+    of -1 or an order due is as common as the suite's cases make it, not as common as charts without it."""
     rng = random.Random(f"medagentbench-generate-{seed}-task{kind}")
-    for _ in itertools.count():
-        for p in rng.sample(patients, len(patients)):
-            yield _payload(kind, p, patients, rng)
+    code = LAB_OF_KIND.get(kind)
+    if code is None:
+        while True:
+            for p in rng.sample(patients, len(patients)):
+                yield _payload(kind, p, patients, rng)
+    by_case: dict[str, list[PatientSpec]] = {}
+    for p in patients:
+        by_case.setdefault(scenario(seed, p.mrn, code), []).append(p)
+    queues = {case: itertools.cycle(rng.sample(group, len(group))) for case, group in sorted(by_case.items())}
+    turns = [case for case in queues for _ in range(scenario_weight(code, case))]
+    while True:
+        for case in turns:
+            yield _payload(kind, next(queues[case]), patients, rng)
 
 
 def generated_payloads(patients: list[PatientSpec], seed: int) -> Iterator[MabPayload]:
