@@ -104,10 +104,10 @@ def test_a_family_without_a_generator_says_so(tmp_path):
 
 
 def test_a_capped_source_leaves_its_share_to_the_others(tmp_path):
-    manifest = generate_suite(tmp_path, "medagentbench,npowerai", n=800, seed=0)
+    manifest = generate_suite(tmp_path, "biodsbench,npowerai", n=800, seed=0)
     made = {p.source: p.made for p in manifest.sources}
-    assert made["medagentbench"] == 100 < 800 * 298 / (298 + 1208)  # its built-in suite only
-    assert made["npowerai"] == 700 and manifest.tasks == 800
+    assert made["biodsbench"] < 800 * 99 / (99 + 1208)  # its built-in suite only
+    assert made["npowerai"] == 800 - made["biodsbench"] and manifest.tasks == 800
 
 
 def test_oracle_passes_generated_tasks_of_every_family(suite, tmp_path):

@@ -28,6 +28,7 @@ from medgym_nb.families.medagentbench.grade import ServiceState, grade_episode, 
 from medgym_nb.families.medagentbench.rules import VITALS, Expected, MabPayload, WriteSpec
 from medgym_nb.families.medagentbench.server import FhirServer, close_servers, node_status
 from medgym_nb.tasks import spread_over_categories
+from medgym_nb.tasks.generate import generate_suite, rebuild_suite
 from tests.official import SPLIT_FILES, official_rows
 from tests.sandboxes import sandboxes
 
@@ -416,3 +417,45 @@ def test_request_info_queries_and_writes_the_episodes_own_server(suite, tmp_path
     assert turns[1].observation.startswith("HTTP 201")
     assert turns[2].observation.startswith("HTTP 400")
     assert (result.passed, result.reward) == (True, 1.0)
+
+
+# ---- generated tasks (medgym tasks generate) ----
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("mab-generated")
+    generate_suite(out, SOURCE, n=200, seed=5)
+    return out
+
+
+def test_generated_tasks_are_distinct_balanced_and_share_one_ehr(generated, tmp_path):
+    tasks = mg.load_tasks(SOURCE, path=generated)
+    payloads = [_payload(t) for t in tasks]
+    assert len(tasks) == 200 and len({(t.question, t.context) for t in tasks}) == 200
+    assert Counter(p.kind for p in payloads) == dict.fromkeys(range(1, 11), 20)
+    assert len({t.data_dir for t in tasks}) == 1  # one EHR for every task
+    assert len({p.mrn for p in payloads if p.kind == 4}) == 20  # a patient per task of a type
+    assert len({p.now for p in payloads}) > 50  # clocks drawn, so windows move over the charts
+    assert {"Patient not found"} < {(_due(t).answer or [""])[0] for t in tasks if _payload(t).kind == 1}
+    for kind in (5, 9, 10):  # orders due for some, not for others
+        assert {bool(_due(t).writes) for t in tasks if _payload(t).kind == kind} == {True, False}
+    rebuild_suite(generated / "manifest.json", tmp_path / "again")
+    assert (tmp_path / "again" / "tasks.jsonl").read_bytes() == (generated / "tasks.jsonl").read_bytes()
+
+
+def test_oracle_passes_generated_tasks_and_wrong_answers_fail(generated, tmp_path):
+    every = mg.load_tasks(SOURCE, path=generated)
+    right = spread_over_categories(every, 10)
+    age = next(t for t in every if _payload(t).kind == 2 and t not in right)
+    order = next(t for t in every if _payload(t).kind == 9 and _due(t).writes and t not in right)
+    wrong = {
+        age.id: Writes([], [(_due(age).answer or [0])[0] + 1]),  # a year off
+        order.id: Writes([], _due(order).answer),  # the right level, but no order
+    }
+    results = mg.run_episodes(
+        [*right, age, order], lambda t: wrong.get(t.id) or mg.OracleAgent(), tmp_path, concurrency=2
+    )
+    assert [r.passed for r in results] == [True] * 10 + [False, False]
+    assert "wrong answer" in mg.read_episode(results[-2].notebook).grade.message
+    assert "none was written" in mg.read_episode(results[-1].notebook).grade.message

@@ -25,6 +25,7 @@ from medgym_nb.families.prediction.split import HiddenLabels
 from medgym_nb.family import OfficialRow
 from medgym_nb.grading.batch import grade_directory
 from medgym_nb.report import render_html, summarise_run
+from medgym_nb.tasks.generate import generate_suite, rebuild_suite
 from medgym_nb.tasks.official import read_task_file
 from tests.official import official_rows
 
@@ -311,3 +312,64 @@ def test_every_official_row_loads_on_its_data(shared_dir):
         assert payload.hidden is not None and payload.threshold > payload.majority
         assert Path(task.data_dir or "", payload.folder).is_dir()
     assert np.mean([_payload(t).baseline - _payload(t).majority for t in ehr]) > 0.1
+
+
+# ---- generated tasks (medgym tasks generate) ----
+
+GENERATED = "ehrshot,mimic_extract"
+ALL_ROWS = (
+    "import pandas as pd\n"
+    "test = pd.read_csv('data/ehrshot/test.csv')\n"
+    "pd.DataFrame({{'patient_id': test.patient_id, 'prediction': False}}).to_csv('{out}', index=False)\n"
+    "print('every test row, not the cohort')"
+)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("prediction-generated")
+    generate_suite(out, GENERATED, n=24, seed=2)
+    return out
+
+
+def test_generated_tasks_vary_cohort_outcome_window_and_features_over_shared_pools(generated):
+    for source in GENERATED.split(","):
+        tasks = mg.load_tasks(source, path=generated)
+        payloads = [_payload(t) for t in tasks]
+        assert len({(t.question, t.context) for t in tasks}) == len(tasks) >= 7
+        assert len({t.data_dir for t in tasks}) == 1  # one pool shared, not a folder per task
+        assert len({t.category for t in tasks}) >= 5 and len({p.where for p in payloads}) >= 3
+        assert len({(p.label, tuple(p.features), p.hours) for p in payloads}) >= 5
+        for task, payload in zip(tasks, payloads, strict=True):
+            assert payload.hidden is not None and task.generated is not None
+            assert payload.majority < payload.threshold <= payload.baseline - 0.005
+            folder = Path(task.data_dir or "", payload.folder)
+            test = pd.read_csv(folder / ("test.csv" if source == "ehrshot" else "static_test.csv"))
+            cohort = test.query(payload.where) if payload.where else test
+            assert cohort["patient_id"].tolist() == payload.hidden.patient_ids  # the cohort's test rows only
+            assert payload.label not in test.columns  # test labels stay on the host
+
+
+def test_generated_tasks_rebuild_byte_identical(generated, tmp_path):
+    rebuild_suite(generated / "manifest.json", tmp_path / "again")
+    assert (tmp_path / "again" / "tasks.jsonl").read_bytes() == (generated / "tasks.jsonl").read_bytes()
+    for pool in ("ehrshot/ehrshot/train.csv", "mimic_extract/mortality_los/vitals_labs_test.csv"):
+        assert (tmp_path / "again" / "data" / pool).read_bytes() == (generated / "data" / pool).read_bytes()
+
+
+def test_oracle_passes_generated_tasks_and_a_file_for_the_wrong_rows_fails(generated, tmp_path):
+    """The oracle passes an EHRSHOT and a MIMIC-Extract task; a file for every test row, not just the
+    cohort's, fails."""
+    ehr = [t for t in mg.load_tasks("ehrshot", path=generated) if _payload(t).where]
+    right = [ehr[0], mg.load_tasks("mimic_extract", path=generated)[0]]
+    wrong = next(t for t in ehr[1:] if _payload(t).hidden.kind == "binary")
+    results = mg.run_episodes(
+        [*right, wrong],
+        lambda t: _Writes(ALL_ROWS) if t is wrong else mg.OracleAgent(),
+        tmp_path,
+        concurrency=3,
+    )
+    for task, result in zip(right, results[:2], strict=True):
+        assert result.passed and result.reward == pytest.approx(_payload(task).baseline, abs=1e-4), task.id
+    assert not results[2].passed and results[2].reward == 0.0
+    assert "not test patients" in mg.read_episode(results[2].notebook).grade.message

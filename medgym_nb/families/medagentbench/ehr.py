@@ -27,6 +27,8 @@ __all__ = [
     "ehr_resources",
     "fhir_time",
     "random_patients",
+    "scenario",
+    "scenario_weight",
 ]
 
 NOW = datetime(2023, 11, 13, 10, 15, tzinfo=UTC)
@@ -190,6 +192,13 @@ def random_patients(seed: int, count: int, taken: set[str] | None = None) -> lis
 def scenario(seed: int, mrn: str, code: str) -> str:
     """The (patient, lab) pair's scenario: a name from ``_SCENARIOS[code]``, uniformly drawn."""
     return random.Random(f"fhir-scenario-{seed}-{mrn}-{code}").choice(sorted(_SCENARIOS[code]))
+
+
+def scenario_weight(code: str, name: str) -> int:
+    """How often a generated suite asks about lab ``code``'s scenario ``name`` relative to the others: its
+    weight in ``_SCENARIOS`` (1 for "none"), so the cases a type's rule tells apart stay balanced."""
+    plan = _SCENARIOS[code][name]
+    return 1 if plan is None else int(plan[0])
 
 
 def _meta() -> dict[str, str]:

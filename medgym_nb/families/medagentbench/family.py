@@ -14,6 +14,7 @@ import itertools
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from medgym_nb.tasks.model import Task, TaskSet
 from medgym_nb.tasks.store import read_task_set, tasks_digest, write_tasks
 
 from .ehr import NOW, PatientSpec, ehr_resources, fhir_time, random_patients, scenario
+from .generate import ehr_of, generated_payloads, resources_by_patient
 from .grade import ServiceState
 from .oracle import oracle_cells
 from .rules import LAB_OF_KIND, Facts, MabPayload, expected, facts_from_resources
@@ -48,6 +50,8 @@ WRITTEN_TYPES = ("Observation", "MedicationRequest", "ServiceRequest", "Conditio
 _SUITE_PATIENTS = 100
 _PER_KIND = 10
 _EXTRA_PATIENTS = 40
+_MAX_DRAWS = 5
+"""Payloads drawn per task asked for at most (a draw may repeat an earlier question)."""
 _PATTERNS = {
     "now": r"It'?s (\S+) now",
     "name": r"name (.+?) and DOB of (\d{4}-\d{2}-\d{2})",
@@ -77,6 +81,7 @@ class MedAgentBenchFamily(TaskFamily):
     """MedAgentBench's ten FHIR task types against a per-episode FHIR R4 server."""
 
     name = "medagentbench"
+    version = "v2"  # v2: generated tasks over an EHR of n / 10 patients, drawn parameters
     sources = (SOURCE,)
     suite_sources = (SOURCE,)
     # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
@@ -118,9 +123,11 @@ class MedAgentBenchFamily(TaskFamily):
         return tasks
 
     def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
-        """The built-in suite only (ten task types over its patients), for now: more task types per patient
-        would need new graders; the generated mix gives the rest to others."""
-        return iter(self.build_suite(source, root, seed)[:n])
+        """``n`` distinct tasks, the ten types in turn, over one EHR of about ``n / 10`` patients under
+        ``root`` (``generate.py``); every third task of a type is ``test``."""
+        if source != SOURCE:
+            return super().generate(source, n, seed, root)
+        return _generated(n, seed, root)
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         payload = _official_payload(row, origin)
@@ -208,6 +215,27 @@ class MedAgentBenchFamily(TaskFamily):
                 "message": "Solve it.",
             }
         ]
+
+
+def _generated(n: int, seed: int, root: Path) -> Iterator[Task]:
+    patients, resources = ehr_of(n, seed)
+    _write_data(root, resources)
+    charts = resources_by_patient(resources)
+    seen: set[tuple[str, str]] = set()
+    made: Counter[int] = Counter()
+    for payload in itertools.islice(generated_payloads(patients, seed), _MAX_DRAWS * n):
+        if len(seen) >= n:
+            return
+        number = made[payload.kind]
+        split = "test" if number % 3 == 0 else "train"
+        task = _task(
+            f"{SOURCE}.gen.task{payload.kind}_{number:05d}", payload, split, charts.get(payload.mrn, []), None
+        )
+        if (task.question, task.context) in seen:
+            continue
+        seen.add((task.question, task.context))
+        made[payload.kind] += 1
+        yield task
 
 
 def _search(service: ServiceTenant, query: str) -> list[dict[str, Any]]:

@@ -64,24 +64,87 @@ def write_predictions(path: str | Path, ids: Any, predictions: Any, probabilitie
     frame.to_csv(path, index=False)
 
 
-def solve_ehrshot(folder: str | Path, out: str | Path) -> None:
-    """Train on ``train.csv`` and ``val.csv`` of an EHRSHOT task folder; predict ``test.csv`` into ``out``."""
+def ehrshot_frames(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An EHRSHOT folder's labelled rows (``train.csv`` and ``val.csv``) and its ``test.csv``."""
     train = pd.concat([pd.read_csv(Path(folder, "train.csv")), pd.read_csv(Path(folder, "val.csv"))])
-    test = pd.read_csv(Path(folder, "test.csv"))
-    features = [c for c in test.columns if c != ID]
-    write_predictions(out, test[ID], *fit_predict(train[features], train["label"], test[features]))
+    return train, pd.read_csv(Path(folder, "test.csv"))
 
 
-def solve_mimic_extract(folder: str | Path, label: str, out: str | Path) -> None:
-    """Summarise the hourly series of a MIMIC-Extract folder per patient, train on train and val for the
-    ``label`` column, predict the test patients into ``out``."""
+def predict_ehrshot(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    out: str | Path,
+    label: str = "label",
+    where: str = "",
+    features: tuple[str, ...] = (),
+) -> None:
+    """Fit on the ``train`` rows of the cohort ``where`` (a pandas query; empty: every row) for ``label``, with
+    the columns whose names start with one of ``features`` (none given: every column of ``test`` but the
+    id), and predict the cohort's ``test`` rows into ``out``."""
+    if where:
+        train, test = train.query(where), test.query(where)
+    columns = [c for c in test.columns if c != ID and (not features or c.startswith(tuple(features)))]
+    write_predictions(out, test[ID], *fit_predict(train[columns], train[label], test[columns]))
+
+
+def solve_ehrshot(
+    folder: str | Path,
+    out: str | Path,
+    label: str = "label",
+    where: str = "",
+    features: tuple[str, ...] = (),
+) -> None:
+    """Train on ``train.csv`` and ``val.csv`` of an EHRSHOT folder; predict ``test.csv`` into ``out``
+    (``predict_ehrshot`` says what ``label``, ``where`` and ``features`` choose)."""
+    predict_ehrshot(*ehrshot_frames(folder), out, label, where, features)
+
+
+def mimic_extract_tables(
+    folder: str | Path, hours: tuple[int, int] | None = None, variables: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A MIMIC-Extract folder as (train and val summaries per patient, their labels, the test summaries, the
+    static rows of every patient): the series cut to ``hours_in`` in [``hours[0]``, ``hours[1]``) and to the
+    ``variables`` named (none: all)."""
 
     def split(name: str) -> pd.DataFrame:
         series = pd.read_csv(Path(folder, f"vitals_labs_{name}.csv"))
+        if hours is not None:
+            series = series[(series["hours_in"] >= hours[0]) & (series["hours_in"] < hours[1])]
+        if variables:
+            series = series[[ID, "hours_in", *variables]]
         return hourly_summary(series, pd.read_csv(Path(folder, f"static_{name}.csv")))
 
     train = pd.concat([split("train"), split("val")])
     labels = pd.concat([pd.read_csv(Path(folder, f"labels_{s}.csv")) for s in ("train", "val")])
+    static = pd.concat([pd.read_csv(Path(folder, f"static_{s}.csv")) for s in ("train", "val", "test")])
+    return train, labels, split("test").reindex(columns=train.columns), static
+
+
+def predict_mimic_extract(
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    label: str,
+    out: str | Path,
+    where: str = "",
+) -> None:
+    """Fit on the summaries of the train and val patients of the cohort ``where`` (a pandas query on the
+    static columns; empty: every patient) for the ``label`` column, predict the cohort's test patients."""
+    train, labels, test, static = tables
+    if where:
+        cohort = set(static.query(where)[ID])
+        train, test = train[train.index.isin(cohort)], test[test.index.isin(cohort)]
     train_y = labels.set_index(ID)[label].reindex(train.index)
-    test = split("test").reindex(columns=train.columns)
     write_predictions(out, test.index, *fit_predict(train, train_y, test))
+
+
+def solve_mimic_extract(
+    folder: str | Path,
+    label: str,
+    out: str | Path,
+    where: str = "",
+    hours: tuple[int, int] | None = None,
+    variables: tuple[str, ...] = (),
+) -> None:
+    """Summarise the hourly series of a MIMIC-Extract folder per patient, train on train and val for the
+    ``label`` column, predict the test patients into ``out`` (``where``, ``hours`` and ``variables`` as in
+    ``predict_mimic_extract`` and ``mimic_extract_tables``)."""
+    predict_mimic_extract(mimic_extract_tables(folder, hours, variables), label, out, where)

@@ -20,7 +20,15 @@ import pandas as pd
 
 from .split import HiddenLabels, Kind, assign_splits, patient_ids, rng_for, sprinkle_missing
 
-__all__ = ["CHEXPERT_FINDINGS", "DESCRIPTIONS", "N_FEATURES", "TASKS", "build_task", "task_kind"]
+__all__ = [
+    "CHEXPERT_FINDINGS",
+    "DESCRIPTIONS",
+    "N_FEATURES",
+    "TASKS",
+    "build_task",
+    "chexpert_masks",
+    "task_kind",
+]
 
 N_PATIENTS = 2500
 N_FEATURES = 96
@@ -92,23 +100,29 @@ def _mask(findings: tuple[str, ...]) -> int:
 def _labels(rng: np.random.Generator, name: str, latent: np.ndarray) -> np.ndarray:
     """Labels planted on the latent factors: a noisy linear score cut at the task's class shares, or (for
     CheXpert) a finding pattern drawn from a softmax over linear scores."""
-    n = len(latent)
     if name == "chexpert":
-        weights = rng.standard_normal((latent.shape[1], len(_CHEXPERT_PATTERNS)))
-        logits = 1.6 * latent @ weights + np.log([share for _, share in _CHEXPERT_PATTERNS])
-        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probs /= probs.sum(axis=1, keepdims=True)
-        drawn = (probs.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
-        masks = np.array([_mask(f) for f, _ in _CHEXPERT_PATTERNS])[drawn]
-        flip = rng.random(n) < _CHEXPERT_FLIP
-        masks[flip] ^= 2 ** rng.choice(_CHEXPERT_FLIPPED, flip.sum())
-        return masks
+        return chexpert_masks(rng, latent)
     direction = rng.standard_normal(latent.shape[1])
-    score = latent @ (direction / np.linalg.norm(direction)) + _LABEL_NOISE * rng.standard_normal(n)
+    score = latent @ (direction / np.linalg.norm(direction)) + _LABEL_NOISE * rng.standard_normal(len(latent))
     shares = (1 - _BINARY[name], _BINARY[name]) if name in _BINARY else _LABS[name]
     cuts = np.quantile(score, np.cumsum(shares)[:-1])
     classes = np.searchsorted(cuts, score)  # 0 for the lowest scores
     return classes if name in _BINARY else len(shares) - 1 - classes  # severity: lowest scores are severe
+
+
+def chexpert_masks(rng: np.random.Generator, latent: np.ndarray) -> np.ndarray:
+    """CheXpert's labels: a finding pattern per row drawn from a softmax over linear scores of the latent
+    factors, a few with one more finding flipped; as bit masks."""
+    n = len(latent)
+    weights = rng.standard_normal((latent.shape[1], len(_CHEXPERT_PATTERNS)))
+    logits = 1.6 * latent @ weights + np.log([share for _, share in _CHEXPERT_PATTERNS])
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    drawn = (probs.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    masks = np.array([_mask(f) for f, _ in _CHEXPERT_PATTERNS])[drawn]
+    flip = rng.random(n) < _CHEXPERT_FLIP
+    masks[flip] ^= 2 ** rng.choice(_CHEXPERT_FLIPPED, flip.sum())
+    return masks
 
 
 def build_task(folder: Path, name: str, seed: int) -> HiddenLabels:

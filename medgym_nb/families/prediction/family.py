@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import inspect
 import json
-import tempfile
+from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
-
-from pydantic import BaseModel, ConfigDict
 
 from medgym_nb.data.cache import cached_build
 from medgym_nb.errors import TaskFileError
@@ -30,55 +29,21 @@ from medgym_nb.tasks.model import Task, TaskSet
 
 from . import baseline as prediction_baseline
 from . import ehrshot, mimic_extract
-from .grade import grade_predictions, majority_accuracy
-from .split import HiddenLabels
+from .generate import ehrshot_drafts, mimic_extract_drafts
+from .grade import grade_predictions
+from .payload import PredictionPayload, calibrated, pass_threshold, scoring_text
 
 __all__ = ["FIGURES", "PredictionFamily", "PredictionPayload", "grade_task", "pass_threshold"]
 
 EHRSHOT, MIMIC_EXTRACT = "ehrshot", "mimic_extract"
 FIGURES = ("*.png", "*.jpg", "*.svg", "*.pdf")
 """Figures an agent saves in its work dir are kept with the episode (and shown by ``medgym report``)."""
-MARGIN = 0.02
-_MIN_GAIN = 0.01
-
-
-class PredictionPayload(BaseModel):
-    """The task's name (its data folder's, for EHRSHOT), the hidden test labels and the pass rule's figures:
-    ``baseline`` the logistic regression's accuracy, ``majority`` the majority-class file's."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    task_name: str
-    folder: str = ""
-    hidden: HiddenLabels | None = None
-    threshold: float = 1.0
-    baseline: float = 0.0
-    majority: float = 0.0
-
-    @property
-    def output(self) -> str:
-        return f"predictions-{self.task_name}.csv"
-
-
-def pass_threshold(baseline: float, majority: float) -> float:
-    """The accuracy a task passes at: the baseline's less ``MARGIN``, but never within half the baseline's gain
-    of the majority class, so a majority-class file always fails and the baseline always passes."""
-    if baseline - majority < _MIN_GAIN:
-        raise ValueError(f"the baseline ({baseline:.3f}) barely beats the majority class ({majority:.3f})")
-    return round(baseline - min(MARGIN, (baseline - majority) / 2), 4)
 
 
 def _category(source: str, name: str) -> str:
     if source == MIMIC_EXTRACT:
         return "mortality" if name.startswith("mort") else "los" if name.startswith("los") else "intervention"
     return {"guo": "operational", "lab": "lab", "new": "diagnosis"}.get(name.split("_")[0], name)
-
-
-_LABEL_HELP = {
-    "binary": "True or False",
-    "multiclass": "the class, an integer 0–3",
-    "multilabel": "the findings' bit mask, an integer (finding i of the list is 2**i)",
-}
 
 
 def _context(source: str, payload: PredictionPayload) -> str:
@@ -105,25 +70,7 @@ def _context(source: str, payload: PredictionPayload) -> str:
                 else " (0 or 1)."
             )
         )
-    probability = (
-        "a column `probability` (of the positive class)"
-        if payload.hidden.kind == "binary"
-        else "columns `probability_0` … `probability_3`"
-    )
-    scoring = (
-        f"Write your predictions for every test patient to `{payload.output}` in the working directory, "
-        f"with columns `patient_id, prediction` (prediction: {_LABEL_HELP[payload.hidden.kind]})"
-        + (
-            f"; you may add {probability}, which is scored with AUROC and AUPRC too"
-            if payload.hidden.kind != "multilabel"
-            else ""
-        )
-        + f". The score is the accuracy on the hidden test labels; the task passes at accuracy ≥ {payload.threshold:.3f}. "
-        "Then run `validate_code` (e.g. print the file's head) or `submit` to have the file graded: the file is "
-        "graded once, and that ends the episode. "
-        "numpy, pandas and scikit-learn are installed."
-    )
-    return f"{data}\n\n{scoring}"
+    return f"{data}\n\n{scoring_text(payload)}"
 
 
 def _solution(source: str, payload: PredictionPayload) -> list[str]:
@@ -141,28 +88,14 @@ def _solution(source: str, payload: PredictionPayload) -> list[str]:
     ]
 
 
-def _calibrated(root: Path, source: str, payload: PredictionPayload) -> PredictionPayload:
-    """``payload`` with the baseline's accuracy on the data under ``root`` and the pass threshold from it."""
-    assert payload.hidden is not None
-    folder = root / payload.folder
-    with tempfile.TemporaryDirectory(prefix="medgym-baseline-") as tmp:
-        out = Path(tmp, payload.output)
-        if source == EHRSHOT:
-            prediction_baseline.solve_ehrshot(folder, out)
-        else:
-            prediction_baseline.solve_mimic_extract(folder, payload.task_name, out)
-        baseline = grade_predictions(str(out), payload.output, payload.hidden, 1.0).score
-    majority = majority_accuracy(payload.hidden)
-    return payload.model_copy(
-        update={
-            "baseline": round(baseline, 4),
-            "majority": round(majority, 4),
-            "threshold": pass_threshold(baseline, majority),
-        }
-    )
-
-
 _PAYLOADS = "payloads.json"
+
+
+def _solve(source: str, folder: Path, name: str, out: Path) -> None:
+    if source == EHRSHOT:
+        prediction_baseline.solve_ehrshot(folder, out)
+    else:
+        prediction_baseline.solve_mimic_extract(folder, name, out)
 
 
 def _folder_of(source: str, name: str) -> str:
@@ -179,7 +112,10 @@ def _folder_data(source: str, folder: str, seed: int) -> tuple[Path, dict[str, P
         else:
             hidden = mimic_extract.build_folder(root / folder, folder, seed)
         payloads = [
-            _calibrated(root, source, PredictionPayload(task_name=name, folder=folder, hidden=labels))
+            calibrated(
+                PredictionPayload(task_name=name, folder=folder, hidden=labels),
+                partial(_solve, source, root / folder, name),
+            )
             for name, labels in hidden.items()
         ]
         (root / _PAYLOADS).write_text(json.dumps([p.model_dump(mode="json") for p in payloads]))
@@ -198,6 +134,7 @@ class PredictionFamily(TaskFamily):
     """Train a model, write a predictions file (MedAgentGym's ehrshot and mimic_extract sources)."""
 
     name = "prediction"
+    version = "v2"  # v2: generated tasks over shared pools (cohort, outcome, window, features)
     sources = (EHRSHOT, MIMIC_EXTRACT)
     suite_sources = (EHRSHOT, MIMIC_EXTRACT)
     # MedAgentGym's released train + test counts (its metadata.json): the weights of a generated mix
@@ -230,9 +167,39 @@ class PredictionFamily(TaskFamily):
         ]
 
     def generate(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
-        """The built-in suite only: one task per known cohort and label, each with its grader; the generated mix
-        gives the rest to others."""
-        return iter(self.build_suite(source, root, seed)[:n])
+        """Up to ``n`` tasks over the source's shared pool under ``root``: outcome, cohort, window and features
+        drawn by ``generate.py``, each with its own threshold; every third task of a template is ``test``."""
+        if source not in self.sources:
+            return super().generate(source, n, seed, root)
+        return self._generated(source, n, seed, root)
+
+    def _generated(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
+        if n <= 0:
+            return
+        made: Counter[str] = Counter()
+        drafts = ehrshot_drafts(root, seed) if source == EHRSHOT else mimic_extract_drafts(root, seed)
+        for draft in drafts:
+            payload = draft.calibrated()
+            if payload is None:
+                continue
+            number = made[draft.template]
+            made[draft.template] += 1
+            yield Task(
+                id=f"{source}.gen.{draft.template}.{number:04d}",
+                source=source,
+                family=self.name,
+                category=draft.template,
+                split="test" if number % 3 == 0 else "train",
+                question=draft.question,
+                context=draft.context(payload),
+                data_dir=".",
+                data_files=[payload.folder],
+                answer={"file": payload.output, "accuracy_at_least": payload.threshold},
+                solution=draft.solution(),
+                payload=payload,
+            )
+            if made.total() >= n:
+                return
 
     def read_official_row(self, row: dict[str, Any], origin: OfficialRow) -> Task:
         name = row.get("task_name")

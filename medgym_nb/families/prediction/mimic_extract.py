@@ -25,7 +25,7 @@ import pandas as pd
 
 from .split import SPLITS, HiddenLabels, assign_splits, patient_ids, rng_for, sprinkle_missing
 
-__all__ = ["DESCRIPTIONS", "FOLDERS", "TASKS", "build_folder"]
+__all__ = ["DESCRIPTIONS", "FOLDERS", "TASKS", "VARIABLES", "build_folder", "hidden_labels", "write_folder"]
 
 TASKS = {
     "mort_hosp": "mortality_los",
@@ -41,7 +41,7 @@ _HOURS = {"mortality_los": 24, "vasopressor_ventilation": 6}
 _STAYS = {"mortality_los": 2000, "vasopressor_ventilation": 2500}
 
 # name: (mean, sd between stays, sd hour to hour, effect of acuity, effect of complexity, share missing)
-_VARIABLES = {
+VARIABLES = {
     "heart rate": (86, 12, 5, 7, 5, 0.08),
     "systolic blood pressure": (121, 15, 7, -8, 0, 0.1),
     "diastolic blood pressure": (62, 9, 5, -5, 0, 0.1),
@@ -63,6 +63,8 @@ _VARIABLES = {
 }
 _ETHNICITIES = ("WHITE", "BLACK", "HISPANIC", "ASIAN", "OTHER")
 _INSURANCE = ("Medicare", "Private", "Medicaid", "Government")
+_ADMISSIONS = ("ELECTIVE", "URGENT", "EMERGENCY")
+"""Admission types, least acute first (a quarter elective, a tenth urgent, the rest emergency)."""
 
 
 def _static(rng: np.random.Generator, ids: np.ndarray, acuity: np.ndarray) -> pd.DataFrame:
@@ -89,7 +91,7 @@ def _series(
         "patient_id": np.repeat(ids, hours),
         "hours_in": np.tile(hour, n),
     }
-    for name, (mean, between, within, acuity_fx, complexity_fx, missing) in _VARIABLES.items():
+    for name, (mean, between, within, acuity_fx, complexity_fx, missing) in VARIABLES.items():
         base = (
             mean
             + between * 0.6 * rng.standard_normal(n)
@@ -130,18 +132,25 @@ def _interventions(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.nda
     return level, trend, outcomes
 
 
-def build_folder(folder: Path, name: str, seed: int) -> dict[str, HiddenLabels]:
-    """Write folder ``name`` (``mortality_los`` or ``vasopressor_ventilation``); each task's test labels."""
+def write_folder(
+    folder: Path, name: str, rng: np.random.Generator, stays: int | None = None, admissions: bool = False
+) -> pd.DataFrame:
+    """Write folder ``name`` (``mortality_los`` or ``vasopressor_ventilation``) of ``stays`` stays (default:
+    the built-in size) into ``folder``; ``admissions`` adds the static column ``admission_type`` (emergency
+    stays are the more acute). The test patients' static columns and outcomes, in the files' order."""
     if name not in FOLDERS:
         raise ValueError(f"unknown MIMIC-Extract folder {name!r}")
-    rng = rng_for("mimic_extract", name, seed)
-    n, hours = _STAYS[name], _HOURS[name]
+    n, hours = stays or _STAYS[name], _HOURS[name]
     level, trend, outcomes = (_mortality_los if name == "mortality_los" else _interventions)(rng, n)
     ids = patient_ids(rng, n)
     static = _static(rng, ids, level[:, 0])
     series = _series(rng, ids, level, trend, hours)
     labels = pd.DataFrame({"patient_id": ids, **outcomes})
     splits = assign_splits(rng, n)
+    if admissions:
+        urgency = level[:, 0] + rng.standard_normal(n)
+        cuts = np.quantile(urgency, [0.25, 0.35])
+        static["admission_type"] = np.array(_ADMISSIONS)[np.searchsorted(cuts, urgency)]
     folder.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
         chosen = set(ids[splits == split].tolist())
@@ -149,17 +158,24 @@ def build_folder(folder: Path, name: str, seed: int) -> dict[str, HiddenLabels]:
         static[splits == split].to_csv(folder / f"static_{split}.csv", index=False)
         if split != "test":
             labels[splits == split].to_csv(folder / f"labels_{split}.csv", index=False)
-    test = labels[splits == "test"]
-    hidden = {}
-    for task in FOLDERS[name]:
-        binary = task in ("mort_hosp", "mort_icu", "los_3", "los_7")
-        hidden[task] = HiddenLabels(
-            kind="binary" if binary else "multiclass",
-            classes=[0, 1] if binary else [0, 1, 2, 3],
-            patient_ids=test["patient_id"].tolist(),
-            labels=test[task].astype(int).tolist(),
-        )
-    return hidden
+    return static[splits == "test"].merge(labels, on="patient_id", how="left")
+
+
+def hidden_labels(truth: pd.DataFrame, task: str) -> HiddenLabels:
+    """Test labels of outcome ``task`` for the patients of ``truth`` (in its order)."""
+    binary = task in ("mort_hosp", "mort_icu", "los_3", "los_7")
+    return HiddenLabels(
+        kind="binary" if binary else "multiclass",
+        classes=[0, 1] if binary else [0, 1, 2, 3],
+        patient_ids=truth["patient_id"].tolist(),
+        labels=truth[task].astype(int).tolist(),
+    )
+
+
+def build_folder(folder: Path, name: str, seed: int) -> dict[str, HiddenLabels]:
+    """Write the built-in folder ``name``; each of its tasks' test labels."""
+    truth = write_folder(folder, name, rng_for("mimic_extract", name, seed))
+    return {task: hidden_labels(truth, task) for task in FOLDERS[name]}
 
 
 _SERIES = "based on the hourly lab and vital-sign measurements of the first 24 hours of the ICU stay"
