@@ -28,7 +28,13 @@ from ..kernel.environments import KernelEnvironment, ensure_environment
 from ..kernel.limits import SandboxLimits
 from ..kernel.pool import KernelPool
 
-__all__ = ["SandboxRun", "run_cells_sandboxed_async", "run_sandboxed", "run_sandboxed_async"]
+__all__ = [
+    "SandboxRun",
+    "close_warm_pools",
+    "run_cells_sandboxed_async",
+    "run_sandboxed",
+    "run_sandboxed_async",
+]
 
 
 class SandboxRun(BaseModel):
@@ -105,7 +111,7 @@ async def _pool(kernel_name: str, limits: SandboxLimits, env_dir: Path | None) -
 
 
 @atexit.register
-def _close_warm_pools() -> None:
+def close_warm_pools() -> None:
     """Shut the pools' spare kernels down while the background loop still runs (atexit precedes the end of
     its daemon thread)."""
     pools = list(_warm_pools.values())
