@@ -48,6 +48,10 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_notebook_atomic(nb: Any, path: Path) -> None:
-    """Validate and write a notebook so that readers only ever see a whole file."""
-    nbformat.validate(nb)
-    write_text_atomic(path, nbformat.writes(nb))
+    """Validate and write a notebook so that readers only ever see a whole file (validated once: ``writes``
+    validates anyway and, asked to, hands back the error it would only log)."""
+    invalid: dict[str, Any] = {}
+    text = nbformat.writes(nb, capture_validation_error=invalid)
+    if "ValidationError" in invalid:
+        raise invalid["ValidationError"]
+    write_text_atomic(path, text)

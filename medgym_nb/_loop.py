@@ -38,3 +38,12 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
             "run_sync would deadlock: it was called from the medgym loop thread; await instead"
         )
     return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+
+def on_background_loop() -> bool:
+    """Whether the caller runs on the shared background loop (which lives as long as the process)."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return running is _loop

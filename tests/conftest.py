@@ -88,8 +88,10 @@ def no_kernel_left_behind():
     yield
     import time
 
+    from medgym_nb.grading.sandboxed import close_warm_pools
     from medgym_nb.kernel.zygote import close_templates
 
+    close_warm_pools()  # graders' spare kernels, kept as long as their process, as templates are
     close_templates()  # templates live as long as their process; kernels forked from one must be gone
 
     deadline = time.monotonic() + 10

@@ -145,3 +145,26 @@ def test_a_small_per_task_file_is_copied_in_and_the_template_is_shared(test_task
                 assert set(zygote._zygotes) == before  # the second task's kernel came from the same template
     assert "note 0 ['mimic_iii.db', 'note.txt']" in seen[0] and "note 1" in seen[3]
     assert "PermissionError" in seen[1] and "(1,)" in seen[2]
+
+
+def test_the_template_pre_imports_what_the_kernel_is_asked_to_preload():
+    """A family's declared libraries are imported once in its template (copy-on-write), not per kernel; a
+    module the environment lacks is skipped, and the kernel still starts (the family's own check reports it)."""
+    from medgym_nb._loop import run_sync
+    from medgym_nb.kernel.pool import KernelPool
+
+    probe = "import sys, os; print('wave' in sys.modules, b'medgym-kernel-template' in open(f'/proc/{os.getppid()}/cmdline', 'rb').read())"
+
+    async def loaded(preload: tuple[str, ...]) -> str:
+        pool = KernelPool("medgym-zygote")
+        try:
+            lease = await pool.acquire(None, None, preload)
+            try:
+                return (await lease.kernel.execute(probe, timeout=60)).stdout.strip()
+            finally:
+                await lease.release()
+        finally:
+            await pool.close()
+
+    assert run_sync(loaded(("wave", "no_such_module_medgym"))) == "True True"
+    assert run_sync(loaded(())) == "False True"

@@ -54,11 +54,13 @@ RESET_CELL = '_ip = get_ipython()\nfor _k in [k for k in _ip.user_ns if k not in
 
 
 @functools.lru_cache(maxsize=32)
-def _warm_grader_source(path: Path, mtime_ns: int) -> str:
-    """The grader notebook with a first cell that empties the namespace (for a reused kernel)."""
+def _warm_grader_notebook(path: Path, mtime_ns: int) -> Any:
+    """The grader notebook with a first cell that empties the namespace (for a reused kernel), read once per
+    family (and again only when the file changes): papermill copies the node it is handed (it serialises it),
+    never changes it."""
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(RESET_CELL, metadata={"tags": ["medgym-reset"]}))
-    return nbformat.writes(nb)
+    return nb
 
 
 def _family_notebook(task: Task) -> tuple[Any, Path]:
@@ -87,7 +89,7 @@ def _run_grader(
     family, path = _family_notebook(task)
     source: Any = str(path)
     if warm:
-        source = nbformat.reads(_warm_grader_source(path, path.stat().st_mtime_ns), as_version=4)
+        source = _warm_grader_notebook(path, path.stat().st_mtime_ns)
     executed: list[Any] = []
     try:
         nb = papermill.execute_notebook(

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +27,9 @@ from .session import KernelSession
 
 __all__ = ["KernelLease", "KernelPool", "PoolStats"]
 
-DataKey = tuple[tuple[tuple[str, str], ...], str | None]
-"""What a warm kernel was started for: its data entries (sorted by name), its kernel environment's directory."""
+DataKey = tuple[tuple[tuple[str, str], ...], str | None, tuple[str, ...]]
+"""What a warm kernel was started for: its data entries (sorted by name), its kernel environment's directory,
+the modules its sandbox may pre-import (``medgym_preload``)."""
 
 # matplotlib is left out on purpose: ~0.4 s of CPU per kernel (the import, plus a font cache built in the
 # sandbox's fresh HOME) that most tasks never need; on 2 cores CPU, not latency, limits rollouts.
@@ -81,7 +82,7 @@ class KernelPool:
         self._closed = False
 
     async def _start(self, key: DataKey) -> KernelLease:
-        data, environment = key
+        data, environment, preload = key
         workdir = Path(tempfile.mkdtemp(prefix=PRIVATE_WORKDIR_PREFIX, dir=scratch_root()))
         kernel = KernelSession(
             self.kernel_name,
@@ -91,6 +92,7 @@ class KernelPool:
                 "medgym_data": dict(data),
                 "medgym_limits": self.limits,
                 "medgym_environment": environment,
+                "medgym_preload": preload,
             },
         )
         loop = asyncio.get_running_loop()
@@ -107,16 +109,21 @@ class KernelPool:
         return lease
 
     async def acquire(
-        self, data: Mapping[str, str] | None = None, environment: str | os.PathLike[str] | None = None
+        self,
+        data: Mapping[str, str] | None = None,
+        environment: str | os.PathLike[str] | None = None,
+        preload: Sequence[str] = (),
     ) -> KernelLease:
         """A ready kernel whose ``data/`` holds exactly ``data`` (``{name: absolute host path}``, the
         ``medgym_data`` launch keyword), running in kernel ``environment`` (a built environment's directory;
-        None: medgym's own): a warm one if the pool has it, else one started now."""
+        None: medgym's own), with ``preload`` (modules the task will import) pre-imported where its sandbox
+        can do that for free: a warm one if the pool has it, else one started now."""
         if self._closed:
             raise KernelStartError("the kernel pool is closed")
         key: DataKey = (
             tuple(sorted((data or {}).items())),
             None if environment is None else str(environment),
+            tuple(sorted(set(preload))),
         )
         if key != self._key:
             self._key = key

@@ -11,6 +11,8 @@ them before the process is started:
 - ``medgym_limits``: the ``SandboxLimits`` of a sandboxed kernel.
 - ``medgym_environment``: the directory of a built kernel environment (``kernel/environments.py``): the
   kernel runs that environment's ``bin/python``, and a sandbox binds the directory read-only.
+- ``medgym_preload``: module names worth importing before the kernel's first cell (the libraries a family
+  declares); the zygote sandbox pre-imports them in its template (copy-on-write), the others ignore them.
 
 What the kernel's launcher writes to stderr (bubblewrap's own errors, a traceback at start-up) goes to a file
 in the kernel's runtime directory, never to the host's terminal; ``launch_log`` returns its tail so that a
@@ -185,11 +187,13 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
     runtime_dir: str | None = None
     data: Mapping[str, str]
     environment: str | None = None
+    preload: tuple[str, ...] = ()
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         self.data = checked_data(kwargs.pop("medgym_data", None))
         self.limits = kwargs.pop("medgym_limits", None) or SandboxLimits()
         self.environment = checked_environment(kwargs.pop("medgym_environment", None))
+        self.preload = tuple(kwargs.pop("medgym_preload", None) or ())
         km = self.parent
         if km is not None:
             if self.runtime_dir is None:

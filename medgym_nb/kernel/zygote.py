@@ -3,8 +3,11 @@
 A fresh kernel costs ~0.25 s of CPU to start and ~0.2 s more to import pandas; on a machine that runs
 rollouts that CPU, not latency, is the limit. A template process ("zygote", ``zygote_main``) imports
 ipykernel, numpy and pandas once inside one bubblewrap sandbox and forks each kernel from there, so the
-imports are shared copy-on-write. One zygote serves one (data entries, limits) pair and lives as long as
-this process.
+imports are shared copy-on-write. One zygote serves one (data entries, limits, kernel environment,
+pre-imports) combination and lives as long as this process. A family's kernel environment gets templates of
+its own, run by that environment's Python (it has ipykernel), so its kernels fork too; the pre-imports are
+numpy and pandas plus the libraries the family declares (``KernelNeeds.packages``), so an episode's kernel
+does not import lifelines or scikit-learn again.
 
 What isolates an episode from the others here: a uid of its own (its directories are 0700, its process
 limit is its own, it cannot signal or ptrace another kernel), its own session and rlimits, no new
@@ -96,14 +99,29 @@ def _template_script() -> str:
     return str(script)
 
 
-class Zygote:
-    """The driver's handle on one template process; ``fork`` is thread-safe and returns a host pid."""
+BASE_PRELOAD = ("numpy", "pandas", "matplotlib_inline")
+"""What every template pre-imports besides the kernel stack (when its environment has them)."""
 
-    def __init__(self, data: Mapping[str, str], limits: SandboxLimits) -> None:
+
+class Zygote:
+    """The driver's handle on one template process; ``fork`` is thread-safe and returns a host pid.
+
+    ``environment``: a built kernel environment's directory (None: medgym's own); ``preload``: modules to
+    pre-import besides ``BASE_PRELOAD`` (skipped where the environment lacks them)."""
+
+    def __init__(
+        self,
+        data: Mapping[str, str],
+        limits: SandboxLimits,
+        environment: str | None = None,
+        preload: tuple[str, ...] = (),
+    ) -> None:
         self.limits = limits
         scratch = scratch_root()
+        python = sys.executable if environment is None else os.path.join(environment, "bin", "python")
+        modules = list(dict.fromkeys((*BASE_PRELOAD, *preload)))
         cmd = sandbox_command(
-            [sys.executable, _template_script(), ZYGOTE_MARK],
+            [python, _template_script(), *modules, ZYGOTE_MARK],
             workdir=scratch,
             home=scratch,
             runtime_dir=scratch,
@@ -114,6 +132,7 @@ class Zygote:
             limits=limits.model_copy(update={"cpu_seconds": 10**9}),
             uid=None,
             caps=("CAP_SETUID", "CAP_SETGID"),
+            environment=environment,
         )
         # bwrap's and the template's own errors (its kernels write nothing here: their stdio is /dev/null);
         # 0600 in the scratch root, so no kernel reads it
@@ -213,20 +232,25 @@ class Zygote:
             os.unlink(self.log_path)
 
 
-_zygotes: dict[tuple[str, str], Zygote] = {}
+_zygotes: dict[str, Zygote] = {}
 _registry_lock = threading.Lock()
 
 
-async def zygote_for(data: Mapping[str, str], limits: SandboxLimits) -> Zygote:
-    """The running template for (data entries, limits), started on first use; ``data`` as ``checked_data``
-    returns it."""
-    key = (json.dumps(sorted(data.items())), limits.model_dump_json())
+async def zygote_for(
+    data: Mapping[str, str],
+    limits: SandboxLimits,
+    environment: str | None = None,
+    preload: tuple[str, ...] = (),
+) -> Zygote:
+    """The running template for (data entries, limits, kernel environment, pre-imports), started on first
+    use; ``data`` as ``checked_data`` returns it, ``environment`` as ``checked_environment``."""
+    key = json.dumps([sorted(data.items()), limits.model_dump_json(), environment, sorted(set(preload))])
     with _registry_lock:
         zygote = _zygotes.get(key)
         if zygote is not None and not zygote.alive():
             zygote = None
         if zygote is None:
-            zygote = _zygotes[key] = Zygote(data, limits)
+            zygote = _zygotes[key] = Zygote(data, limits, environment, preload)
             fresh = True
         else:
             fresh = False
@@ -295,11 +319,8 @@ class ZygoteProvisioner(BubblewrapProvisioner):
     zygote: Zygote | None = None
 
     def _forkable(self) -> bool:
-        # A template imported medgym's own environment; a kernel of another kernel environment is started by
-        # bubblewrap directly (same sandbox and limits, no fork speed-up).
         return (
-            self.environment is None
-            and self.uid is not None
+            self.uid is not None
             and self.private_workdir
             and Path(self.workdir).parent == Path(scratch_root())
         )
@@ -311,7 +332,7 @@ class ZygoteProvisioner(BubblewrapProvisioner):
         self.runs_in = "zygote"
         assert self.runtime_dir is not None and self.uid is not None
         shared, own = split_data(self.data)
-        zygote = self.zygote = await zygote_for(shared, self.limits)
+        zygote = self.zygote = await zygote_for(shared, self.limits, self.environment, self.preload)
         link_data(Path(self.workdir) / DATA_MOUNT, shared, own)
         km = self.parent
         assert km is not None
@@ -321,7 +342,7 @@ class ZygoteProvisioner(BubblewrapProvisioner):
             "uid": self.uid,
             "rlimits": self.limits.rlimits(),
             "env": {
-                **sandbox_env(self.home),
+                **sandbox_env(self.home, self.environment),
                 **self.limits.thread_env(),
                 "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             },

@@ -6,6 +6,12 @@ new session, the episode's rlimits, an unprivileged uid of its own (so its files
 process limit is real and it cannot signal another episode), no new privileges, then ipykernel on the
 connection file it was given. Copy-on-write makes the child's numpy/pandas/IPython imports free.
 
+Command line: ``zygote_main.py [EXTRA_MODULE ...] <mark>``. The kernel stack (``PRELOAD``) must import; each
+extra module (numpy, pandas, the libraries a family declares) is pre-imported when the environment the
+template runs in has it, and skipped when it does not (the kernel itself reports a missing package to the
+family that needs it). A template runs in medgym's own environment or in a kernel environment of a family's,
+with that environment's Python.
+
 Protocol (stdin/stdout, one JSON object per line): the zygote says ``{"ready": true}`` once imported; each
 request ``{"connection_file", "cwd", "uid", "rlimits": {name: value}, "env": {...}}`` is answered with
 ``{"pid": <pid in the sandbox>}`` or ``{"error": "..."}``. It exits when stdin closes. It never starts a
@@ -24,24 +30,26 @@ import sys
 import threading
 
 PRELOAD = (
-    "numpy",
-    "pandas",
     "sqlite3",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.zmqshell",
     "ipykernel.debugger",  # pulls in debugpy: half of IPKernelApp.initialize's time when left to the kernel
-    "matplotlib_inline",
 )
 KERNEL_ARGS = ("--HistoryManager.hist_file=:memory:",)  # no sqlite history file per fresh HOME
 PR_SET_NO_NEW_PRIVS = 38
 
 
-def _preload() -> None:
+def _preload(extra: list[str]) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # OpenBLAS would start threads at import
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         __import__(name)
+    for name in extra:
+        try:
+            __import__(name)
+        except ImportError:
+            continue
     gc.freeze()  # the collector would otherwise touch (and so copy) every pre-imported object in each child
     if threading.active_count() != 1:
         raise RuntimeError(
@@ -72,9 +80,8 @@ def _become_kernel(request: dict) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        import numpy
-
-        numpy.random.seed()  # every child would otherwise draw the zygote's random stream
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()  # every child would otherwise draw the zygote's random stream
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
@@ -87,7 +94,7 @@ def _become_kernel(request: dict) -> None:
 
 def main() -> None:
     try:
-        _preload()
+        _preload(sys.argv[1:-1])
     except Exception as exc:  # reported to the driver, which raises KernelStartError with it
         sys.stdout.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
         sys.stdout.flush()
