@@ -3,13 +3,13 @@
 Some task sources were written for other library versions than medgym's (programs that call numpy 1.x's
 ``np.asfarray``). A family declares a ``KernelEnvironment`` in ``KernelNeeds.environment``; the first kernel
 that needs it builds it, once, into ``$MEDGYM_ENVS/<name>-<hash of the spec>/`` (default
-``$MEDGYM_HOME/envs``): a venv of the running Python's base interpreter with the pinned wheels from PyPI. The
+``$MEDGYM_HOME/envs``): a venv of the running Python's base interpreter with the pinned wheels from PyPI, installed by uv. The
 build is the only step with network; kernels started in the environment get none, as usual.
 
 A build is atomic and runs once: under a file lock (two processes never build the same environment twice), into
 a temporary sibling that is renamed into place after an import check, so an interrupted build leaves nothing a
 later run would take for finished. The finished directory is world-readable: sandboxes bind it read-only and
-their kernels run under uids of their own. The venv has no pip of its own (medgym's pip installs into it with
+their kernels run under uids of their own. The venv has no pip of its own (uv installs into it with
 ``--python``), and only its ``python`` is used afterwards (a renamed venv's console scripts keep their old
 shebangs; medgym never runs them).
 """
@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+from uv import find_uv_bin
 
 from ..data.cache import medgym_home
 from ..errors import KernelEnvironmentError
@@ -43,9 +44,7 @@ Progress = Callable[[str], None]
 _log = logging.getLogger(__name__)
 _MARKER = "medgym-environment.json"
 _PIP_TIMEOUT = 1800.0
-_FAILED_REQUIREMENT = re.compile(
-    r"(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\S+)"
-)
+_FAILED_REQUIREMENT = re.compile(r"(?:there is no version of|Because) (\S+?)(?:,| and| was not found)")
 
 
 def environments_home() -> Path:
@@ -119,16 +118,14 @@ def _build(env: KernelEnvironment, home: Path, progress: Progress) -> None:
         progress(f"kernel environment {env.name}: installing {len(env.requirements) + 1} pinned packages")
         _run(
             [
-                sys.executable,  # medgym's own pip installs into the venv: no pip inside it, no ensurepip
-                "-m",
+                find_uv_bin(),  # uv installs into the venv from its wheel cache, in parallel: no pip inside it
                 "pip",
+                "install",
                 "--python",
                 python,
-                "install",
-                "--no-input",
-                "--disable-pip-version-check",
                 "--only-binary=:all:",
-                "--progress-bar=off",
+                "--compile-bytecode",  # kernels run read-only and under other uids: they could not write them
+                "--quiet",
                 *env.requirements,
                 env.ipykernel,
             ],
