@@ -44,7 +44,19 @@ Progress = Callable[[str], None]
 _log = logging.getLogger(__name__)
 _MARKER = "medgym-environment.json"
 _PIP_TIMEOUT = 1800.0
-_FAILED_REQUIREMENT = re.compile(r"(?:there is no version of|Because) (\S+?)(?:,| and| was not found)")
+_FAILED_REQUIREMENT = re.compile(
+    r"(?:there is no version of|Because) (\S+?)(?:,| and| was not found)|import check failed for (\S+)"
+)
+_CHECK_IMPORTS = """
+import importlib, sys, traceback
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        traceback.print_exc()
+        sys.exit(f"import check failed for {name}")
+"""
+"""Imports every module in one process (one interpreter start, not one per module); names the first failure."""
 
 
 def environments_home() -> Path:
@@ -132,9 +144,9 @@ def _build(env: KernelEnvironment, home: Path, progress: Progress) -> None:
             env,
             "installing its packages",
         )
-        for module in (*env.imports, "ipykernel"):
-            progress(f"kernel environment {env.name}: checking import {module}")
-            _run([python, "-c", f"import {module}"], env, f"importing {module}", package=module)
+        modules = (*env.imports, "ipykernel")
+        progress(f"kernel environment {env.name}: checking imports {', '.join(modules)}")
+        _run([python, "-c", _CHECK_IMPORTS, *modules], env, "checking its imports")
         seconds = time.monotonic() - t0
         (tmp / _MARKER).write_text(json.dumps({**env.model_dump(), "build_seconds": round(seconds, 1)}))
         tmp.rename(env.path)
@@ -143,19 +155,18 @@ def _build(env: KernelEnvironment, home: Path, progress: Progress) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(cmd: list[str], env: KernelEnvironment, step: str, package: str | None = None) -> None:
-    """Run one build step; a failure names the environment, the step and (when pip says) the package."""
+def _run(cmd: list[str], env: KernelEnvironment, step: str) -> None:
+    """Run one build step; a failure names the environment, the step and (when uv or the import check says)
+    the package."""
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise KernelEnvironmentError(
-            f"kernel environment {env.name!r}: {step} failed: {exc}", package
-        ) from exc
+        raise KernelEnvironmentError(f"kernel environment {env.name!r}: {step} failed: {exc}") from exc
     if done.returncode == 0:
         return
     output = done.stderr + done.stdout
     found = _FAILED_REQUIREMENT.search(output)
-    culprit = package or (found.group(1) if found else None)
+    culprit = (found.group(1) or found.group(2)) if found else None
     tail = "\n".join(output.strip().splitlines()[-8:])
     named = f" (package {culprit})" if culprit else ""
     raise KernelEnvironmentError(f"kernel environment {env.name!r}: {step} failed{named}:\n{tail}", culprit)
