@@ -73,9 +73,11 @@ $(STAMP): pyproject.toml $(wildcard kernels/*/kernel.json) | system-deps browser
 # A short tour (≤ 2 min on a fresh clone, docs/performance.md "First run"): one built-in suite per family, a few
 # tasks of each spread over its categories, two episodes at a time in forked sandboxed kernels; then papermill
 # re-grades every notebook and the report is written. Suites' data are built on first use, in parallel.
+# Without bubblewrap (zygote needs it), `make demo DEMO_SANDBOX=docker` runs it in containers.
 DEMO_TASKS ?= 3
+DEMO_SANDBOX ?= zygote
 demo: $(RUN_STAMP) $(FAMILY_STAMP)
-	$(BIN)/medgym run --source families --limit $(DEMO_TASKS) --sandbox zygote --concurrency 2 --agent oracle --out $(DEMO_OUT)
+	$(BIN)/medgym run --source families --limit $(DEMO_TASKS) --sandbox $(DEMO_SANDBOX) --concurrency 2 --agent oracle --out $(DEMO_OUT)
 	$(BIN)/medgym grade $(DEMO_OUT) --force
 	$(BIN)/medgym report $(DEMO_OUT)
 
