@@ -30,6 +30,8 @@ from .report import render_html, summarise_run
 from .runner import run_episodes
 from .setup import setup_plan
 from .tasks import Exclusion, TaskSet, get_task, select_task_set, spread_over_categories
+from .tasks.build import build_suites, unbuilt_suites
+from .tasks.catalog import resolve_sources
 from .tasks.check import informative_shares
 from .tasks.generate import generate_suite, rebuild_suite
 from .tasks.stats import suite_stats
@@ -50,7 +52,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 SourceOpt = Annotated[
     str,
     typer.Option(
-        "--source", "-s", help="Task source (see `medgym families`), several separated by commas, or all."
+        "--source",
+        "-s",
+        help="Task source (see `medgym families`), several separated by commas, all, or families (one each).",
     ),
 ]
 PathOpt = Annotated[
@@ -104,9 +108,16 @@ def _progress() -> Progress:
 def _load(
     source: str, split: str | None = None, path: Path | None = None, db: Path | None = None, limit: int = 0
 ) -> TaskSet:
-    """The tasks of one or more sources with what their families excluded, behind a spinner: the first use of
-    a source (or of new task files) builds its data."""
-    with err.status(f"loading {source} tasks (the first use builds their synthetic data)"):
+    """The tasks of one or more sources with what their families excluded. The first use of a built-in suite
+    builds its data: those builds run first, in parallel, behind a progress bar; official files behind a spinner."""
+    unbuilt = [] if path is not None else unbuilt_suites(resolve_sources(source))
+    if unbuilt:
+        with _progress() as bar:
+            job = bar.add_task("building suites' data", total=len(unbuilt), status=", ".join(unbuilt))
+            build_suites(
+                unbuilt, progress=lambda name, _ok: bar.update(job, advance=1, status=f"{name} built")
+            )
+    with err.status(f"loading {source} tasks (the first use builds their data)"):
         return select_task_set(source, split, path=path, database=db, limit=limit)
 
 

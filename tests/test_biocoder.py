@@ -87,7 +87,7 @@ def test_environment_is_built_once_with_the_pinned_versions(environment):
 
 def test_a_failed_build_names_the_package_and_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("MEDGYM_ENVS", str(tmp_path))
-    monkeypatch.setenv("PIP_NO_INDEX", "1")  # offline: the wheel is looked for in local folders only
+    monkeypatch.setenv("UV_OFFLINE", "1")  # offline: the wheel is looked for in uv's cache only
     broken = KernelEnvironment(name="broken", requirements=("numpy==0.0.1",))
     with pytest.raises(KernelEnvironmentError) as caught:
         ensure_environment(broken)

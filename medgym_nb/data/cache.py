@@ -22,9 +22,14 @@ def medgym_home() -> Path:
     return Path(os.environ.get("MEDGYM_HOME") or Path.home() / ".cache" / "medgym")
 
 
+def cached_path(key: str) -> Path:
+    """Where the build ``key`` lives (``$MEDGYM_HOME/builds/<key>``), built or not."""
+    return medgym_home() / "builds" / key
+
+
 def cached_build(key: str, build: Callable[[Path], None]) -> Path:
     """Return ``$MEDGYM_HOME/builds/<key>``, running ``build(tmpdir)`` first if it does not exist yet."""
-    target = medgym_home() / "builds" / key
+    target = cached_path(key)
     if target.is_dir():
         return target
     with exclusive(target.parent / f".{target.name}.lock"):

@@ -3,13 +3,13 @@
 Some task sources were written for other library versions than medgym's (programs that call numpy 1.x's
 ``np.asfarray``). A family declares a ``KernelEnvironment`` in ``KernelNeeds.environment``; the first kernel
 that needs it builds it, once, into ``$MEDGYM_ENVS/<name>-<hash of the spec>/`` (default
-``$MEDGYM_HOME/envs``): a venv of the running Python's base interpreter with the pinned wheels from PyPI. The
+``$MEDGYM_HOME/envs``): a venv of the running Python's base interpreter with the pinned wheels from PyPI, installed by uv. The
 build is the only step with network; kernels started in the environment get none, as usual.
 
 A build is atomic and runs once: under a file lock (two processes never build the same environment twice), into
 a temporary sibling that is renamed into place after an import check, so an interrupted build leaves nothing a
 later run would take for finished. The finished directory is world-readable: sandboxes bind it read-only and
-their kernels run under uids of their own. The venv has no pip of its own (medgym's pip installs into it with
+their kernels run under uids of their own. The venv has no pip of its own (uv installs into it with
 ``--python``), and only its ``python`` is used afterwards (a renamed venv's console scripts keep their old
 shebangs; medgym never runs them).
 """
@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+from uv import find_uv_bin
 
 from .._locks import exclusive
 from ..data.cache import medgym_home
@@ -44,8 +45,18 @@ _log = logging.getLogger(__name__)
 _MARKER = "medgym-environment.json"
 _PIP_TIMEOUT = 1800.0
 _FAILED_REQUIREMENT = re.compile(
-    r"(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\S+)"
+    r"(?:there is no version of|Because) (\S+?)(?:,| and| was not found)|import check failed for (\S+)"
 )
+_CHECK_IMPORTS = """
+import importlib, sys, traceback
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        traceback.print_exc()
+        sys.exit(f"import check failed for {name}")
+"""
+"""Imports every module in one process (one interpreter start, not one per module); names the first failure."""
 
 
 def environments_home() -> Path:
@@ -117,25 +128,23 @@ def _build(env: KernelEnvironment, home: Path, progress: Progress) -> None:
         progress(f"kernel environment {env.name}: installing {len(env.requirements) + 1} pinned packages")
         _run(
             [
-                sys.executable,  # medgym's own pip installs into the venv: no pip inside it, no ensurepip
-                "-m",
+                find_uv_bin(),  # uv installs into the venv from its wheel cache, in parallel: no pip inside it
                 "pip",
+                "install",
                 "--python",
                 python,
-                "install",
-                "--no-input",
-                "--disable-pip-version-check",
                 "--only-binary=:all:",
-                "--progress-bar=off",
+                "--compile-bytecode",  # kernels run read-only and under other uids: they could not write them
+                "--quiet",
                 *env.requirements,
                 env.ipykernel,
             ],
             env,
             "installing its packages",
         )
-        for module in (*env.imports, "ipykernel"):
-            progress(f"kernel environment {env.name}: checking import {module}")
-            _run([python, "-c", f"import {module}"], env, f"importing {module}", package=module)
+        modules = (*env.imports, "ipykernel")
+        progress(f"kernel environment {env.name}: checking imports {', '.join(modules)}")
+        _run([python, "-c", _CHECK_IMPORTS, *modules], env, "checking its imports")
         seconds = time.monotonic() - t0
         (tmp / _MARKER).write_text(json.dumps({**env.model_dump(), "build_seconds": round(seconds, 1)}))
         tmp.rename(env.path)
@@ -144,19 +153,18 @@ def _build(env: KernelEnvironment, home: Path, progress: Progress) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(cmd: list[str], env: KernelEnvironment, step: str, package: str | None = None) -> None:
-    """Run one build step; a failure names the environment, the step and (when pip says) the package."""
+def _run(cmd: list[str], env: KernelEnvironment, step: str) -> None:
+    """Run one build step; a failure names the environment, the step and (when uv or the import check says)
+    the package."""
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise KernelEnvironmentError(
-            f"kernel environment {env.name!r}: {step} failed: {exc}", package
-        ) from exc
+        raise KernelEnvironmentError(f"kernel environment {env.name!r}: {step} failed: {exc}") from exc
     if done.returncode == 0:
         return
     output = done.stderr + done.stdout
     found = _FAILED_REQUIREMENT.search(output)
-    culprit = package or (found.group(1) if found else None)
+    culprit = (found.group(1) or found.group(2)) if found else None
     tail = "\n".join(output.strip().splitlines()[-8:])
     named = f" (package {culprit})" if culprit else ""
     raise KernelEnvironmentError(f"kernel environment {env.name!r}: {step} failed{named}:\n{tail}", culprit)

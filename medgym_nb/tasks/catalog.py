@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ..data.cache import cached_build
+from ..data.cache import cached_build, cached_path
 from ..errors import MedgymError, TaskFileError, UnknownSourceError, UnknownTaskError
 from ..family.registry import family_for_source, list_families
 from .model import Task, TaskSet
@@ -15,10 +15,13 @@ from .store import TASKS_FILE, read_task_set, write_tasks
 __all__ = [
     "get_task",
     "is_generated_suite",
+    "is_suite_built",
     "list_sources",
     "load_task_set",
     "load_tasks",
     "official_task_files",
+    "one_source_per_family",
+    "resolve_sources",
     "select_task_set",
     "select_tasks",
     "spread_over_categories",
@@ -30,18 +33,33 @@ def list_sources() -> list[str]:
     return sorted({s for f in list_families() for s in f.suite_sources})
 
 
-def _suite_root(source: str, seed: int) -> Path:
+def one_source_per_family() -> list[str]:
+    """The first built-in suite of every installed family: the shortest run that still covers them all."""
+    return [f.suite_sources[0] for f in list_families() if f.suite_sources]
+
+
+def _suite_key(source: str, seed: int) -> str:
     family = family_for_source(source)
     if source not in family.suite_sources:
         raise UnknownSourceError(
             f"source {source!r} (family {family.name}) has no built-in suite yet; load its official task "
             f"files with --path DATA_DIR. Built-in suites: {', '.join(list_sources())}"
         )
+    return f"{source}-{family.name}-{family.version}-seed{seed}"
+
+
+def is_suite_built(source: str, seed: int = 0) -> bool:
+    """Whether ``source``'s built-in suite is already in the cache (loading it then costs no build)."""
+    return cached_path(_suite_key(source, seed)).is_dir()
+
+
+def _suite_root(source: str, seed: int) -> Path:
+    family = family_for_source(source)
 
     def build(root: Path) -> None:
         write_tasks(root, family.build_suite(source, root, seed))
 
-    return cached_build(f"{source}-{family.name}-{family.version}-seed{seed}", build)
+    return cached_build(_suite_key(source, seed), build)
 
 
 def load_tasks(
@@ -163,9 +181,18 @@ def select_tasks(
     database: str | Path | None = None,
     limit: int = 0,
 ) -> list[Task]:
-    """Tasks of several sources for one run: ``sources`` is a name, a comma-separated list, or ``all`` (every
-    built-in suite); ``limit`` caps each source, spread over its categories (0: no cap)."""
+    """Tasks of several sources for one run: ``sources`` as ``resolve_sources`` reads it; ``limit`` caps each source, spread over its categories (0: no cap)."""
     return select_task_set(sources, split, path=path, database=database, limit=limit).tasks
+
+
+def resolve_sources(sources: str, path: str | Path | None = None) -> list[str]:
+    """The source names of ``sources``: a name, a comma-separated list, ``all`` (every built-in suite, or
+    every source of a generated suite at ``path``) or ``families`` (one built-in suite per family)."""
+    if sources == "all":
+        return _suite_sources(path) if path is not None and is_generated_suite(path) else list_sources()
+    if sources == "families":
+        return one_source_per_family()
+    return [s.strip() for s in sources.split(",") if s.strip()]
 
 
 def select_task_set(
@@ -177,11 +204,8 @@ def select_task_set(
     limit: int = 0,
 ) -> TaskSet:
     """``select_tasks`` with what each source's family excluded."""
-    names = [s.strip() for s in sources.split(",") if s.strip()]
-    if sources == "all":
-        names = _suite_sources(path) if path is not None and is_generated_suite(path) else list_sources()
     picked = TaskSet()
-    for name in names:
+    for name in resolve_sources(sources, path):
         loaded = load_task_set(name, split, path=path, database=database)
         tasks = spread_over_categories(loaded.tasks, limit) if limit else loaded.tasks
         picked += TaskSet(tasks=tasks, excluded=loaded.excluded)
