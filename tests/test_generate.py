@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from typer.testing import CliRunner
@@ -103,11 +104,29 @@ def test_a_family_without_a_generator_says_so(tmp_path):
         Bare().generate("x", 1, 0, tmp_path)
 
 
+class _FewTemplates(TaskFamily):
+    """A family whose generator holds 5 distinct tasks (and repeats them), weighed below N-PowerAI."""
+
+    name = "few_templates"
+    sources = ("few",)
+    official_counts: ClassVar[dict[str, int]] = {"few": 500}
+
+    def generate(self, source: str, n: int, seed: int, root: Path):
+        for k in range(n):
+            question = f"what is {k % 5} + {seed}?"
+            yield mg.Task(id=f"few.{k}", source="few", family=self.name, category="sum", question=question)
+
+
 def test_a_capped_source_leaves_its_share_to_the_others(tmp_path):
-    manifest = generate_suite(tmp_path, "biodsbench,npowerai", n=800, seed=0)
-    made = {p.source: p.made for p in manifest.sources}
-    assert made["biodsbench"] < 800 * 99 / (99 + 1208)  # its built-in suite only
-    assert made["npowerai"] == 800 - made["biodsbench"] and manifest.tasks == 800
+    mg.register_family(_FewTemplates)
+    try:
+        manifest = generate_suite(tmp_path, "few,npowerai", n=40, seed=0)
+    finally:
+        mg.unregister_family(_FewTemplates.name)
+    plans = {p.source: p for p in manifest.sources}
+    assert plans["few"].made == 5 and plans["few"].duplicates == plans["few"].requested - 5
+    assert plans["few"].requested > 5  # its share of 40, which it cannot fill
+    assert plans["npowerai"].made == 35 and manifest.tasks == 40  # the rest, not only its own share
 
 
 def test_oracle_passes_generated_tasks_of_every_family(suite, tmp_path):

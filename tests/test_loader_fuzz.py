@@ -9,9 +9,9 @@ and no row may fall into the loader's safety net for family defects. Rows that a
 load exactly as the originals do.
 
 The default set takes a few fixed rows per source, so the synthetic databases and notes the EHR sources build
-are mostly reused from the cache; ``-m slow`` draws rows from the whole files with many more examples.
-BioCoder's ``context`` (the program with its placeholder line) is never perturbed here: its placeholder
-handling is being reworked on its own.
+are mostly reused from the cache, and leaves alone the keys whose change rebuilds data (``COSTLY``); ``-m slow``
+draws rows from the whole files with many more examples and perturbs those keys too (a BioCoder program or
+reference the family cannot splice is an exclusion like any other).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ from .programs import (
     splice,
 )
 from .signatures import STUBS, decorator_lines, kernel_free_names, stand_in_cell, stub_function
-from .suite import suite_program
+from .suite import SuiteFunction, suite_program
 
 __all__ = [
     "BIOCODER_ENV",
@@ -137,20 +137,8 @@ class BiocoderFamily(TaskFamily):
         if source != SOURCE:
             return super().build_suite(source, root, seed)
         tasks = [
-            Task(
-                id=f"{SOURCE}.syn.{n:03d}.{item.name}",
-                source=SOURCE,
-                family=self.name,
-                category=item.category,
-                split="test",
-                question=_question(item.problem, item.signature, item.name),
-                context=CONTEXT,
-                solution=[item.solution],
-                payload=BiocoderPayload(
-                    program=suite_program(item, seed * 1000 + n),
-                    signature=item.signature,
-                    function=item.name,
-                ),
+            _function_task(
+                item, f"{SOURCE}.syn.{n:03d}.{item.name}", "test", suite_program(item, seed * 1000 + n)
             )
             for n, item in enumerate(SUITE)
         ]
@@ -224,17 +212,25 @@ class BiocoderFamily(TaskFamily):
 def _generated_task(instance: Instance) -> Task:
     """A template instance as a task; its answer is the in-process reference output (see ``generated.py``)."""
     item = instance.function
+    task_id = f"{SOURCE}.gen.{item.category}.{instance.number:04d}"
+    return _function_task(item, task_id, "train", instance.program, answer=instance.answer)
+
+
+def _function_task(
+    item: SuiteFunction, task_id: str, split: str, program: str, answer: str | None = None
+) -> Task:
+    """A task asking for ``item``'s function, graded by ``program`` (the suite's and the generated ones')."""
     return Task(
-        id=f"{SOURCE}.gen.{item.category}.{instance.number:04d}",
+        id=task_id,
         source=SOURCE,
         family=BiocoderFamily.name,
         category=item.category,
-        split="train",
+        split=split,
         question=_question(item.problem, item.signature, item.name),
         context=CONTEXT,
-        answer=instance.answer,
+        answer=answer,
         solution=[item.solution],
-        payload=BiocoderPayload(program=instance.program, signature=item.signature, function=item.name),
+        payload=BiocoderPayload(program=program, signature=item.signature, function=item.name),
     )
 
 
