@@ -9,7 +9,7 @@ program twice in a sandboxed kernel, which for thousands of programs takes longe
 suite may. Template programs are ours, use only the standard library (no files, no clock, no set order in
 what they print) and seed ``random`` themselves, so what they print is a function of their text; the host
 runs the same Python as BioCoder's kernel environment. ``exec`` of the program under ``__main__`` with its
-stdout captured is therefore what ``python program.py`` prints there; ``tests/test_biocoder_generated.py``
+stdout captured is therefore what ``python program.py`` prints there; ``tests/test_biocoder.py``
 runs a sample in the sandbox and checks it. The same in-process run with each stub (``signatures.STUBS``)
 spliced in must print something else (or fail): an instance whose output does not depend on the function is
 skipped, as the official flow excludes such rows.
