@@ -15,8 +15,14 @@ from medgym_nb.families.medagentbench.server import close_servers, node_status
 from medgym_nb.family import family_for_source
 from medgym_nb.kernel.bwrap import bwrap_status
 from medgym_nb.trainers.trl import environment_factories, task_dataset, tool_env_class
+from tests.marks import slow_except
 
 SOURCES = sorted({s for f in mg.list_families() for s in f.suite_sources})
+FAST = {
+    "mimic_iii",
+    "biocoder",
+    "medagentbench",
+}  # SQL, code in its own environment, a service; the rest slow
 
 
 def _skip_reason(source: str) -> str | None:
@@ -86,7 +92,7 @@ def test_request_info_is_described_by_the_family():
     )
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", slow_except(SOURCES, FAST))
 def test_trl_tool_form_plays_an_oracle_episode(source, tmp_path):
     task = _cheapest(source)
     row = next(r for r in task_dataset(source, "test") if r["task_id"] == task.id)
@@ -103,7 +109,7 @@ def test_trl_tool_form_plays_an_oracle_episode(source, tmp_path):
     assert episode.agent == "trl" and episode.system_prompt == row["prompt"][0]["content"]
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", slow_except(SOURCES, FAST))
 def test_gymnasium_id_passes_the_env_checker_and_an_oracle_episode(source):
     gymnasium = pytest.importorskip("gymnasium", reason="the [gym] extra is not installed")
     from gymnasium.utils.env_checker import check_env

@@ -243,10 +243,16 @@ def test_a_repeated_id_keeps_both_rows_the_later_renamed(tmp_path):
     assert not loaded.excluded
 
 
-def test_tasks_check_lists_every_exclusion_with_its_row_and_the_count_per_source(tmp_path):
+def test_tasks_check_lists_every_exclusion_with_its_row_and_the_count_per_source(tmp_path, monkeypatch):
+    from rich.console import Console
     from typer.testing import CliRunner
 
+    from medgym_nb import cli
     from medgym_nb.cli import app
+
+    # rich sizes tables to the terminal it finds (80 columns off a terminal, e.g. in an xdist worker), which
+    # would wrap the long temporary paths this test looks for
+    monkeypatch.setattr(cli, "console", Console(width=400))
 
     sample = SHARED / FILES["npowerai"][0]
     if not sample.is_file():

@@ -19,6 +19,7 @@ import pytest
 import medgym_nb as mg
 from medgym_nb.families.ehrsql.family import DATABASES
 from medgym_nb.tasks.check import informative_shares
+from tests.marks import slow_except
 
 FLOORS = {"mimic_iii": 0.95, "eicu": 0.95, "treqs": 0.95}
 SPLITS = {"sample": "medagentgym", "train": "medagentgym-train"}
@@ -31,8 +32,14 @@ def _data_dir(shared_dir: Path, split: str, source: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("split", sorted(SPLITS))
-@pytest.mark.parametrize("source", sorted(DATABASES))
+# whole train splits of eICU and TREQS build large databases: make test-all
+@pytest.mark.parametrize(
+    ("source", "split"),
+    slow_except(
+        [(source, split) for source in sorted(DATABASES) for split in sorted(SPLITS)],
+        {(source, "sample") for source in DATABASES} | {("mimic_iii", "train")},
+    ),
+)
 def test_official_tasks_are_regrounded_on_a_synthetic_database(shared_dir, source, split):
     tasks = mg.load_tasks(source, path=_data_dir(shared_dir, split, source))
     [overall] = [a for a in informative_shares(tasks) if a.category == "all"]
@@ -72,7 +79,7 @@ def test_a_real_database_keeps_the_released_answers(shared_dir, tmp_path):
         mg.load_tasks("mimic_iii", path=shared_dir, database=tmp_path / "nope.db")
 
 
-@pytest.mark.parametrize("source", sorted(DATABASES))
+@pytest.mark.parametrize("source", slow_except(sorted(DATABASES), {"mimic_iii"}))
 def test_oracle_passes_regrounded_official_tasks_in_sandboxed_kernels(shared_dir, source, tmp_path):
     tasks = mg.load_tasks(source, path=shared_dir)
     results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, config=mg.EnvConfig(pool_size=1))
@@ -116,7 +123,7 @@ def test_request_info_over_a_regrounded_database(shared_dir):
     json.dumps(task.model_dump(mode="json"))  # the task stays serialisable with its payload
 
 
-@pytest.mark.parametrize("source", ["eicu", "treqs", "ehrcon"])
+@pytest.mark.parametrize("source", slow_except(["eicu", "treqs", "ehrcon"], {"treqs"}))
 def test_cli_runs_a_builtin_suite_from_nothing(source, tmp_path):
     """``medgym run --source S --agent oracle --limit 20`` with an empty cache: the database is built, every
     category is played in sandboxed kernels, and the oracle passes them all."""

@@ -16,6 +16,7 @@ import pytest
 
 import medgym_nb as mg
 from medgym_nb.agents.llm import LLMAgent, LLMConfig
+from tests.marks import slow_except
 
 from .openai_stub import Reply, StubServer
 
@@ -73,7 +74,7 @@ def test_cli_runs_over_two_nodes_and_resumes(cluster, tmp_path):
     assert all(p.stat().st_mtime_ns == t for p, t in mtimes.items())
 
 
-@pytest.mark.parametrize("max_attempts", [3, 1])
+@pytest.mark.parametrize("max_attempts", slow_except([3, 1], {1}))
 def test_a_dead_node_loses_only_its_in_flight_episode(cluster, test_tasks, tmp_path, max_attempts):
     """Its episode is played again elsewhere; with no attempts left it is an infrastructure error instead
     (which a resumed run plays again)."""

@@ -29,6 +29,7 @@ from medgym_nb.serve import RemoteEnv, SessionLimits
 from medgym_nb.serve.app import create_app
 from medgym_nb.serve.openenv_client import MedgymEnvClient
 from medgym_nb.serve.server import serve
+from tests.marks import slow_except
 
 CONFIG = mg.EnvConfig(sandbox="zygote", cell_timeout=60)
 
@@ -70,7 +71,7 @@ def _oracle(task: mg.Task) -> list[dict]:
     return mg.get_family(task.family).oracle_plan(task)
 
 
-@pytest.mark.parametrize("source", mg.list_sources())
+@pytest.mark.parametrize("source", slow_except(mg.list_sources(), {"mimic_iii", "medagentbench", "npowerai"}))
 def test_openenv_client_runs_an_oracle_episode_per_source(server, source):
     if source == "medagentbench" and not node_status()[0]:
         pytest.skip(f"embedded FHIR server unavailable: {node_status()[1]}")

@@ -12,6 +12,7 @@ import medgym_nb as mg
 from medgym_nb.families.ehrsql import family as ehrsql
 from medgym_nb.families.ehrsql.family import EhrsqlFamily
 from medgym_nb.tasks.check import informative
+from tests.marks import slow_except
 
 EHRSQL_SOURCES = EhrsqlFamily.sources
 
@@ -36,7 +37,7 @@ def test_suite_has_enough_instances_and_categories(source: str):
     assert sum(map(informative, (t.answer for t in tasks))) / len(tasks) >= 0.85  # a count of 0 is fair
 
 
-@pytest.mark.parametrize("source", SUITE_SOURCES)
+@pytest.mark.parametrize("source", slow_except(SUITE_SOURCES, {"mimic_iii"}))
 def test_suite_is_deterministic(tmp_path: Path, source: str):
     a = ehrsql.build_suite(source, tmp_path / "a", seed=3)
     b = ehrsql.build_suite(source, tmp_path / "b", seed=3)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import medgym_nb as mg
+from tests.marks import slow_except
 from tests.openai_stub import Reply, StubServer, call
 from tests.test_adapters import SOURCES, _cheapest, environments  # noqa: F401 (the module fixture)
 
@@ -70,9 +71,7 @@ def _rollout(source: str, out_dir: Path) -> tuple[object, mg.Task, StubServer]:
     return episode, task, stub
 
 
-@pytest.mark.parametrize(
-    "source", [s if s in FAST else pytest.param(s, marks=pytest.mark.slow) for s in SOURCES]
-)
+@pytest.mark.parametrize("source", slow_except(SOURCES, FAST))
 def test_vf_rollout_plays_an_oracle_episode(source, tmp_path):
     episode, task, stub = _rollout(source, tmp_path)
     (trace,) = episode.traces
