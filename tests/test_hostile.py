@@ -361,25 +361,45 @@ def test_privilege_escalation(task, tmp_path, sandbox):
     assert obs[0].env_message.startswith("denied") and "rc=0" not in obs[1].env_message
 
 
+# A wheel the agent writes itself: pip installs it without a network (in a writable environment it would land).
+WHEEL = """import zipfile
+files = {
+    "evilpkg/__init__.py": "X = 1\\n",
+    "evilpkg-1.0.dist-info/METADATA": "Metadata-Version: 2.1\\nName: evilpkg\\nVersion: 1.0\\n",
+    "evilpkg-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    "evilpkg-1.0.dist-info/RECORD": "",
+}
+with zipfile.ZipFile("evilpkg-1.0-py3-none-any.whl", "w") as wheel:
+    for name, text in files.items():
+        wheel.writestr(name, text)
+"""
+
+
 @bwrap_only
 def test_pip_install_cannot_change_the_shared_environment(task, tmp_path, sandbox):
     import sys
 
-    before = sorted(os.listdir(next(Path(sys.prefix, "lib").glob("python3*/site-packages"))))
+    site = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
+    before = sorted(os.listdir(site))
     obs = play(
         sandbox,
         task,
         tmp_path,
+        code(WHEEL),
         {
             "action": "terminal",
             "params": {
-                "cmd": "pip install --no-input six-not-a-real-pkg-xyz 2>&1 | tail -3; python -m pip install --upgrade pip 2>&1 | tail -1"
+                "cmd": f"{sys.prefix}/bin/python -m pip install --no-input --no-index --no-user "
+                "--no-color evilpkg-1.0-py3-none-any.whl 2>&1 | grep -v '^\\s*$' | tail -3"
             },
         },
         cell_timeout=60,
     )
-    assert obs[0].type == "cmd_result"
-    assert sorted(os.listdir(next(Path(sys.prefix, "lib").glob("python3*/site-packages")))) == before
+    assert obs[0].type == "code_execution" and obs[1].type == "cmd_result"
+    # pip got as far as writing into the shared environment, and the sandbox refused the write
+    assert "Installing collected packages: evilpkg" in obs[1].env_message, obs[1].env_message
+    assert "Read-only file system" in obs[1].env_message, obs[1].env_message
+    assert sorted(os.listdir(site)) == before
 
 
 @both
