@@ -15,6 +15,7 @@ import pytest
 from medgym_nb.data import treqs
 from medgym_nb.families.ehrsql.family import run_sql
 from medgym_nb.tasks.check import informative
+from tests.marks import slow_except
 
 from .official import SPLIT_FILES, official_rows
 
@@ -50,7 +51,7 @@ def plain_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=SPLITS)
+@pytest.fixture(scope="module", params=slow_except(SPLITS, {"sample"}))  # the train split: test-all
 def planted(request: pytest.FixtureRequest, shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     queries = _queries(shared_dir, request.param)
     path, seconds = _build(tmp_path_factory.mktemp("treqs") / treqs.DB_NAME, plant=queries)

@@ -9,6 +9,7 @@ import pytest
 from medgym_nb.data import eicu
 from medgym_nb.data.ehrsql_plant import EICU_FACTS, Entity, analyse
 from medgym_nb.families.ehrsql.family import executable_sql
+from tests.marks import slow_except
 
 from .official import official_rows, planted_share
 
@@ -54,7 +55,7 @@ def test_planting_is_deterministic_and_leaves_the_seeded_build_alone(tmp_path: P
     assert plain == eicu.build_database(tmp_path / "d.db", patients=60, plant=()).read_bytes() != a
 
 
-@pytest.mark.parametrize("split", sorted(SPLITS))
+@pytest.mark.parametrize("split", slow_except(sorted(SPLITS), {"sample"}))  # the whole train split: test-all
 def test_official_queries_execute_and_answer(tmp_path: Path, shared_dir: Path, split: str):
     """Every official query runs on a database planted with them; nearly all answers say something."""
     share, seconds = planted_share(

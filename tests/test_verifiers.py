@@ -28,8 +28,8 @@ from medgym_nb.trainers.verifiers import (  # noqa: E402
     MedgymToolsetConfig,
 )
 
-# A few sources in the default set (SQL, code, prediction); the whole matrix is slow (~11 s a rollout).
-FAST = {"mimic_iii", "biocoder", "mimic_extract"}
+# Two sources in the default set (SQL, code in its own environment); the whole matrix is slow (~11 s a rollout).
+FAST = {"mimic_iii", "biocoder"}
 
 
 @pytest.fixture(scope="module", autouse=True)
