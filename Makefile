@@ -97,11 +97,12 @@ endef
 
 # Two workers, a test file each at a time (module fixtures, such as a suite's built data, stay in one worker);
 # the 20 slowest tests are printed at the end.
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 test: setup
-	$(call with_engine,$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=20)
+	$(call with_engine,$(PYTEST) --durations=20)
 
 test-all: setup
-	$(call with_engine,$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "slow or not slow")
+	$(call with_engine,$(PYTEST) -m "slow or not slow")
 
 docker-engine:
 	@if ! command -v podman >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then \

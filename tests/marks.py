@@ -13,8 +13,8 @@ import pytest
 def slow_except(values: Iterable[Any], keep: Iterable[Any]) -> list[Any]:
     """``values`` as pytest params: those in ``keep`` as they are, the others marked ``slow`` (a tuple is the
     values of several argument names)."""
-    kept = set(keep)
-    missing = kept.difference(values := list(values))
+    values, kept = list(values), set(keep)
+    missing = kept.difference(values)
     if missing:
         raise ValueError(f"kept values {sorted(map(str, missing))} are not among the parameters")
     return [

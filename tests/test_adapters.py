@@ -18,11 +18,8 @@ from medgym_nb.trainers.trl import environment_factories, task_dataset, tool_env
 from tests.marks import slow_except
 
 SOURCES = sorted({s for f in mg.list_families() for s in f.suite_sources})
-FAST = {
-    "mimic_iii",
-    "biocoder",
-    "medagentbench",
-}  # SQL, code in its own environment, a service; the rest slow
+# In the default set: SQL, code in its own kernel environment, a service; the whole matrix is slow.
+FAST = {"mimic_iii", "biocoder", "medagentbench"}
 
 
 def _skip_reason(source: str) -> str | None:

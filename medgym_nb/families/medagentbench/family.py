@@ -4,8 +4,8 @@ Each episode gets its own tenant of the embedded FHIR server (``server.py``) loa
 task's synthetic EHR (``ehr.py``); its kernel reaches that tenant, and nothing else, at the URL in
 ``$FHIR_BASE``. Answers are computed from the loaded data when the suite is built (``Task.answer`` holds the
 ``Expected`` answer and writes); the grader compares the answer typed and the episode's writes field by
-field. With the user's own server (``service_urls["fhir"]``, ``--service-url fhir=URL``) the answers are computed from
-that server's data at grading time, and task1's official MRNs stand.
+field. With the user's own server (``service_urls["fhir"]``, ``--service-url fhir=URL``) the answers are
+computed from that server's data at grading time, and task1's official MRNs stand.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 One server per data file and process, started on first use and stopped at exit (its stdin is our pipe: it
 exits when we do, even if we are killed). Each episode gets a tenant: a copy-on-write overlay of the loaded
 data on a unix socket of its own, so its writes are seen by nobody else and vanish when it is dropped.
-``FhirServer(data, port=0)`` is instead a plain server on ``127.0.0.1`` (what ``--service-url fhir=URL`` points at).
+``FhirServer(data, port=0)`` is instead a plain server on ``127.0.0.1`` (what ``--service-url fhir=URL``
+points at).
 """
 
 from __future__ import annotations
