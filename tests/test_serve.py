@@ -212,8 +212,7 @@ def test_closed_reaped_and_unknown_sessions_answer_404_or_410(tmp_path):
         http.delete(f"/sessions/{env.session_id}")
         with pytest.raises(SessionGoneError, match="closed by the client"):
             env.step({"action": "execute", "params": {"code": "1"}})
-    (notebook,) = (tmp_path / reaped).rglob("episode.ipynb")
-    episode = mg.read_episode(notebook)
+    episode = mg.read_episode(_recorded_notebook(tmp_path / reaped))
     assert episode.termination == mg.Termination.CLOSED and len(episode.turns) == 1
     assert "reaped" in (episode.error or "")
 
@@ -247,6 +246,16 @@ def test_a_token_is_checked_and_required_off_loopback(tmp_path):
             assert env.reset(source="npowerai", split="test").observation.type == "task"
 
 
+def _recorded_notebook(session_dir: Path, timeout: float = 60) -> Path:
+    """The session's one notebook, once written: a session leaves the table as its close begins, and its
+    notebook is written (atomically) when the close ends."""
+    deadline = time.monotonic() + timeout
+    while not (written := list(session_dir.rglob("episode.ipynb"))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (notebook,) = written
+    return notebook
+
+
 def test_a_client_that_vanishes_mid_episode_loses_nothing(server, tmp_path):
     url, table = server
 
@@ -264,10 +273,8 @@ def test_a_client_that_vanishes_mid_episode_loses_nothing(server, tmp_path):
         return sid
 
     sid = asyncio.run(vanish())
-    deadline = time.monotonic() + 30
-    while sid in table.ids() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    (notebook,) = (table.out_dir / sid).rglob("episode.ipynb")
+    notebook = _recorded_notebook(table.out_dir / sid)
+    assert sid not in table.ids()
     episode = mg.read_episode(notebook)
     assert episode.termination == mg.Termination.CLOSED and "disconnected" in (episode.error or "")
     assert [turn.params.get("code") for turn in episode.turns] == ["y = 41 + 1"]
