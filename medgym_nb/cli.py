@@ -21,7 +21,7 @@ from .agents import LLMAgent, LLMConfig, OracleAgent, ReplayAgent
 from .config import EnvConfig
 from .errors import MedgymError
 from .export import export_run
-from .family import list_families
+from .family import get_family, list_families
 from .family.check import check_family
 from .grading.batch import grade_directory
 from .layout import trajectory_notebooks, write_exclusions
@@ -178,14 +178,21 @@ def tasks_list(
 
 @families_app.callback(invoke_without_command=True)
 @_clean_errors
-def families_cmd(ctx: typer.Context) -> None:
+def families_cmd(
+    ctx: typer.Context,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--family", "-f", help="List only these families (their suites' data only are built)."),
+    ] = None,
+) -> None:
     """List the installed task families: their sources, built-in suites, categories and task counts."""
     if ctx.invoked_subcommand is not None:
         return
+    chosen = [get_family(name) for name in only] if only else list_families()
     table = Table(title="task families")
     for col in ("family", "source", "suite", "categories", "tasks", "excluded"):
         table.add_column(col, overflow="fold")
-    for family in list_families():
+    for family in chosen:
         for source in family.sources:
             if source not in family.suite_sources:
                 table.add_row(family.name, source, "official files (--path)", "", "", "")

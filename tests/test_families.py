@@ -168,9 +168,20 @@ def test_plugin_family_state_probe_is_unseen_and_regrades_offline(toy, tmp_path)
 def test_cli_runs_a_plugin_family_unchanged(toy, tmp_path):
     exe = Path(sys.executable).with_name("medgym")
     env = {**os.environ, "COLUMNS": "160"}
-    listed = subprocess.run([str(exe), "families"], capture_output=True, text=True, env=env, timeout=300)
+    listed = subprocess.run(  # two families, not every one: listing counts tasks, so it builds their data
+        [str(exe), "families", "-f", "toy_stats", "--family", "ehrsql"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert listed.returncode == 0, listed.stderr
-    assert "toy_stats" in listed.stdout and "state (1)" in listed.stdout and "ehrsql" in listed.stdout
+    assert "toy_stats" in listed.stdout and "state (1)" in listed.stdout and "mimic_iii" in listed.stdout
+    assert "npowerai" not in listed.stdout
+    unknown = subprocess.run(
+        [str(exe), "families", "-f", "toy_stat"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert unknown.returncode != 0 and "Did you mean 'toy_stats'" in unknown.stdout + unknown.stderr
     args = [str(exe), "run", "--source", "toy_stats", "--agent", "oracle", "--split", "test"]
     done = subprocess.run(
         [*args, "--out", str(tmp_path / "run")], capture_output=True, text=True, env=env, timeout=300
