@@ -267,6 +267,12 @@ def main() -> None:
     parser.add_argument("--min-per-family", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=2, help="episodes at once, on both sides")
+    parser.add_argument(
+        "--ours-concurrency",
+        type=int,
+        default=None,
+        help="episodes at once for medgym-nb only (its best; default: --concurrency)",
+    )
     parser.add_argument("--sandbox", default="zygote")
     parser.add_argument("--pool-size", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
@@ -274,9 +280,13 @@ def main() -> None:
     counts = official_mix(args.episodes, args.min_per_family, None if args.mix == "official" else args.mix)
     suites = {s: mg.load_tasks(s) for s in counts}  # built outside the timings
     config = mg.EnvConfig(sandbox=args.sandbox, pool_size=args.pool_size)
-    print(f"mix {args.mix}: {counts}; concurrency {args.concurrency}, sandbox {args.sandbox}")
+    ours_concurrency = args.ours_concurrency or args.concurrency
+    print(
+        f"mix {args.mix}: {counts}; concurrency {ours_concurrency} (baseline {args.concurrency}), "
+        f"sandbox {args.sandbox}"
+    )
     out = tempfile.TemporaryDirectory()
-    ours = Ours(config, args.concurrency, Path(out.name))
+    ours = Ours(config, ours_concurrency, Path(out.name))
     samples = [
         {s: random.Random(args.seed + r).sample(suites[s], min(n, len(suites[s]))) for s, n in counts.items()}
         for r in range(args.repeats)

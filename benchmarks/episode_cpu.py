@@ -1,0 +1,124 @@
+"""Where an episode's CPU goes: the episode's kernel, the grader kernel, the driver, and the rest, against the
+CPU a MedAgentGym-style harness spends on the same episode.
+
+Run: .venv/bin/python benchmarks/episode_cpu.py --source medcalcbench [--episodes 20] [--sandbox zygote]
+
+The workload is ``rollouts.py``'s (three exploratory cells, then the family's oracle plan), one episode at a
+time on one env with a warm grader kernel, after two untimed warm-up episodes. The rollout benchmark is bound
+by CPU on two cores, so CPU per episode, not wall time, is what sets its ratios. Counters:
+
+- machine: the busy time of every core (``/proc/stat``), so run it on a quiet machine;
+- driver: this process (``time.process_time``: its event loop, recording, papermill's side of grading);
+- episode kernel: the kernel's own CPU (``os.times`` in it, read unseen through ``run_hidden``) after its
+  start (``IPKernelApp`` initialisation after the fork, or a whole interpreter start in bubblewrap) and just
+  before the last step (every cell but the last);
+- grader kernel: the warm grader kernel's process (``/proc/PID/stat``);
+- the rest: machine minus the above (template forks, sandbox set-up, kernel shutdowns, the last step's cell).
+
+The baseline line runs the same episodes as ``rollouts.baseline_episode`` (a fresh ``python -c`` per code
+step) and prints the machine's busy time per episode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rollouts import Workload, baseline_episode
+
+import medgym_nb as mg
+from medgym_nb._loop import run_sync
+from medgym_nb.env import AsyncEnv
+from medgym_nb.grading.notebook import SharedGrader
+
+KERNEL_CPU = "(lambda t: t.user + t.system)(__import__('os').times())"
+
+
+def machine_busy() -> float:
+    """Seconds of CPU all cores spent on anything but idle and I/O wait since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _kernel_cpu(env: AsyncEnv) -> float:
+    assert env.kernel is not None
+    ok, value = await env.kernel.run_hidden("", KERNEL_CPU, timeout=30)
+    if not ok:
+        raise RuntimeError(f"could not read the kernel's CPU time: {value}")
+    return float(value)
+
+
+async def episode(env: AsyncEnv, task: mg.Task, costs: dict[str, list[float]]) -> None:
+    await env.reset(task)
+    costs["kernel start"].append(await _kernel_cpu(env))
+    steps = Workload.steps(task)
+    for step in steps[:-1]:
+        await env.step(step.action)
+    costs["kernel cells"].append(await _kernel_cpu(env) - costs["kernel start"][-1])
+    await env.step(steps[-1].action)
+
+
+def ours(warmups: list[mg.Task], tasks: list[mg.Task], sandbox: str) -> dict[str, float]:
+    grader = SharedGrader()
+    env = AsyncEnv(mg.EnvConfig(sandbox=sandbox, pool_size=1), out_dir=tempfile.mkdtemp(), grader=grader)
+    costs: dict[str, list[float]] = {"kernel start": [], "kernel cells": []}
+
+    async def play(batch: list[mg.Task]) -> None:
+        for task in batch:
+            await episode(env, task, costs)
+
+    run_sync(play(warmups))  # the template, the grader kernel and its notebook
+    costs = {k: [] for k in costs}
+    grader_km: Any = grader._warm.km  # the benchmark reads the warm grader kernel's pid
+    grader_pid = grader_km.provisioner.process.pid
+    machine, driver, graders = machine_busy(), time.process_time(), process_cpu(grader_pid)
+    t0 = time.perf_counter()
+    run_sync(play(tasks))
+    n = len(tasks)
+    figures = {
+        "wall": (time.perf_counter() - t0) / n,
+        "machine": (machine_busy() - machine) / n,
+        "driver": (time.process_time() - driver) / n,
+        "grader kernel": (process_cpu(grader_pid) - graders) / n,
+        **{k: sum(v) / n for k, v in costs.items()},
+    }
+    run_sync(env.close())
+    grader.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source", default="medcalcbench")
+    parser.add_argument("--episodes", type=int, default=20)
+    parser.add_argument("--sandbox", default="zygote")
+    args = parser.parse_args()
+    suite = mg.load_tasks(args.source)
+    timed = suite[2 : args.episodes + 2] or suite
+    figures = ours(suite[:2], timed, args.sandbox)
+    parts = ("driver", "kernel start", "kernel cells", "grader kernel")
+    figures["the rest"] = figures["machine"] - sum(figures[p] for p in parts)
+    print(f"{args.source}: {len(timed)} episodes, sandbox {args.sandbox}; ms per episode")
+    for name in ("wall", "machine", *parts, "the rest"):
+        print(f"  {name:>14} {1000 * figures[name]:7.1f}")
+    baseline_episode(timed[0])  # warm-up: page cache, the family's environment
+    machine, t0 = machine_busy(), time.perf_counter()
+    for task in timed:
+        baseline_episode(task)
+    per = (machine_busy() - machine) / len(timed)
+    print(f"  baseline: wall {1000 * (time.perf_counter() - t0) / len(timed):.1f}, machine {1000 * per:.1f}")
+    print(f"cpu ratio {per / figures['machine']:.2f} (baseline machine CPU / ours, per episode)")
+
+
+if __name__ == "__main__":
+    main()
