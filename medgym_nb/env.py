@@ -423,7 +423,7 @@ class AsyncEnv:
                 error=error,
             )
             if self.paths is not None:
-                self.notebook_path = self.recorder.write(self.paths.notebook)
+                self.notebook_path = await asyncio.to_thread(self.recorder.write, self.paths.notebook)
         self.done = True
         await self._release()
 
@@ -439,7 +439,7 @@ class AsyncEnv:
             task.add_done_callback(self._releasing.discard)
         scratch, self._scratch_files = self._scratch_files, None
         if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+            await asyncio.to_thread(shutil.rmtree, scratch, ignore_errors=True)
 
     def annotate(self, *, system_prompt: str) -> None:
         """Record the agent's system prompt with the running episode."""

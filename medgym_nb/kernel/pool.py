@@ -47,7 +47,7 @@ class KernelLease:
         try:
             await self.kernel.shutdown(now=True)  # an episode's kernel is never reused: no handshake
         finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            await asyncio.to_thread(shutil.rmtree, self.workdir, ignore_errors=True)
 
 
 @dataclass

@@ -239,8 +239,8 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
     async def cleanup(self, restart: bool = False) -> None:
         await super().cleanup(restart=restart)
         if not restart and self.runtime_dir is not None:
-            shutil.rmtree(self.runtime_dir, ignore_errors=True)
-            self.runtime_dir = None
+            runtime_dir, self.runtime_dir = self.runtime_dir, None
+            await asyncio.to_thread(shutil.rmtree, runtime_dir, ignore_errors=True)
 
 
 def next_sandbox_uid() -> int:
