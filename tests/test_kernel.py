@@ -115,3 +115,34 @@ def test_huge_output_is_capped_for_notebook_and_agent():
     assert sum(len(str(o.get("data", ""))) for o in shown.outputs) < 100_000 + 10_000
     assert "bytes dropped from the notebook" in shown.outputs[-1]["text"]
     assert len(shown.text) < 1200
+
+
+def test_kernels_share_one_zmq_context_and_leave_nothing_behind():
+    """Every kernel this process drives uses one ZMQ context (not two of jupyter_client's per kernel, each with
+    its I/O threads, its descriptors and a blocking ``term`` at shutdown): starting and stopping kernels
+    leaves no thread or descriptor behind, and two held kernels add only their sockets."""
+    import os
+    import threading
+
+    def fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def cycle(n: int) -> None:
+        for _ in range(n):
+            async with KernelSession() as ks:
+                assert (await ks.execute("1 + 1")).status == "ok"
+
+    async def hold_two() -> tuple[int, int, object]:
+        async with KernelSession() as a, KernelSession() as b:
+            await a.execute("1")
+            await b.execute("1")
+            assert a.km.context is b.km.context is a.kc.context
+            return fds(), threading.active_count(), a.km.context
+
+    run(cycle(1))  # the shared context and its I/O thread exist from here on
+    before_fds, before_threads = fds(), threading.active_count()
+    run(cycle(4))
+    assert (fds(), threading.active_count()) == (before_fds, before_threads)
+    held_fds, held_threads, context = run(hold_two())
+    assert held_threads == before_threads and held_fds - before_fds <= 2 * 12
+    assert not context.closed and (fds(), threading.active_count()) == (before_fds, before_threads)

@@ -18,6 +18,7 @@ from queue import Empty
 from typing import Any, Literal
 
 import zmq
+import zmq.asyncio
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import NoSuchKernel
 from nbformat import NotebookNode
@@ -77,6 +78,26 @@ class CellResult:
     timing: dict[str, str] = field(default_factory=dict)
 
 
+_shared: tuple[int, zmq.asyncio.Context] | None = None
+
+
+def _zmq_context() -> zmq.asyncio.Context:
+    """One ZMQ context for every kernel this process drives (a new one after a fork).
+
+    jupyter_client gives each kernel manager and each client a context of its own: two I/O threads and their
+    descriptors per kernel, and a ``term`` at shutdown that blocks the event loop until the sockets' linger
+    ends (~20 ms a kernel, during which no other episode moves). A context is thread-safe, so one serves all.
+    """
+    global _shared
+    if _shared is None or _shared[0] != os.getpid():
+        context = zmq.asyncio.Context()
+        # The client usually connects before the kernel has bound its ipc sockets; ZMQ then retries after
+        # RECONNECT_IVL (100 ms by default), most of a forked kernel's start-up time.
+        context.setsockopt(zmq.RECONNECT_IVL, 5)
+        _shared = (os.getpid(), context)
+    return _shared[1]
+
+
 class _KernelManager(AsyncKernelManager):  # type: ignore[misc]
     """jupyter_client waits for a killed kernel by polling its liveness every 0.1 s; each of our
     provisioners' ``wait`` returns as soon as the process is gone (episode kernels die by the thousand)."""
@@ -134,7 +155,7 @@ class KernelSession:
         ``KernelStartError`` quotes the end of the launcher's stderr (our provisioners keep it), which says
         why a kernel died at start.
         """
-        km = _KernelManager(kernel_name=self.kernel_name)
+        km = _KernelManager(kernel_name=self.kernel_name, context=_zmq_context())
         km.shutdown_wait_time = 2.0
         self.km = km
         kw: dict[str, Any] = dict(self.launch_kwargs)
@@ -144,10 +165,7 @@ class KernelSession:
             kw["env"] = self.env
         try:
             await km.start_kernel(**kw)
-            self.kc = km.client()
-            # The client usually connects before the kernel has bound its ipc sockets; ZMQ then retries
-            # after RECONNECT_IVL (100 ms by default), most of a forked kernel's start-up time.
-            self.kc.context.setsockopt(zmq.RECONNECT_IVL, 5)
+            self.kc = km.client(context=km.context)
             # No stdin (input() is refused: allow_stdin=False) and no heartbeat (liveness is the process's):
             # each would cost file descriptors (the heartbeat a ZMQ context and thread of its own) per
             # kernel, and descriptors, not memory, capped how many kernels one driver could hold.
