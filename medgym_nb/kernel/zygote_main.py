@@ -36,6 +36,18 @@ PRELOAD = (
     "ipykernel.zmqshell",
     "ipykernel.debugger",  # pulls in debugpy: half of IPKernelApp.initialize's time when left to the kernel
 )
+KERNEL_INIT = (  # what IPKernelApp.initialize and a first cell import; each child would import them again
+    "faulthandler",
+    "pdb",
+    "importlib.resources.readers",
+    "tornado.platform.asyncio",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.logger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "IPython.utils.wildcard",
+)
 KERNEL_ARGS = ("--HistoryManager.hist_file=:memory:",)  # no sqlite history file per fresh HOME
 PR_SET_NO_NEW_PRIVS = 38
 
@@ -45,7 +57,7 @@ def _preload(extra: list[str]) -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         __import__(name)
-    for name in extra:
+    for name in (*KERNEL_INIT, *extra):  # best effort: IPython's layout and the environment's packages vary
         try:
             __import__(name)
         except ImportError:
