@@ -125,3 +125,53 @@ def test_grader_that_times_out_writes_its_notebook_and_is_a_grader_error(test_ta
         mg.unregister_family("slow_grader")
     executed = nbformat.read(out, as_version=4)
     assert executed.cells[2].outputs[0]["text"] == "started\n"
+
+
+@pytest.mark.parametrize("setup_first", [False, True])
+def test_a_warm_grader_resets_the_namespace_without_losing_the_notebooks_own_cells(
+    test_tasks, tmp_path, setup_first
+):
+    """On a kernel kept between gradings, a grading sees nothing the last one left, and everything its own
+    notebook defines: the reset opens the parameters cell when that comes first, else runs as a cell of its
+    own before any of the notebook's (a cell defining names before the parameters keeps them)."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from medgym_nb.grading.context import GradingContext
+    from medgym_nb.grading.notebook import WarmGrader
+
+    verdict = (
+        "import json\nfrom medgym_nb.grading.comparators import Grade, publish\n"
+        "answer = json.loads(context)['answer']['value']\n"
+        "publish(Grade(score=float(answer == HELPER and 'LEFTOVER' not in globals()), passed=True, message=''))\n"
+        "LEFTOVER = 1"
+    )
+    cells = [
+        new_code_cell('task = "{}"\ncontext = "{}"', metadata={"tags": ["parameters"]}),
+        new_code_cell(verdict),
+    ]
+    setup = new_code_cell("HELPER = 'ok'")
+    cells.insert(0 if setup_first else 1, setup)
+    grader = tmp_path / "grade.ipynb"
+    nbformat.write(new_notebook(cells=cells), grader)
+
+    class OwnGrader(EhrsqlFamily):
+        name = "own_grader"
+        sources = ()
+
+        def grader_notebook(self):
+            return grader
+
+    mg.register_family(OwnGrader)
+    try:
+        task = test_tasks[0].model_copy(update={"family": "own_grader"})
+        context = GradingContext(answer=Answer(kind="value", value="ok"))
+        with WarmGrader() as warm:
+            grades = [warm.grade(task, context, tmp_path / f"graded{i}.ipynb") for i in range(2)]
+    finally:
+        mg.unregister_family("own_grader")
+    assert [g.score for g in grades] == [1.0, 1.0]
+    executed = nbformat.read(tmp_path / "graded1.ipynb", as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert len(code) == (
+        5 if setup_first else 4
+    )  # the notebook's 3 cells, papermill's, and a reset cell or not
