@@ -211,7 +211,10 @@ class AsyncEnv:
         t0 = time.monotonic()
         try:
             environment = await _kernel_environment(family)
-            self._lease = await self.pool.acquire(task.data_mounts(), environment, family.kernel.packages)
+            needs = family.kernel
+            self._lease = await self.pool.acquire(
+                task.data_mounts(), environment, (*needs.packages, *needs.preload)
+            )
             assert self.kernel is not None and self.workdir is not None
             self.recorder.meta.sandbox = self.kernel.sandbox
             await self._check_packages(family)

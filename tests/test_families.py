@@ -22,6 +22,7 @@ import pytest
 import medgym_nb as mg
 from medgym_nb.agents import ScriptedAgent
 from medgym_nb.families.ehrsql.family import EhrsqlFamily
+from medgym_nb.family import KernelNeeds
 from medgym_nb.family.registry import ENTRY_POINT_GROUP
 from medgym_nb.grading.batch import grade_directory
 from tests.marks import slow_except
@@ -299,10 +300,11 @@ def test_the_worked_example_plugin_passes_the_conformance_check(toy, tmp_path):
     nbformat.write(notebook, always_passes)
 
     class Leaky(type(mg.get_family("toy_stats"))):  # type: ignore[misc]
-        """A grader that passes whatever it is given: the checker must say so."""
+        """A grader that passes whatever it is given, and a misspelt preload: the checker must say so."""
 
         name = "toy_leaky"
         sources = suite_sources = ("toy_leaky",)
+        kernel = KernelNeeds(preload=("json.decoder", "jsonn.decoder", "json.no_such_module"))
 
         def build_suite(self, source, root, seed):
             tasks = super().build_suite("toy_stats", root, seed)
@@ -317,8 +319,10 @@ def test_the_worked_example_plugin_passes_the_conformance_check(toy, tmp_path):
     finally:
         mg.unregister_family("toy_leaky")
     failed = {c.name for c in leaky.failures()}
-    assert {"wrong answer scores 0", "printed verdict scores 0"} <= failed
+    assert {"interface", "wrong answer scores 0", "printed verdict scores 0"} <= failed
     assert "oracle passes" not in failed and "empty episode scores 0" not in failed
+    interface = next(c for c in leaky.failures() if c.name == "interface")
+    assert "['jsonn.decoder', 'json.no_such_module'] (KernelNeeds.preload)" in interface.detail
 
 
 def test_setup_does_what_families_declare(tmp_path):

@@ -372,6 +372,18 @@ def test_oracle_passes_the_whole_test_split(suite, tmp_path):
     assert len(tasks) == 40 and sum(r.passed for r in results) == len(tasks)
 
 
+def test_episode_kernels_start_with_the_power_libraries_imported(suite, tmp_path):
+    """The family's ``KernelNeeds.preload`` reaches its zygote template: scipy's distributions and statsmodels'
+    power solvers are imported there once, not by every episode's first answer (~0.5 s each)."""
+    probe = (
+        "import sys; print(sorted(m for m in ('scipy.stats', 'statsmodels.stats.power') if m in sys.modules))"
+    )
+    with mg.Env(out_dir=tmp_path, sandbox="zygote") as env:
+        env.reset(suite[0])
+        obs, *_ = env.step({"action": "execute", "params": {"code": probe}})
+    assert obs.env_message.strip() == "['scipy.stats', 'statsmodels.stats.power']"
+
+
 def test_wrong_answers_score_zero(suite, tmp_path):
     size = next(t for t in suite if _payload(t).target == "size")
     power = next(t for t in suite if _payload(t).target == "power")

@@ -51,6 +51,9 @@ class KernelNeeds(BaseModel):
     family's own (e.g. a pinned numpy 1.x stack; built once, see ``kernel/environments.py``), None for
     medgym's. ``network``: ``"none"`` (the default: no network at all) or ``"service"`` (the family's service
     only). The env refuses families that ask for a network it cannot provide yet, rather than run them without.
+    ``preload``: modules most of its tasks import beyond the packages' top levels (``scipy.stats``, not just
+    ``scipy``); a zygote template imports them once and its kernels share them copy-on-write, instead of each
+    episode paying the import. A hint: a module the environment lacks is skipped, never an error.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -60,6 +63,7 @@ class KernelNeeds(BaseModel):
     """The pip extra that installs ``packages`` (``pip install 'medgym-nb[<extra>]'``), for the error message."""
     environment: KernelEnvironment | None = None
     network: Literal["none", "service"] = "none"
+    preload: tuple[str, ...] = ()
 
 
 class TaskFamily:

@@ -11,6 +11,7 @@ said in words a plug-in author can act on.
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -125,8 +126,30 @@ def _interface(family: TaskFamily) -> Check:
         problems.append(f"its grader notebook {notebook} has no cell tagged 'parameters' for papermill")
     if family.kernel.network == "service" and not family.service_name:
         problems.append("its kernels reach a service but it sets no service_name")
+    problems += _unknown_preloads(family)
     return Check(
         name="interface", passed=not problems, detail="; ".join(problems) or "sources, actions, grader"
+    )
+
+
+def _unknown_preloads(family: TaskFamily) -> list[str]:
+    """A preload the kernels' environment cannot import is skipped silently at run time, so a misspelt one
+    would only cost speed; say so here. Checked for families that run in medgym's own environment (a family's
+    own kernel environment is only built when its tasks run)."""
+    if family.kernel.environment is not None:
+        return []
+    missing = []
+    for module in family.kernel.preload:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ImportError:  # its parent package is missing
+            found = False
+        if not found:
+            missing.append(module)
+    return (
+        [f"preloads modules the kernels' environment lacks: {missing} (KernelNeeds.preload)"]
+        if missing
+        else []
     )
 
 

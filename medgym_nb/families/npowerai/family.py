@@ -84,7 +84,10 @@ class NpoweraiFamily(TaskFamily):
     payload_model = NpowerPayload
     actions = ("validate_code", "debug", "terminal", "execute", "submit")
     source_names: ClassVar[dict[str, str]] = {SOURCE: "NPowerAI"}
-    kernel = KernelNeeds(packages=("scipy", "statsmodels"))
+    # scipy's distributions and statsmodels' power solvers: half a second of imports that every answer makes
+    kernel = KernelNeeds(
+        packages=("scipy", "statsmodels"), preload=("scipy.stats", "statsmodels.stats.power")
+    )
 
     def build_suite(self, source: str, root: Path, seed: int) -> list[Task]:
         """Ten questions per design and target (120); every third is ``test``."""

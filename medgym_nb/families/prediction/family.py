@@ -141,7 +141,19 @@ class PredictionFamily(TaskFamily):
     official_counts: ClassVar[dict[str, int]] = {EHRSHOT: 15, MIMIC_EXTRACT: 6}
     task_files = ("task.jsonl", *TaskFamily.task_files)
     payload_model = PredictionPayload
-    kernel = KernelNeeds(packages=("numpy", "pandas", "sklearn"))
+    kernel = KernelNeeds(
+        packages=("numpy", "pandas", "sklearn"),
+        # what the baseline and most answers import past sklearn's top level (~0.1 s an episode otherwise)
+        preload=(
+            "sklearn.linear_model",
+            "sklearn.pipeline",
+            "sklearn.preprocessing",
+            "sklearn.impute",
+            "sklearn.metrics",
+            "sklearn.ensemble",
+            "sklearn.model_selection",
+        ),
+    )
     grader_timeout = 180.0
     grades_once = True  # the grade shows the accuracy on the hidden test labels: no retries to fit them
     action_help: ClassVar[dict[str, str]] = {
