@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -116,25 +117,28 @@ def test_a_template_that_cannot_start_says_why(tmp_path):
 
 
 def test_a_small_per_task_file_is_copied_in_and_the_template_is_shared(test_tasks, tmp_path):
-    """A task's own small file must not start a template per task (the large database is the template's)."""
+    """A task's own small file must not start a template per task (the large database is the template's),
+    nor cost the warm kernel: the pool's ready kernel is pointed at the next task's files (one note per EHRCon
+    task), a task with no small file included, and sees only its own, read-only."""
     from medgym_nb.kernel import zygote
 
     db = test_tasks[0].data_mounts()["mimic_iii.db"]
     seen = []
-    with mg.Env(sandbox="zygote") as env:
-        for i in range(2):
+    with mg.Env(sandbox="zygote", pool_size=1) as env:
+        for i, note in enumerate(["note_0.txt", "note_1.txt", None, "note_3.txt"]):
             folder = tmp_path / f"task{i}"
             folder.mkdir()
             (folder / "mimic_iii.db").symlink_to(db)
-            (folder / "note.txt").write_text(f"note {i}")
-            update = {"data_dir": str(folder), "data_files": ["mimic_iii.db", "note.txt"]}
-            task = test_tasks[i].model_copy(update=update)
+            files = ["mimic_iii.db"]
+            if note:
+                (folder / note).write_text(f"note {i}")
+                files.append(note)
+            task = test_tasks[i].model_copy(update={"data_dir": str(folder), "data_files": files})
             before = set(zygote._zygotes)
             env.reset(task)
-            seen.append(
-                run(env, "import os; print(open('data/note.txt').read(), sorted(os.listdir('data')))")
-            )
-            seen.append(run(env, "open('data/note.txt', 'w')"))
+            seen.append(run(env, "import os; print(sorted(os.listdir('data')))"))
+            if note:
+                seen.append(run(env, f"print(open('data/{note}').read()); open('data/{note}', 'w')"))
             seen.append(
                 run(
                     env,
@@ -142,9 +146,20 @@ def test_a_small_per_task_file_is_copied_in_and_the_template_is_shared(test_task
                 )
             )
             if i:
-                assert set(zygote._zygotes) == before  # the second task's kernel came from the same template
-    assert "note 0 ['mimic_iii.db', 'note.txt']" in seen[0] and "note 1" in seen[3]
-    assert "PermissionError" in seen[1] and "(1,)" in seen[2]
+                assert set(zygote._zygotes) == before  # the task's kernel came from the same template
+            time.sleep(1)  # let the pool's refill finish, so the next reset is served by a ready kernel
+            env.end_episode()
+        stats = env.pool.stats
+    assert seen[0] == "['mimic_iii.db', 'note_0.txt']\n" and seen[3] == "['mimic_iii.db', 'note_1.txt']\n"
+    assert seen[1].startswith("note 0\n") and "PermissionError" in seen[1] and "(1,)" in seen[2]
+    assert seen[4].startswith("note 1\n") and "PermissionError" in seen[4]
+    assert (
+        seen[6] == "['mimic_iii.db']\n"
+        and "(1,)" in seen[7]
+        and seen[8] == "['mimic_iii.db', 'note_3.txt']\n"
+    )
+    assert seen[9].startswith("note 3\n") and "(1,)" in seen[10]
+    assert (stats.cold, stats.warm) == (1, 3)  # every later task was served by the ready kernel
 
 
 def test_the_template_pre_imports_what_the_kernel_is_asked_to_preload():

@@ -4,7 +4,8 @@ Each kernel serves exactly one episode and is then destroyed (no state leaks bet
 from starting the next ones while the current episode runs. A kernel is started for a task's data
 directory and kernel environment (a sandbox binds both at launch), so warm kernels are kept for the data
 and environment asked for last; others are shut down when the demand moves on: a kernel of one environment
-is never handed to a task that needs another.
+is never handed to a task that needs another. A ready kernel whose sandbox can point it at another task's data
+before its first cell (a zygote kernel, when only the small files copied into it differ) serves that task.
 """
 
 from __future__ import annotations
@@ -42,6 +43,18 @@ class KernelLease:
 
     kernel: KernelSession
     workdir: Path
+    key: DataKey | None = None
+    """What it was started for (or last retargeted to)."""
+
+    async def serves(self, key: DataKey) -> bool:
+        """Whether this ready kernel can serve ``key``: started for it, or (same kernel environment and
+        pre-imports) its sandbox could point it at the other data without a restart."""
+        if key == self.key:
+            return True
+        if self.key is None or key[1:] != self.key[1:] or not await self.kernel.retarget_data(dict(key[0])):
+            return False
+        self.key = key
+        return True
 
     async def release(self) -> None:
         try:
@@ -97,7 +110,7 @@ class KernelPool:
         )
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        lease = KernelLease(kernel, workdir)
+        lease = KernelLease(kernel, workdir, key)
         try:
             await kernel.start()
             if self.preimport:
@@ -125,13 +138,13 @@ class KernelPool:
             None if environment is None else str(environment),
             tuple(sorted(set(preload))),
         )
-        if key != self._key:
-            self._key = key
-            await self._drain()
+        if self._key is not None and key[1:] != self._key[1:]:
+            await self._drain()  # another kernel environment or pre-imports: no ready kernel can serve it
+        self._key = key
         lease = None
         while self._ready and lease is None:
             candidate = self._ready.popleft()
-            if await candidate.kernel.is_alive():
+            if await candidate.kernel.is_alive() and await candidate.serves(key):
                 lease = candidate
             else:
                 await candidate.release()
@@ -155,7 +168,7 @@ class KernelPool:
         except Exception:
             self.stats.failed += 1
             return
-        if self._closed or key != self._key:
+        if self._closed or self._key is None or key[1:] != self._key[1:]:
             await lease.release()
         else:
             self._ready.append(lease)

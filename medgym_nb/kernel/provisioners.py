@@ -219,6 +219,11 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
                 if not (folder / name).is_symlink():
                     (folder / name).symlink_to(path)
 
+    async def retarget_data(self, data: Mapping[str, str]) -> bool:
+        """Point the started kernel at another task's data, if its sandbox can without a restart (only a
+        zygote kernel can: see ``ZygoteProvisioner``); False leaves it as it was."""
+        return False
+
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         """Start the process with its stderr in ``launcher-stderr.log``: a sandbox's RLIMIT_FSIZE bounds what
         agent code can write there, and ``launch_log`` reads it when the start fails."""

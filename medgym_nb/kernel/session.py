@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from queue import Empty
@@ -228,6 +229,14 @@ class KernelSession:
             if msg["parent_header"].get("msg_id") == msg_id:
                 return msg
         return None
+
+    async def retarget_data(self, data: Mapping[str, str]) -> bool:
+        """Before its first cell: serve another task's data where the sandbox allows it (False: it cannot)."""
+        provisioner = self.km.provisioner if self.km is not None else None
+        if not isinstance(provisioner, IpcLocalProvisioner) or not await provisioner.retarget_data(data):
+            return False
+        self.launch_kwargs["medgym_data"] = dict(data)
+        return True
 
     async def is_alive(self) -> bool:
         return self.km is not None and await self.km.is_alive()

@@ -310,6 +310,14 @@ def link_data(folder: Path, shared: Mapping[str, str], own: Mapping[str, str]) -
     folder.chmod(0o555)
 
 
+def _relink_data(folder: Path, shared: Mapping[str, str], own: Mapping[str, str]) -> None:
+    if folder.is_symlink():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
+    link_data(folder, shared, own)
+
+
 class ZygoteProvisioner(BubblewrapProvisioner):
     """Forks the kernel from the template for its data entries (see the module docstring)."""
 
@@ -351,6 +359,21 @@ class ZygoteProvisioner(BubblewrapProvisioner):
         self.pidfd = os.pidfd_open(self.forked_pid)
         self.pid = self.forked_pid
         return self.connection_info
+
+    async def retarget_data(self, data: Mapping[str, str]) -> bool:
+        """Give this started, still unused kernel another task's data when its template holds the same shared
+        entries: only the small files copied into its ``data/`` differ (one note per EHRCon task), so a warm
+        kernel serves the next task instead of being replaced. The folder is root's and the kernel has run no
+        code of an agent's yet, so swapping it is safe."""
+        if self.pidfd is None or self.workdir is None:
+            return False
+        shared, own = split_data(data)
+        if shared != split_data(self.data)[0]:
+            return False
+        folder = Path(self.workdir) / DATA_MOUNT
+        await asyncio.to_thread(_relink_data, folder, shared, own)
+        self.data = dict(data)
+        return True
 
     @property
     def has_process(self) -> bool:
