@@ -28,6 +28,8 @@ import resource
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 PRELOAD = (
     "sqlite3",
@@ -48,7 +50,7 @@ KERNEL_INIT = (  # what IPKernelApp.initialize and a first cell import; each chi
     "IPython.extensions.storemagic",
     "IPython.utils.wildcard",
 )
-KERNEL_ARGS = ("--HistoryManager.hist_file=:memory:",)  # no sqlite history file per fresh HOME
+KERNEL_CONFIG = {"HistoryManager": {"hist_file": ":memory:"}}  # no sqlite history file per fresh HOME
 PR_SET_NO_NEW_PRIVS = 38
 
 
@@ -69,7 +71,23 @@ def _preload(extra: list[str]) -> None:
         )
 
 
-def _become_kernel(request: dict) -> None:
+def _kernel_app() -> Callable[[str], Any]:
+    """A configured, uninitialised kernel application per connection file. ipykernel's is configured from a
+    command line; building the parser of every configurable class's options is ~4 ms of each kernel's start,
+    for no option, so the template configures it directly instead."""
+    from ipykernel.kernelapp import IPKernelApp
+    from traitlets.config import Config
+
+    class ForkedKernelApp(IPKernelApp):  # type: ignore[misc]
+        def parse_command_line(self, argv: list[str] | None = None) -> None:
+            return None
+
+    return lambda connection_file: ForkedKernelApp.instance(
+        config=Config(KERNEL_CONFIG), connection_file=connection_file
+    )
+
+
+def _become_kernel(request: dict, kernel_app: Callable[[str], Any]) -> None:
     """In the child: isolate, drop privileges, run the kernel; never returns."""
     code = 1
     try:
@@ -94,10 +112,8 @@ def _become_kernel(request: dict) -> None:
         os.environ.update(request["env"])
         if "numpy" in sys.modules:
             sys.modules["numpy"].random.seed()  # every child would otherwise draw the zygote's random stream
-        from ipykernel.kernelapp import IPKernelApp
-
-        app = IPKernelApp.instance()
-        app.initialize(["-f", request["connection_file"], *KERNEL_ARGS])
+        app = kernel_app(request["connection_file"])
+        app.initialize([])
         app.start()
         code = 0
     finally:
@@ -107,6 +123,7 @@ def _become_kernel(request: dict) -> None:
 def main() -> None:
     try:
         _preload(sys.argv[1:-1])
+        kernel_app = _kernel_app()
     except Exception as exc:  # reported to the driver, which raises KernelStartError with it
         sys.stdout.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
         sys.stdout.flush()
@@ -124,7 +141,7 @@ def main() -> None:
             out.flush()
             continue
         if pid == 0:
-            _become_kernel(request)
+            _become_kernel(request, kernel_app)
         out.write(json.dumps({"pid": pid}) + "\n")
         out.flush()
 
