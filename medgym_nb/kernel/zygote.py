@@ -362,7 +362,7 @@ class ZygoteProvisioner(BubblewrapProvisioner):
 
     async def retarget_data(self, data: Mapping[str, str]) -> bool:
         """Give this started, still unused kernel another task's data when its template holds the same shared
-        entries: only the small files copied into its ``data/`` differ (one note per EHRCon task), so a warm
+        entries: only the small files copied into its ``data/`` differ (one note per task, say), so a warm
         kernel serves the next task instead of being replaced. The folder is root's and the kernel has run no
         code of an agent's yet, so swapping it is safe."""
         if self.pidfd is None or self.workdir is None:
