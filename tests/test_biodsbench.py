@@ -422,7 +422,8 @@ def _reground_and_play(shared_dir: Path, split: str, tmp_path: Path) -> list[mg.
     for exclusion in loaded.excluded:
         print(f"  not re-grounded {exclusion.task_id}: {exclusion.reason[:160]}")
     assert len(tasks) + len(loaded.excluded) == len(rows) and share >= 0.9
-    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path)
+    config = mg.EnvConfig(sandbox="zygote")  # one template with the family's libraries, a fork per task
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, config=config, concurrency=2)
     failed = [(r.task_id, mg.read_episode(r.notebook).grade.message) for r in results if not r.passed]
     print(
         f"biodsbench {split}: the oracle passes every assert of {len(results) - len(failed)}/{len(results)}"

@@ -180,8 +180,11 @@ def test_suite_holds_every_calculator_with_fixed_splits(suite, family):
 def test_oracle_scores_one_task_per_calculator_in_sandboxed_kernels(suite, tmp_path):
     tasks = spread_over_categories([t for t in suite if t.split == "test"], len(calculators()))
     assert {t.category for t in tasks} == {c.name for c in calculators()}
-    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2)
+    # forked kernels (sandboxed as bubblewrap's are, a tenth of the start): one episode per calculator
+    config = mg.EnvConfig(sandbox="zygote")
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2, config=config)
     assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * len(tasks)
+    assert {r.sandbox for r in results} == {"zygote"}
 
 
 class _Wrong(ScriptedAgent):

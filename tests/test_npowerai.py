@@ -407,7 +407,8 @@ def test_oracle_passes_official_sample_rows_in_sandboxed_kernels(shared_dir, tmp
         next(t for t in tasks if t.category == c) for c in [*labelled, "one_sample_t_power", "chisq_size"]
     ]
     assert sum(not _agrees(t.answer, _payload(t).formula_answer, _payload(t).target) for t in chosen) >= 3
-    results = mg.run_episodes(chosen, lambda _t: mg.OracleAgent(), tmp_path)
+    config = mg.EnvConfig(sandbox="zygote")  # the suite's test above plays its designs in bubblewrap
+    results = mg.run_episodes(chosen, lambda _t: mg.OracleAgent(), tmp_path, config=config, concurrency=2)
     assert [(r.passed, r.reward) for r in results] == [(True, 1.0)] * 6
 
 
