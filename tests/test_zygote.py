@@ -106,6 +106,34 @@ def test_papermill_on_the_zygote_kernelspec_falls_back_to_a_per_kernel_sandbox(t
     assert Path(dst).is_file()
 
 
+@pytest.mark.parametrize("kernel_name", ["medgym-zygote", "medgym-bwrap"])
+def test_the_output_cap_is_installed_once_by_the_forked_child_or_by_a_hidden_cell(kernel_name):
+    """A forked kernel runs its output cap before it serves (one round trip fewer per episode); a kernel that
+    cannot (bubblewrap's) gets it as a hidden cell. Either way it is there once, and it works."""
+    from medgym_nb._loop import run_sync
+    from medgym_nb.kernel.outputs import OutputLimits
+    from medgym_nb.kernel.pool import KernelPool
+
+    async def probe() -> tuple[bool, str, str]:
+        pool = KernelPool(kernel_name, output_limits=OutputLimits(notebook_bytes=2000))
+        lease = await pool.acquire()
+        try:
+            kernel = lease.kernel
+            hooks = await kernel.execute(
+                "print([f.__name__ for f in get_ipython().events.callbacks['pre_execute']])", timeout=60
+            )
+            flood = await kernel.execute("print('x' * 5000)", timeout=60)
+            return kernel.km.provisioner.startup_code_ran, hooks.stdout, flood.stdout
+        finally:
+            await lease.release()
+            await pool.close()
+
+    ran_in_child, hooks, flood = run_sync(probe())
+    assert ran_in_child == (kernel_name == "medgym-zygote")
+    assert hooks.count("before_each_cell") == 1
+    assert flood.count("x") == 1000 and "the kernel dropped the rest" in flood
+
+
 def test_a_template_that_cannot_start_says_why(tmp_path):
     """A data entry gone by the time the template starts (the provisioner checks each entry, but a file can
     vanish after): bubblewrap's own error is quoted."""

@@ -188,6 +188,8 @@ class IpcLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
     data: Mapping[str, str]
     environment: str | None = None
     preload: tuple[str, ...] = ()
+    startup_code_ran: bool = False
+    """Whether the kernel ran its manager's ``startup_code`` before serving (only a zygote kernel can)."""
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         self.data = checked_data(kwargs.pop("medgym_data", None))

@@ -103,6 +103,10 @@ class _KernelManager(AsyncKernelManager):  # type: ignore[misc]
     """jupyter_client waits for a killed kernel by polling its liveness every 0.1 s; each of our
     provisioners' ``wait`` returns as soon as the process is gone (episode kernels die by the thousand)."""
 
+    startup_code: str | None = None
+    """Code the kernel runs unseen before its first request, where its provisioner can run it there
+    (``IpcLocalProvisioner.startup_code_ran``); the session runs it as a hidden cell otherwise."""
+
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         if self.has_kernel and self.provisioner is not None:
             await self.provisioner.wait()
@@ -158,6 +162,7 @@ class KernelSession:
         """
         km = _KernelManager(kernel_name=self.kernel_name, context=_zmq_context())
         km.shutdown_wait_time = 2.0
+        km.startup_code = kernel_output_cap(self.limits.kernel_chars)
         self.km = km
         kw: dict[str, Any] = dict(self.launch_kwargs)
         if self.cwd:
@@ -172,11 +177,10 @@ class KernelSession:
             # kernel, and descriptors, not memory, capped how many kernels one driver could hold.
             self.kc.start_channels(stdin=False, hb=False)
             await self._handshake(timeout)
-            ok, why = await self.run_hidden(
-                kernel_output_cap(self.limits.kernel_chars), "None", timeout=timeout
-            )
-            if not ok:
-                raise KernelStartError(f"kernel {self.kernel_name!r} refused its output cap: {why}")
+            if not getattr(km.provisioner, "startup_code_ran", False):
+                ok, why = await self.run_hidden(km.startup_code, "None", timeout=timeout)
+                if not ok:
+                    raise KernelStartError(f"kernel {self.kernel_name!r} refused its output cap: {why}")
         except BaseException as exc:
             log = await self._launch_log() if isinstance(exc, Exception) else ""
             await self.shutdown()

@@ -344,8 +344,10 @@ class ZygoteProvisioner(BubblewrapProvisioner):
         link_data(Path(self.workdir) / DATA_MOUNT, shared, own)
         km = self.parent
         assert km is not None
+        startup_code = getattr(km, "startup_code", None)
         request = {
             "connection_file": km.connection_file,
+            "startup_code": startup_code,
             "cwd": self.workdir,
             "uid": self.uid,
             "rlimits": self.limits.rlimits(),
@@ -358,6 +360,7 @@ class ZygoteProvisioner(BubblewrapProvisioner):
         self.forked_pid = await asyncio.to_thread(zygote.fork, request)
         self.pidfd = os.pidfd_open(self.forked_pid)
         self.pid = self.forked_pid
+        self.startup_code_ran = startup_code is not None  # or the kernel exited, which the handshake says
         return self.connection_info
 
     async def retarget_data(self, data: Mapping[str, str]) -> bool:

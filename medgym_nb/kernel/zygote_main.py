@@ -13,9 +13,10 @@ family that needs it). A template runs in medgym's own environment or in a kerne
 with that environment's Python.
 
 Protocol (stdin/stdout, one JSON object per line): the zygote says ``{"ready": true}`` once imported; each
-request ``{"connection_file", "cwd", "uid", "rlimits": {name: value}, "env": {...}}`` is answered with
-``{"pid": <pid in the sandbox>}`` or ``{"error": "..."}``. It exits when stdin closes. It never starts a
-thread: a fork copies only the calling thread, so a thread would leave children with half-held locks.
+request ``{"connection_file", "startup_code", "cwd", "uid", "rlimits": {name: value}, "env": {...}}`` is
+answered with ``{"pid": <pid in the sandbox>}`` or ``{"error": "..."}``; the child runs ``startup_code`` (if
+any) unseen once its kernel is initialised, before it serves. The zygote exits when stdin closes. It never
+starts a thread: a fork copies only the calling thread, so a thread would leave children with half-held locks.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def _become_kernel(request: dict, kernel_app: Callable[[str], Any]) -> None:
             sys.modules["numpy"].random.seed()  # every child would otherwise draw the zygote's random stream
         app = kernel_app(request["connection_file"])
         app.initialize([])
+        if request.get("startup_code"):  # unseen, before the first request: one round trip fewer per kernel
+            app.shell.run_cell(request["startup_code"], store_history=False, silent=True).raise_error()
         app.start()
         code = 0
     finally:
