@@ -95,9 +95,10 @@ define with_engine
 	exit $$rc
 endef
 
-# Two workers, a test file each at a time (module fixtures, such as a suite's built data, stay in one worker);
-# the 20 slowest tests are printed at the end.
-PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
+# Three workers on two cores (a worker often waits on a kernel, a sandbox or a subprocess: two left the cores
+# ~87 % busy), a test file each at a time (module fixtures, such as a suite's built data, stay in one
+# worker); the 20 slowest tests are printed at the end.
+PYTEST := $(BIN)/python -m pytest -q -n 3 --dist loadfile
 test: setup
 	$(call with_engine,$(PYTEST) --durations=20)
 
