@@ -8,6 +8,7 @@ import pytest
 import medgym_nb as mg
 from medgym_nb.families.ehrsql.family import EhrsqlFamily
 from medgym_nb.grading import Answer, compare, parse_printed
+from medgym_nb.grading.notebook import RESET_CELL
 from medgym_nb.tasks import AnswerSpec
 
 
@@ -127,13 +128,48 @@ def test_grader_that_times_out_writes_its_notebook_and_is_a_grader_error(test_ta
     assert executed.cells[2].outputs[0]["text"] == "started\n"
 
 
+def test_a_parameters_cell_with_a_default_papermill_does_not_override_still_runs(test_tasks, tmp_path):
+    """Only a parameters cell of plain assignments that the injected cell all overrides is skipped."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from medgym_nb.grading import grade_with_papermill
+
+    verdict = (
+        "from medgym_nb.grading.comparators import Grade, publish\n"
+        "publish(Grade(score=float(EXTRA == 'kept'), passed=True, message=''))"
+    )
+    parameters = new_code_cell(
+        'task = "{}"\ncontext = "{}"\nEXTRA = "kept"', metadata={"tags": ["parameters"]}
+    )
+    grader = tmp_path / "grade.ipynb"
+    nbformat.write(new_notebook(cells=[parameters, new_code_cell(verdict)]), grader)
+
+    class OwnGrader(EhrsqlFamily):
+        name = "own_defaults"
+        sources = ()
+
+        def grader_notebook(self):
+            return grader
+
+    mg.register_family(OwnGrader)
+    try:
+        task = test_tasks[0].model_copy(update={"family": "own_defaults"})
+        grade = grade_with_papermill(task, Answer(kind="value", value="x"), tmp_path / "graded.ipynb")
+    finally:
+        mg.unregister_family("own_defaults")
+    assert grade.score == 1.0
+    executed = nbformat.read(tmp_path / "graded.ipynb", as_version=4)
+    assert "skip-execution" not in executed.cells[0].metadata["tags"] and executed.cells[0].execution_count
+
+
 @pytest.mark.parametrize("setup_first", [False, True])
 def test_a_warm_grader_resets_the_namespace_without_losing_the_notebooks_own_cells(
     test_tasks, tmp_path, setup_first
 ):
     """On a kernel kept between gradings, a grading sees nothing the last one left, and everything its own
-    notebook defines: the reset opens the parameters cell when that comes first, else runs as a cell of its
-    own before any of the notebook's (a cell defining names before the parameters keeps them)."""
+    notebook defines: the reset opens the first cell that runs when that is papermill's (the parameters cell,
+    whose defaults the injected cell all overrides, is skipped), else runs as a cell of its own before any of
+    the notebook's (a cell defining names before the parameters keeps them)."""
     from nbformat.v4 import new_code_cell, new_notebook
 
     from medgym_nb.grading.context import GradingContext
@@ -174,3 +210,8 @@ def test_a_warm_grader_resets_the_namespace_without_losing_the_notebooks_own_cel
     code = [c for c in executed.cells if c.cell_type == "code"]
     # the notebook's 3 cells and papermill's, and a reset cell of its own only when a cell precedes the parameters
     assert len(code) == (5 if setup_first else 4)
+    parameters = next(c for c in code if "parameters" in c.metadata["tags"])
+    injected = next(c for c in code if "injected-parameters" in c.metadata["tags"])
+    assert "skip-execution" in parameters.metadata["tags"] and parameters.execution_count is None
+    assert injected.source.startswith(RESET_CELL) != setup_first
+    assert [c.execution_count is not None for c in code].count(True) == len(code) - 1

@@ -54,21 +54,10 @@ RESET_CELL = '_ip = get_ipython()\nfor _k in [k for k in _ip.user_ns if k not in
 
 
 @functools.lru_cache(maxsize=32)
-def _warm_grader_notebook(path: Path, mtime_ns: int) -> Any:
-    """The grader notebook that first empties the namespace (for a reused kernel), read once per family (and
-    again only when the file changes): papermill copies the node it is handed (it serialises it), never
-    changes it.
-
-    The reset opens the parameters cell when that is the first code cell (a cell is a kernel round trip, and
-    a grading runs a handful; a parameters cell holds plain assignments); otherwise it is a cell of its own,
-    so it never deletes what an earlier cell defined or comes before a ``__future__`` import."""
-    nb = nbformat.read(path, as_version=4)
-    first = next((cell for cell in nb.cells if cell.cell_type == "code"), None)
-    if first is not None and "parameters" in first.metadata.get("tags", []):
-        first.source = f"{RESET_CELL}\n{first.source}"
-    else:
-        nb.cells.insert(0, nbformat.v4.new_code_cell(RESET_CELL, metadata={"tags": ["medgym-reset"]}))
-    return nb
+def _grader_notebook(path: Path, mtime_ns: int) -> Any:
+    """A family's grader notebook, read once (and again only when the file changes): papermill copies the node
+    it is handed (it serialises it), never changes it."""
+    return nbformat.read(path, as_version=4)
 
 
 def _family_notebook(task: Task) -> tuple[Any, Path]:
@@ -96,8 +85,9 @@ def _run_grader(
     """
     family, path = _family_notebook(task)
     source: Any = str(path)
-    if warm:
-        source = _warm_grader_notebook(path, path.stat().st_mtime_ns)
+    if warm:  # a kernel kept between gradings: its namespace is emptied first (see grading/engine.py)
+        source = _grader_notebook(path, path.stat().st_mtime_ns)
+        engine_kwargs["reset"] = RESET_CELL
     executed: list[Any] = []
     try:
         nb = papermill.execute_notebook(
