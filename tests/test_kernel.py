@@ -139,10 +139,22 @@ def test_kernels_share_one_zmq_context_and_leave_nothing_behind():
             assert a.km.context is b.km.context is a.kc.context
             return fds(), threading.active_count(), a.km.context
 
+    def settled() -> tuple[int, int]:
+        """The counts once what earlier tests in this worker left winding down (a thread finishing, its
+        descriptors closing) has stopped moving them; later such endings can only lower them."""
+        last = (fds(), threading.active_count())
+        for _ in range(50):
+            time.sleep(0.1)
+            now = (fds(), threading.active_count())
+            if now == last:
+                return now
+            last = now
+        return last
+
     run(cycle(1))  # the shared context and its I/O thread exist from here on
-    before_fds, before_threads = fds(), threading.active_count()
+    before_fds, before_threads = settled()
     run(cycle(4))
-    assert (fds(), threading.active_count()) == (before_fds, before_threads)
+    assert fds() <= before_fds and threading.active_count() <= before_threads
     held_fds, held_threads, context = run(hold_two())
-    assert held_threads == before_threads and held_fds - before_fds <= 2 * 12
-    assert not context.closed and (fds(), threading.active_count()) == (before_fds, before_threads)
+    assert held_threads <= before_threads and held_fds - before_fds <= 2 * 12
+    assert not context.closed and fds() <= before_fds and threading.active_count() <= before_threads
