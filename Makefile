@@ -95,10 +95,10 @@ define with_engine
 	exit $$rc
 endef
 
-# Three workers on two cores (a worker often waits on a kernel, a sandbox or a subprocess: two left the cores
-# ~87 % busy), a test file each at a time (module fixtures, such as a suite's built data, stay in one
-# worker); the 20 slowest tests are printed at the end.
-PYTEST := $(BIN)/python -m pytest -q -n 3 --dist loadfile
+# Two workers, a test file each at a time (module fixtures, such as a suite's built data, stay in one worker);
+# the 20 slowest tests are printed at the end. Three were tried: no faster beyond the run-to-run spread on
+# two cores, and tests that check process-wide state raced more often (docs/performance.md, section 5).
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 test: setup
 	$(call with_engine,$(PYTEST) --durations=20)
 

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 import medgym_nb as mg
-from medgym_nb.kernel.docker import LABEL, docker_client
+from medgym_nb.kernel.docker import LABEL, OWNER_LABEL, docker_client
 from medgym_nb.kernel.limits import SandboxLimits
 from medgym_nb.kernel.provisioners import UID_BASE, UID_SPAN
 
@@ -103,8 +103,9 @@ def play(sandbox: str, task: mg.Task, out: Path, *actions: dict, cell_timeout: f
     while sandbox_processes(uid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not sandbox_processes(uid), "a process of the episode outlived it"
-    if sandbox == "docker":
-        assert not docker_client().containers.list(all=True, filters={"label": LABEL}), "a container remains"
+    if sandbox == "docker":  # this process's containers: another test worker may have one running now
+        ours = {"label": [LABEL, f"{OWNER_LABEL}={os.getpid()}"]}
+        assert not docker_client().containers.list(all=True, filters=ours), "a container remains"
     return observations
 
 
