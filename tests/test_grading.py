@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -128,9 +132,29 @@ def test_grader_that_times_out_writes_its_notebook_and_is_a_grader_error(test_ta
     assert executed.cells[2].outputs[0]["text"] == "started\n"
 
 
+@contextlib.contextmanager
+def _grader_family(folder: Path, cells: list) -> Iterator[str]:
+    """A family (EHRSQL's, but graded by a notebook of ``cells``), registered for the block; yields its name."""
+    grader = folder / "grade.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), grader)
+
+    class OwnGrader(EhrsqlFamily):
+        name = "own_grader"
+        sources = ()
+
+        def grader_notebook(self):
+            return grader
+
+    mg.register_family(OwnGrader)
+    try:
+        yield OwnGrader.name
+    finally:
+        mg.unregister_family(OwnGrader.name)
+
+
 def test_a_parameters_cell_with_a_default_papermill_does_not_override_still_runs(test_tasks, tmp_path):
     """Only a parameters cell of plain assignments that the injected cell all overrides is skipped."""
-    from nbformat.v4 import new_code_cell, new_notebook
+    from nbformat.v4 import new_code_cell
 
     from medgym_nb.grading import grade_with_papermill
 
@@ -141,22 +165,9 @@ def test_a_parameters_cell_with_a_default_papermill_does_not_override_still_runs
     parameters = new_code_cell(
         'task = "{}"\ncontext = "{}"\nEXTRA = "kept"', metadata={"tags": ["parameters"]}
     )
-    grader = tmp_path / "grade.ipynb"
-    nbformat.write(new_notebook(cells=[parameters, new_code_cell(verdict)]), grader)
-
-    class OwnGrader(EhrsqlFamily):
-        name = "own_defaults"
-        sources = ()
-
-        def grader_notebook(self):
-            return grader
-
-    mg.register_family(OwnGrader)
-    try:
-        task = test_tasks[0].model_copy(update={"family": "own_defaults"})
+    with _grader_family(tmp_path, [parameters, new_code_cell(verdict)]) as name:
+        task = test_tasks[0].model_copy(update={"family": name})
         grade = grade_with_papermill(task, Answer(kind="value", value="x"), tmp_path / "graded.ipynb")
-    finally:
-        mg.unregister_family("own_defaults")
     assert grade.score == 1.0
     executed = nbformat.read(tmp_path / "graded.ipynb", as_version=4)
     assert "skip-execution" not in executed.cells[0].metadata["tags"] and executed.cells[0].execution_count
@@ -170,7 +181,7 @@ def test_a_warm_grader_resets_the_namespace_without_losing_the_notebooks_own_cel
     notebook defines: the reset opens the first cell that runs when that is papermill's (the parameters cell,
     whose defaults the injected cell all overrides, is skipped), else runs as a cell of its own before any of
     the notebook's (a cell defining names before the parameters keeps them)."""
-    from nbformat.v4 import new_code_cell, new_notebook
+    from nbformat.v4 import new_code_cell
 
     from medgym_nb.grading.context import GradingContext
     from medgym_nb.grading.notebook import WarmGrader
@@ -187,24 +198,11 @@ def test_a_warm_grader_resets_the_namespace_without_losing_the_notebooks_own_cel
     ]
     setup = new_code_cell("HELPER = 'ok'")
     cells.insert(0 if setup_first else 1, setup)
-    grader = tmp_path / "grade.ipynb"
-    nbformat.write(new_notebook(cells=cells), grader)
-
-    class OwnGrader(EhrsqlFamily):
-        name = "own_grader"
-        sources = ()
-
-        def grader_notebook(self):
-            return grader
-
-    mg.register_family(OwnGrader)
-    try:
-        task = test_tasks[0].model_copy(update={"family": "own_grader"})
+    with _grader_family(tmp_path, cells) as name:
+        task = test_tasks[0].model_copy(update={"family": name})
         context = GradingContext(answer=Answer(kind="value", value="ok"))
         with WarmGrader() as warm:
             grades = [warm.grade(task, context, tmp_path / f"graded{i}.ipynb") for i in range(2)]
-    finally:
-        mg.unregister_family("own_grader")
     assert [g.score for g in grades] == [1.0, 1.0]
     executed = nbformat.read(tmp_path / "graded1.ipynb", as_version=4)
     code = [c for c in executed.cells if c.cell_type == "code"]
