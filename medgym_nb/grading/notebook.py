@@ -7,12 +7,10 @@ can reach it. A grader that fails is a ``GraderError`` (an infrastructure fault)
 from __future__ import annotations
 
 import contextlib
-import functools
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import papermill
 from jupyter_client import KernelManager
 from papermill.exceptions import PapermillExecutionError
@@ -53,13 +51,6 @@ def read_grade(nb: Any) -> Grade:
 RESET_CELL = '_ip = get_ipython()\nfor _k in [k for k in _ip.user_ns if k not in _ip.user_ns_hidden and not k.startswith("_")]:\n    del _ip.user_ns[_k]'
 
 
-@functools.lru_cache(maxsize=32)
-def _grader_notebook(path: Path, mtime_ns: int) -> Any:
-    """A family's grader notebook, read once (and again only when the file changes): papermill copies the node
-    it is handed (it serialises it), never changes it."""
-    return nbformat.read(path, as_version=4)
-
-
 def _family_notebook(task: Task) -> tuple[Any, Path]:
     from ..family.registry import get_family
 
@@ -84,14 +75,12 @@ def _run_grader(
     out, so a failing grader's notebook is there before its error is reported.
     """
     family, path = _family_notebook(task)
-    source: Any = str(path)
     if warm:  # a kernel kept between gradings: its namespace is emptied first (see grading/engine.py)
-        source = _grader_notebook(path, path.stat().st_mtime_ns)
         engine_kwargs["reset"] = RESET_CELL
     executed: list[Any] = []
     try:
         nb = papermill.execute_notebook(
-            source,
+            str(path),
             None,
             parameters=family.grader_parameters(task, context),
             kernel_name=GRADER_KERNEL,
