@@ -32,6 +32,12 @@ DataKey = tuple[tuple[tuple[str, str], ...], str | None, tuple[str, ...]]
 """What a warm kernel was started for: its data entries (sorted by name), its kernel environment's directory,
 the modules its sandbox may pre-import (``medgym_preload``)."""
 
+
+def _same_kernel(a: DataKey | None, b: DataKey | None) -> bool:
+    """Same kernel environment and pre-imports (only the data may differ): what a ready kernel can never change."""
+    return a is not None and b is not None and a[1:] == b[1:]
+
+
 # matplotlib is left out on purpose: ~0.4 s of CPU per kernel (the import, plus a font cache built in the
 # sandbox's fresh HOME) that most tasks never need; on 2 cores CPU, not latency, limits rollouts.
 PREIMPORT = "__import__('numpy'); __import__('pandas')"
@@ -43,7 +49,7 @@ class KernelLease:
 
     kernel: KernelSession
     workdir: Path
-    key: DataKey | None = None
+    key: DataKey
     """What it was started for (or last retargeted to)."""
 
     async def serves(self, key: DataKey) -> bool:
@@ -51,7 +57,7 @@ class KernelLease:
         pre-imports) its sandbox could point it at the other data without a restart."""
         if key == self.key:
             return True
-        if self.key is None or key[1:] != self.key[1:] or not await self.kernel.retarget_data(dict(key[0])):
+        if not _same_kernel(key, self.key) or not await self.kernel.retarget_data(dict(key[0])):
             return False
         self.key = key
         return True
@@ -138,7 +144,7 @@ class KernelPool:
             None if environment is None else str(environment),
             tuple(sorted(set(preload))),
         )
-        if self._key is not None and key[1:] != self._key[1:]:
+        if self._key is not None and not _same_kernel(key, self._key):
             await self._drain()  # another kernel environment or pre-imports: no ready kernel can serve it
         self._key = key
         lease = None
@@ -168,7 +174,7 @@ class KernelPool:
         except Exception:
             self.stats.failed += 1
             return
-        if self._closed or self._key is None or key[1:] != self._key[1:]:
+        if self._closed or not _same_kernel(key, self._key):
             await lease.release()
         else:
             self._ready.append(lease)
