@@ -175,7 +175,9 @@ def test_a_small_per_task_file_is_copied_in_and_the_template_is_shared(test_task
             )
             if i:
                 assert set(zygote._zygotes) == before  # the task's kernel came from the same template
-            time.sleep(1)  # let the pool's refill finish, so the next reset is served by a ready kernel
+            deadline = time.monotonic() + 60  # the pool's refill finished: the next reset has a ready kernel
+            while len(env.pool.stats.start_seconds) < i + 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
             env.end_episode()
         stats = env.pool.stats
     assert seen[0] == "['mimic_iii.db', 'note_0.txt']\n" and seen[3] == "['mimic_iii.db', 'note_1.txt']\n"
