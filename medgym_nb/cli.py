@@ -26,7 +26,6 @@ from .family.check import check_family
 from .grading.batch import grade_directory
 from .layout import trajectory_notebooks, write_exclusions
 from .replay import replay_notebook
-from .report import render_html, summarise_run
 from .runner import run_episodes
 from .setup import setup_plan
 from .tasks import Exclusion, TaskSet, get_task, select_task_set, spread_over_categories
@@ -653,6 +652,8 @@ def report(
     ] = None,
 ) -> None:
     """Success by source/category/agent, turns, failure taxonomy; a terminal table and an HTML report."""
+    from .report import render_html, summarise_run  # matplotlib and pandas: ~0.7 s of every command's start
+
     runs = [summarise_run(directory)] + ([summarise_run(compare)] if compare else [])
     sources = sorted({s for run in runs for s in run.success_by("source")})
     table = Table(title="success by source (categories: the HTML report)")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import medgym_nb as mg
@@ -157,3 +159,17 @@ def test_every_family_is_one_folder():
             continue  # a plug-in from elsewhere
         folder = FAMILIES / module.split(".")[2]
         assert folder.is_dir() and family.grader_notebook().parent == folder
+
+
+HEAVY = ("sklearn", "scipy", "matplotlib", "statsmodels", "lifelines")
+
+
+def test_starting_the_cli_and_listing_the_families_imports_no_heavy_library():
+    """Every command and every test worker loads the CLI and lists the families; a library that takes a second
+    to import belongs where it runs (a family's grading or data build, the report), or each start pays it."""
+    probe = (
+        "import sys, medgym_nb.cli, medgym_nb as mg; mg.list_families(); "
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -12,7 +12,6 @@ the synthetic data of the task they name.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -27,9 +26,7 @@ from medgym_nb.grading.answers import Answer
 from medgym_nb.grading.comparators import Grade
 from medgym_nb.tasks.model import Task, TaskSet
 
-from . import baseline as prediction_baseline
 from . import ehrshot, mimic_extract
-from .generate import ehrshot_drafts, mimic_extract_drafts
 from .grade import grade_predictions
 from .payload import PredictionPayload, calibrated, pass_threshold, scoring_text
 
@@ -38,6 +35,9 @@ __all__ = ["FIGURES", "PredictionFamily", "PredictionPayload", "grade_task", "pa
 EHRSHOT, MIMIC_EXTRACT = "ehrshot", "mimic_extract"
 FIGURES = ("*.png", "*.jpg", "*.svg", "*.pdf")
 """Figures an agent saves in its work dir are kept with the episode (and shown by ``medgym report``)."""
+BASELINE = Path(__file__).with_name("baseline.py")
+"""The baseline's module, pasted whole into the oracle's cell. Imported only where it runs (scikit-learn takes a
+second to import, and every process that lists the families imports this module)."""
 
 
 def _category(source: str, name: str) -> str:
@@ -84,7 +84,7 @@ def _solution(source: str, payload: PredictionPayload) -> list[str]:
     )
     return [
         f"import pandas as pd\nprint(pd.read_csv({first!r}).describe().T.head(12))",
-        f"{inspect.getsource(prediction_baseline)}\n{call}\nprint(pd.read_csv({payload.output!r}).head())",
+        f"{BASELINE.read_text()}\n{call}\nprint(pd.read_csv({payload.output!r}).head())",
     ]
 
 
@@ -92,6 +92,8 @@ _PAYLOADS = "payloads.json"
 
 
 def _solve(source: str, folder: Path, name: str, out: Path) -> None:
+    from . import baseline as prediction_baseline
+
     if source == EHRSHOT:
         prediction_baseline.solve_ehrshot(folder, out)
     else:
@@ -188,6 +190,8 @@ class PredictionFamily(TaskFamily):
     def _generated(self, source: str, n: int, seed: int, root: Path) -> Iterator[Task]:
         if n <= 0:
             return
+        from .generate import ehrshot_drafts, mimic_extract_drafts  # scikit-learn, through the baseline
+
         made: Counter[str] = Counter()
         drafts = ehrshot_drafts(root, seed) if source == EHRSHOT else mimic_extract_drafts(root, seed)
         for draft in drafts:

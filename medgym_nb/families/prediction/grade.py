@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 from medgym_nb.grading.comparators import Grade
 
@@ -128,7 +127,12 @@ def majority_accuracy(hidden: HiddenLabels) -> float:
 
 
 def _ranking_scores(truth: np.ndarray, probs: np.ndarray, hidden: HiddenLabels) -> dict[str, float]:
-    """AUROC and AUPRC (one-vs-rest, macro over classes for a multiclass task); none if undefined."""
+    """AUROC and AUPRC (one-vs-rest, macro over classes for a multiclass task); none if undefined.
+
+    scikit-learn is imported here, not with the module: it takes a second, and the family's module (which
+    every process listing the families imports) imports this one."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
     try:
         if hidden.kind == "binary":
             return {
