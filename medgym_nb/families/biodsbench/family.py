@@ -20,13 +20,17 @@ the built-in suite (``suite.py``).
 from __future__ import annotations
 
 import ast
+import asyncio
 import itertools
+import os
 import re
 import shutil
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
+from medgym_nb._loop import run_sync
 from medgym_nb.data.cache import cached_build
 from medgym_nb.errors import TaskFileError
 from medgym_nb.family import KernelNeeds, OfficialRow, TaskFamily
@@ -38,7 +42,7 @@ from medgym_nb.tasks.store import read_task_set, tasks_digest, write_tasks
 from .cbioportal import Variant, parse_dataframes, synthesize_study
 from .cbioportal_mentions import mentions
 from .generated import generate
-from .ground import Grounding, GroundItem, ground_study
+from .ground import Grounding, GroundItem, ground_study_async
 from .payload import SOURCE, BiodsbenchPayload, histories, local_paths, official_setup, task_context
 from .suite import build_suite
 
@@ -180,41 +184,65 @@ def ground_tasks(tasks: list[Task], root: Path, seed: int) -> tuple[list[Task], 
     A task that does not re-ground on them gets a second try on tables made for it
     (``root/data/<study>~q<question>``, see ``_variant``). Returns the grounded tasks (``data_dir``
     relative to ``root``) and every task's outcome: None when grounded, else the reason.
+
+    Studies are independent, so one study's tables are synthesized (here) while another's tasks are grounded
+    (in its kernel), as many at once as there are cores.
     """
     by_study: dict[str, list[Task]] = {}
     for task in tasks:
         by_study.setdefault(_payload(task).study, []).append(task)
+    studies = run_sync(_ground_studies(sorted(by_study.items()), root, seed))
+    grounded = [task for study_tasks, _reasons in studies for task in study_tasks]
+    reasons = {
+        task_id: reason for _tasks, study_reasons in studies for task_id, reason in study_reasons.items()
+    }
+    return grounded, reasons
+
+
+async def _ground_studies(
+    studies: list[tuple[str, list[Task]]], root: Path, seed: int
+) -> list[tuple[list[Task], dict[str, str | None]]]:
+    slots = asyncio.Semaphore(os.cpu_count() or 1)
+
+    async def one(study: str, members: list[Task]) -> tuple[list[Task], dict[str, str | None]]:
+        async with slots:
+            return await _ground_study_tasks(study, members, root, seed)
+
+    return await asyncio.gather(*(one(study, members) for study, members in studies))
+
+
+async def _ground_study_tasks(
+    study: str, members: list[Task], root: Path, seed: int
+) -> tuple[list[Task], dict[str, str | None]]:
+    members = sorted(members, key=_question_order)
+    specs = [spec for t in members for spec in parse_dataframes(_payload(t).dataframes)]
+    named = mentions([code for t in members for code in _code(t)])
+    folder = f"data/{study}"
+    synthesize = partial(synthesize_study, specs, study=study, seed=seed, mentioned=named)
+    names = await asyncio.to_thread(synthesize, root / folder)
+    columns = {c for spec in specs for c in spec.columns} | set(named.columns)
+    items = [_item(t) for t in members]
+    outcomes = await ground_study_async(items, _mounts(root / folder, names))
     grounded: list[Task] = []
     reasons: dict[str, str | None] = {}
-    for study, members in sorted(by_study.items()):
-        members.sort(key=_question_order)
-        specs = [spec for t in members for spec in parse_dataframes(_payload(t).dataframes)]
-        named = mentions([code for t in members for code in _code(t)])
-        folder = f"data/{study}"
-        names = synthesize_study(specs, root / folder, study=study, seed=seed, mentioned=named)
-        columns = {c for spec in specs for c in spec.columns} | set(named.columns)
-        items = [_item(t) for t in members]
-        outcomes = ground_study(items, _mounts(root / folder, names))
-        done: list[str] = []
-        for task, item, outcome in zip(members, items, outcomes, strict=True):
-            where, files = folder, names
-            variant = _variant(task, columns) if outcome.retry else None
-            if variant is not None:
-                where = f"data/{study}~q{_payload(task).question_id}"
-                files = synthesize_study(
-                    specs, root / where, study=study, seed=seed, mentioned=named, variant=variant
-                )
-                item.earlier = list(done)
-                (retry,) = ground_study([item], _mounts(root / where, files))
-                outcome = retry if retry.steps is not None else outcome
-                if retry.steps is None:
-                    shutil.rmtree(root / where)
-                    where, files = folder, names
-            reasons[task.id] = outcome.reason
-            if outcome.steps is None:
-                continue
-            done.append(item.reference)
-            grounded.append(_grounded(task, outcome, where, files))
+    done: list[str] = []
+    for task, item, outcome in zip(members, items, outcomes, strict=True):
+        where, files = folder, names
+        variant = _variant(task, columns) if outcome.retry else None
+        if variant is not None:
+            where = f"data/{study}~q{_payload(task).question_id}"
+            files = await asyncio.to_thread(synthesize, root / where, variant=variant)
+            item.earlier = list(done)
+            (retry,) = await ground_study_async([item], _mounts(root / where, files))
+            outcome = retry if retry.steps is not None else outcome
+            if retry.steps is None:
+                shutil.rmtree(root / where)
+                where, files = folder, names
+        reasons[task.id] = outcome.reason
+        if outcome.steps is None:
+            continue
+        done.append(item.reference)
+        grounded.append(_grounded(task, outcome, where, files))
     return grounded, reasons
 
 

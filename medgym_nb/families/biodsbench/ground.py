@@ -26,7 +26,7 @@ from medgym_nb.kernel.choice import choose_sandbox
 from medgym_nb.kernel.pool import KernelPool
 from medgym_nb.kernel.session import KernelSession
 
-__all__ = ["GroundItem", "Grounding", "ground_study"]
+__all__ = ["GroundItem", "Grounding", "ground_study", "ground_study_async"]
 
 REFERENCE_TIMEOUT = 180.0
 _RESET = "get_ipython().run_line_magic('reset', '-f')\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
