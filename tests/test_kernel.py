@@ -131,6 +131,8 @@ def test_kernels_share_one_zmq_context_and_leave_nothing_behind():
         for _ in range(n):
             async with KernelSession() as ks:
                 assert (await ks.execute("1 + 1")).status == "ok"
+                client = ks.kc
+            assert client._stdin_channel is None  # stopping the channels opened none it had not started
 
     async def hold_two() -> tuple[int, int, object]:
         async with KernelSession() as a, KernelSession() as b:

@@ -20,9 +20,10 @@ from typing import Any, Literal
 
 import zmq
 import zmq.asyncio
-from jupyter_client import AsyncKernelManager
+from jupyter_client import AsyncKernelClient, AsyncKernelManager
 from jupyter_client.kernelspec import NoSuchKernel
 from nbformat import NotebookNode
+from traitlets import DottedObjectName, Type
 
 from ..errors import DeadKernelError, KernelStartError
 from .outputs import (
@@ -99,17 +100,39 @@ def _zmq_context() -> zmq.asyncio.Context:
     return _shared[1]
 
 
+class _KernelClient(AsyncKernelClient):  # type: ignore[misc]
+    """Stops only the channels it started. jupyter_client's ``stop_channels`` asks for all five, and asking
+    opens one that was never started: a stdin socket, connected only to be closed, per kernel."""
+
+    def stop_channels(self) -> None:
+        started = (self._shell_channel, self._iopub_channel, self._stdin_channel, self._hb_channel)
+        for channel in (*started, self._control_channel):
+            if channel is not None and channel.is_alive():
+                channel.stop()
+        if self._created_context and not self.context.closed:
+            self.context.destroy(linger=100)
+
+
 class _KernelManager(AsyncKernelManager):  # type: ignore[misc]
     """jupyter_client waits for a killed kernel by polling its liveness every 0.1 s; each of our
-    provisioners' ``wait`` returns as soon as the process is gone (episode kernels die by the thousand)."""
+    provisioners' ``wait`` returns as soon as the process is gone (episode kernels die by the thousand).
+    And it interrupts a kernel before it kills it, which wakes the kernel to raise KeyboardInterrupt
+    for nothing: a kernel being killed (``killing``) is not interrupted."""
 
+    client_class = DottedObjectName(f"{__name__}._KernelClient")
+    client_factory = Type(klass=_KernelClient)
     startup_code: str | None = None
     """Code the kernel runs unseen before its first request, where its provisioner can run it there
     (``IpcLocalProvisioner.startup_code_ran``); the session runs it as a hidden cell otherwise."""
+    killing = False
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         if self.has_kernel and self.provisioner is not None:
             await self.provisioner.wait()
+
+    async def _async_interrupt_kernel(self) -> None:
+        if not self.killing:
+            await super()._async_interrupt_kernel()
 
 
 class KernelSession:
@@ -129,7 +152,7 @@ class KernelSession:
         self.env = env
         self.limits = limits or OutputLimits()
         self.launch_kwargs = dict(launch_kwargs or {})
-        self.km: AsyncKernelManager | None = None
+        self.km: _KernelManager | None = None
         self.kc: Any = None
         self.last_error: ExecutionError | None = None
 
@@ -379,8 +402,10 @@ class KernelSession:
             if not now and await km.is_alive():
                 await asyncio.wait_for(km.shutdown_kernel(now=False), timeout=10)
             else:
+                km.killing = True
                 await km.shutdown_kernel(now=True)
         except Exception:
+            km.killing = True
             with contextlib.suppress(Exception):
                 await km.shutdown_kernel(now=True)
 
