@@ -26,6 +26,7 @@ from ..agents.oracle import OracleAgent
 from ..config import EnvConfig
 from ..errors import MedgymError
 from ..grading.comparators import GRADE_MIME
+from ..grading.notebook import SharedGrader
 from ..observations import Observation
 from ..replay import replay_notebook
 from ..runner import EpisodeResult, run_episodes
@@ -240,7 +241,29 @@ def check_family(
 
 
 def _play(family: TaskFamily, tasks: list[Task], root: Path, config: EnvConfig, report: FamilyReport) -> None:
-    oracle = run_episodes(tasks, lambda _t: OracleAgent(), root / "oracle", config=config, resume=False)
+    hostile: list[tuple[str, Callable[[Task], Any]]] = [
+        ("wrong answer scores 0", lambda _t: _Probe("check-wrong", _wrong(family))),
+        ("printed verdict scores 0", lambda _t: _Probe("check-spoof", _spoof(family))),
+        ("crashing agent scores 0", lambda _t: _Crashing()),
+        ("empty episode scores 0", lambda _t: _Probe("check-empty", lambda _task: [])),
+    ]
+    one_per_source = list({task.source: task for task in reversed(tasks)}.values())
+    grader = SharedGrader()  # one warm grader kernel for the five runs, not one started per run
+    try:
+        oracle = run_episodes(
+            tasks, lambda _t: OracleAgent(), root / "oracle", config=config, resume=False, grader=grader
+        )
+        hostile_results = [
+            (
+                check,
+                run_episodes(
+                    one_per_source, make, root / check.split()[0], config=config, resume=False, grader=grader
+                ),
+            )
+            for check, make in hostile
+        ]
+    finally:
+        grader.close()
     failed = [f"{r.task_id}: {r.termination.value} {r.error or ''}".strip() for r in oracle if not r.passed]
     report.checks.append(
         Check(
@@ -249,17 +272,7 @@ def _play(family: TaskFamily, tasks: list[Task], root: Path, config: EnvConfig, 
             detail="; ".join(failed[:5]) or f"{len(oracle)}/{len(oracle)} in {_sandboxes(oracle)}",
         )
     )
-    hostile: list[tuple[str, Callable[[Task], Any]]] = [
-        ("wrong answer scores 0", lambda _t: _Probe("check-wrong", _wrong(family))),
-        ("printed verdict scores 0", lambda _t: _Probe("check-spoof", _spoof(family))),
-        ("crashing agent scores 0", lambda _t: _Crashing()),
-        ("empty episode scores 0", lambda _t: _Probe("check-empty", lambda _task: [])),
-    ]
-    one_per_source = list({task.source: task for task in reversed(tasks)}.values())
-    for check, make in hostile:
-        slug = check.split()[0]
-        results = run_episodes(one_per_source, make, root / slug, config=config, resume=False)
-        report.checks.append(_scores_zero(check, results))
+    report.checks += [_scores_zero(check, results) for check, results in hostile_results]
     passed = [r for r in oracle if r.passed and r.notebook]
     if passed:
         replayed = replay_notebook(passed[0].notebook or "", root / "replay", config)
