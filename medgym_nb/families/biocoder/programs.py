@@ -27,6 +27,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import os
 import re
 import textwrap
 from collections.abc import Awaitable, Callable, Sequence
@@ -182,12 +183,31 @@ async def run_programs(
 ) -> list[ProgramRun]:
     """Run each program (``timeout`` seconds each) in a fresh sandboxed kernel of ``environment``, one cell
     per program, under ``limits`` (the episode's, when grading an agent's function; the defaults otherwise).
+    Many programs (a suite's references) are split over one kernel per core, in order.
 
     A kernel that died was killed by the program of its last cell (each runs under the kernel's uid and may
     signal it): that program counts as killed (``returncode`` -9) and the programs after it run in a new
     kernel, so one program cannot take the others' results with it. ``GraderError`` if the runner fails
     otherwise (an infrastructure fault, never the program's).
     """
+    kernels = min(len(programs), os.cpu_count() or 1)
+    if kernels <= 1:
+        return await _run_in_one_kernel(programs, environment, sandbox, timeout, limits)
+    size = -(-len(programs) // kernels)
+    chunks = [programs[i : i + size] for i in range(0, len(programs), size)]
+    runs = await asyncio.gather(
+        *(_run_in_one_kernel(chunk, environment, sandbox, timeout, limits) for chunk in chunks)
+    )
+    return [run for chunk_runs in runs for run in chunk_runs]
+
+
+async def _run_in_one_kernel(
+    programs: list[str],
+    environment: KernelEnvironment,
+    sandbox: str,
+    timeout: float,
+    limits: SandboxLimits | None,
+) -> list[ProgramRun]:
     cells = [
         f"{_RUNNER}\nprint(_json.dumps(_medgym_run({number}, {program!r}, {timeout!r}, {OUTPUT_CAP}, "
         f"{_STDERR_CAP})))"
@@ -198,9 +218,7 @@ async def run_programs(
     )
     done = [_program_run(run) for run in runs]
     if len(done) < len(programs):
-        done += await run_programs(
-            programs[len(done) :], environment=environment, sandbox=sandbox, timeout=timeout, limits=limits
-        )
+        done += await _run_in_one_kernel(programs[len(done) :], environment, sandbox, timeout, limits)
     return done
 
 
