@@ -1,10 +1,12 @@
 """BioCoder costs: building its kernel environment, and grading one answer.
 
-Run: .venv/bin/python benchmarks/biocoder.py [--n 20] [--sandbox bwrap] [--build]
+Run: .venv/bin/python benchmarks/biocoder.py [--n 20] [--sandbox bwrap] [--build] [--programs]
 ``--build`` builds the environment from scratch into a temporary ``$MEDGYM_ENVS`` (pip's download cache is used
 as usual: run with ``PIP_NO_CACHE_DIR=1`` for a cold CI-like build). The grade cost is the whole grader call
 (``grade_function``: splice, a fresh sandboxed kernel of the environment, the program, the comparison) on the
 reference functions of suite tasks and official samples in turn; a papermill grade adds its notebook run.
+``--programs`` times what loading official rows runs most: each row's program with the two stub functions
+spliced in, all in one kernel (as before) and then split over one kernel per core (``run_programs``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from pathlib import Path
 from _common import med, p95
 
 import medgym_nb as mg
+from medgym_nb._loop import run_sync
+from medgym_nb.families.biocoder import family, programs
 from medgym_nb.families.biocoder.family import BIOCODER_ENV, grade_function
+from medgym_nb.families.biocoder.signatures import STUBS, stub_function
 from medgym_nb.kernel.environments import ensure_environment
 
 SAMPLE = (
@@ -41,6 +46,23 @@ def build_seconds() -> float:
                 os.environ["MEDGYM_ENVS"] = old
 
 
+def program_seconds(tasks: list[mg.Task], sandbox: str) -> tuple[float, float]:
+    """Seconds to run every stub program of ``tasks``: in one kernel, then split over one kernel per core."""
+    stubs = [
+        family._spliced(t, stub_function(family._payload(t).signature, family._payload(t).function, stub))
+        for t in tasks
+        for stub in STUBS
+    ]
+    env, timeout = BIOCODER_ENV, family.PROGRAM_TIMEOUT
+    run_sync(programs.run_programs(stubs[:2], environment=env, sandbox=sandbox, timeout=timeout))  # warm-up
+    t0 = time.perf_counter()
+    run_sync(programs._run_in_one_kernel(stubs, env, sandbox, timeout, None))
+    one = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_sync(programs.run_programs(stubs, environment=env, sandbox=sandbox, timeout=timeout))
+    return one, time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20, help="grades to time")
@@ -48,6 +70,7 @@ def main() -> None:
     parser.add_argument(
         "--build", action="store_true", help="also time a build of the environment from scratch"
     )
+    parser.add_argument("--programs", action="store_true", help="also time the official rows' stub programs")
     args = parser.parse_args()
     if args.build:
         print(f"environment build from scratch: {build_seconds():.1f} s")
@@ -55,6 +78,13 @@ def main() -> None:
     tasks = mg.load_tasks("biocoder")
     if SAMPLE.is_file():
         tasks += mg.load_tasks("biocoder", path=SAMPLE)
+    if args.programs and SAMPLE.is_file():
+        official = mg.load_tasks("biocoder", path=SAMPLE)
+        one, split = program_seconds(official, args.sandbox)
+        print(
+            f"{2 * len(official)} stub programs: one kernel {one:.1f} s, a kernel per core {split:.1f} s "
+            f"(ratio {one / split:.2f})"
+        )
     times = []
     for n in range(args.n):
         task = tasks[n * 7 % len(tasks)]
