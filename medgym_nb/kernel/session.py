@@ -105,8 +105,14 @@ class _KernelClient(AsyncKernelClient):  # type: ignore[misc]
     opens one that was never started: a stdin socket, connected only to be closed, per kernel."""
 
     def stop_channels(self) -> None:
-        started = (self._shell_channel, self._iopub_channel, self._stdin_channel, self._hb_channel)
-        for channel in (*started, self._control_channel):
+        channels = (
+            self._shell_channel,
+            self._iopub_channel,
+            self._stdin_channel,
+            self._hb_channel,
+            self._control_channel,
+        )
+        for channel in channels:
             if channel is not None and channel.is_alive():
                 channel.stop()
         if self._created_context and not self.context.closed:
