@@ -15,7 +15,7 @@ import argparse
 import asyncio
 import time
 
-from jupyter_client import AsyncKernelClient
+from jupyter_client import AsyncKernelClient, AsyncKernelManager
 
 from medgym_nb._loop import run_sync
 from medgym_nb.kernel.choice import choose_sandbox
@@ -27,7 +27,7 @@ async def _stock_kill(lease: KernelLease) -> None:
     assert ks.km is not None and ks.kc is not None
     AsyncKernelClient.stop_channels(ks.kc)
     ks.kc = None
-    await ks.km.shutdown_kernel(now=True)
+    await AsyncKernelManager.shutdown_kernel(ks.km, now=True)  # not ours: it interrupts, then kills
 
 
 async def kill_round(pool: KernelPool, n: int, stock: bool) -> tuple[float, float]:

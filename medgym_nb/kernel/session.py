@@ -123,7 +123,7 @@ class _KernelManager(AsyncKernelManager):  # type: ignore[misc]
     """jupyter_client waits for a killed kernel by polling its liveness every 0.1 s; each of our
     provisioners' ``wait`` returns as soon as the process is gone (episode kernels die by the thousand).
     And it interrupts a kernel before it kills it, which wakes the kernel to raise KeyboardInterrupt
-    for nothing: a kernel being killed (``killing``) is not interrupted."""
+    for nothing: a kernel shut down ``now`` (``killing``) is not interrupted."""
 
     client_class = DottedObjectName(f"{__name__}._KernelClient")
     client_factory = Type(klass=_KernelClient)
@@ -135,6 +135,10 @@ class _KernelManager(AsyncKernelManager):  # type: ignore[misc]
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         if self.has_kernel and self.provisioner is not None:
             await self.provisioner.wait()
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
+        self.killing = now
+        await super().shutdown_kernel(now=now, restart=restart)
 
     async def _async_interrupt_kernel(self) -> None:
         if not self.killing:
@@ -408,10 +412,8 @@ class KernelSession:
             if not now and await km.is_alive():
                 await asyncio.wait_for(km.shutdown_kernel(now=False), timeout=10)
             else:
-                km.killing = True
                 await km.shutdown_kernel(now=True)
         except Exception:
-            km.killing = True
             with contextlib.suppress(Exception):
                 await km.shutdown_kernel(now=True)
 
