@@ -60,6 +60,39 @@ def test_each_episode_gets_a_fresh_forked_kernel_of_its_own(test_tasks, tmp_path
     assert {e.sandbox for e in episodes} == {"zygote"}
 
 
+SHELL_PROBE = (
+    "import os, json\nfrom IPython.display import display\nip = get_ipython()\ndisplay('shown')\n"
+    "print(json.dumps({'kernel': ip.parent is ip.kernel and ip.log is ip.kernel.log,\n"
+    "    'profile': ip.profile_dir.location.startswith(os.environ['HOME'] + '/'), 'profile_name': ip.profile,\n"
+    "    'dirs': [ip.starting_dir == os.getcwd(), ip.home_dir == os.environ['HOME']], 'pager': os.environ['PAGER'],\n"
+    "    'history': [line for _, _, line in ip.history_manager.get_range()][:1], 'count': ip.execution_count}))"
+)
+
+
+def test_a_forked_kernel_adopts_the_template_shell_as_its_own(test_tasks):
+    """The template builds the IPython shell once; each forked kernel gets it with the child's kernel, profile
+    directory, home and environment, and no trace of another kernel: it answers as a bubblewrap kernel's does."""
+    seen = {}
+    for sandbox in ("zygote", "bwrap"):
+        with mg.Env(sandbox=sandbox, pool_size=1) as env:
+            for episode, task in enumerate(test_tasks[:2]):
+                env.reset(task)
+                run(env, f"episode = {episode}")
+                shown = run(env, SHELL_PROBE)
+                assert "shown" in shown
+                seen[sandbox, episode] = json.loads(shown.splitlines()[-1])
+    expected = {
+        "kernel": True,
+        "profile": True,
+        "profile_name": "default",
+        "dirs": [True, True],
+        "pager": "cat",
+        "count": 3,
+    }
+    for (sandbox, episode), facts in seen.items():
+        assert facts == {**expected, "history": [f"episode = {episode}"]}, (sandbox, facts)
+
+
 def test_concurrent_episodes_cannot_see_each_other(test_tasks):
     with mg.Env(sandbox="zygote") as a, mg.Env(sandbox="zygote") as b:
         a.reset(test_tasks[0])

@@ -4,7 +4,8 @@ Runs inside one bubblewrap sandbox (no network, read-only system, the scratch ro
 in) as root of that sandbox with only CAP_SETUID/CAP_SETGID. A forked child becomes a kernel of its own:
 new session, the episode's rlimits, an unprivileged uid of its own (so its files are private to it, its
 process limit is real and it cannot signal another episode), no new privileges, then ipykernel on the
-connection file it was given. Copy-on-write makes the child's numpy/pandas/IPython imports free.
+connection file it was given. Copy-on-write makes the child's numpy/pandas/IPython imports free, and the
+IPython shell, built once here before any fork, is handed to each child's kernel.
 
 Command line: ``zygote_main.py [EXTRA_MODULE ...] <mark>``. The kernel stack (``PRELOAD``) must import; each
 extra module (numpy, pandas, the libraries a family declares) is pre-imported when the environment the
@@ -65,27 +66,84 @@ def _preload(extra: list[str]) -> None:
             __import__(name)
         except ImportError:
             continue
-    gc.freeze()  # the collector would otherwise touch (and so copy) every pre-imported object in each child
+    _load_local_addresses()
+
+
+def _freeze() -> None:
+    """Ready to fork: nothing pre-built may have started a thread (a child would inherit its locks, held)."""
+    gc.freeze()  # the collector would otherwise touch (and so copy) every pre-built object in each child
     if threading.active_count() != 1:
         raise RuntimeError(
             f"pre-importing started {threading.active_count() - 1} thread(s): cannot fork safely"
         )
 
 
+def _load_local_addresses() -> None:
+    """Reading a connection file makes jupyter_client list the machine's addresses, once per process: psutil's
+    import and a pass over the interfaces (or, without psutil, a subprocess), ~7 ms of every kernel's start.
+    The children share the template's network namespace, so the template's list is theirs."""
+    from jupyter_client.localinterfaces import localhost
+
+    localhost()
+
+
 def _kernel_app() -> Callable[[str], Any]:
-    """A configured, uninitialised kernel application per connection file. ipykernel's is configured from a
-    command line; building the parser of every configurable class's options is ~4 ms of each kernel's start,
-    for no option, so the template configures it directly instead."""
+    """A configured, uninitialised kernel application per connection file, whose kernel adopts a shell the
+    template built. ipykernel's application is configured from a command line; building the parser of every
+    configurable class's options is ~4 ms of each kernel's start, for no option, so the template configures it
+    directly instead."""
+    from ipykernel.ipkernel import IPythonKernel
     from ipykernel.kernelapp import IPKernelApp
     from traitlets.config import Config
+
+    config = Config(KERNEL_CONFIG)
+    _build_shell(config)
+
+    class ForkedKernel(IPythonKernel):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)  # its shell_class.instance(...) hands it the template's shell
+            _adopt_shell(self)
 
     class ForkedKernelApp(IPKernelApp):  # type: ignore[misc]
         def parse_command_line(self, argv: list[str] | None = None) -> None:
             return None
 
     return lambda connection_file: ForkedKernelApp.instance(
-        config=Config(KERNEL_CONFIG), connection_file=connection_file
+        config=config, connection_file=connection_file, kernel_class=ForkedKernel
     )
+
+
+def _build_shell(config: Any) -> None:
+    """Build the kernel's IPython shell once, in the template: its magics, formatters, prefilters, completer
+    and history were ~5 ms of every kernel's start, and they are the same in every kernel until its first cell.
+    It is the process's shell singleton, so each child's kernel is handed this one (copy-on-write), untouched:
+    no cell has run in it. What depends on the child (its directories, its environment, its kernel) is set by
+    ``_adopt_shell`` in the child. It touches no file here (its history is in memory, its profile is the
+    child's) and starts no thread."""
+    from ipykernel.compiler import XCachingCompiler
+    from ipykernel.zmqshell import ZMQInteractiveShell
+    from IPython.core.profiledir import ProfileDir
+
+    ZMQInteractiveShell.instance(  # "/": a directory that exists (the shell would make it), the child's replaces it
+        config=config, ipython_dir="/", profile_dir=ProfileDir(), compiler_class=XCachingCompiler
+    )
+
+
+def _adopt_shell(kernel: Any) -> None:
+    """In the child: make the template's shell this kernel's, as if the kernel had built it (ipykernel's
+    ``IPythonKernel.__init__`` passes the kernel, its profile directory and itself as parent)."""
+
+    shell = kernel.shell
+    shell.parent = kernel
+    shell.kernel = kernel
+    shell.log = kernel.log
+    shell.ipython_dir = kernel.parent.ipython_dir
+    shell.profile_dir = kernel.profile_dir
+    shell.init_environment()  # the child's environment replaced the template's
+    cwd = os.getcwd()
+    shell.starting_dir = cwd
+    shell.history_manager.dir_hist[:] = [cwd]  # _dh
+    shell.init_pushd_popd_magic()  # the home directory
 
 
 def _become_kernel(request: dict, kernel_app: Callable[[str], Any]) -> None:
@@ -127,6 +185,7 @@ def main() -> None:
     try:
         _preload(sys.argv[1:-1])
         kernel_app = _kernel_app()
+        _freeze()
     except Exception as exc:  # reported to the driver, which raises KernelStartError with it
         sys.stdout.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
         sys.stdout.flush()
