@@ -66,7 +66,6 @@ def _preload(extra: list[str]) -> None:
             __import__(name)
         except ImportError:
             continue
-    _load_local_addresses()
 
 
 def _freeze() -> None:
@@ -76,15 +75,6 @@ def _freeze() -> None:
         raise RuntimeError(
             f"pre-importing started {threading.active_count() - 1} thread(s): cannot fork safely"
         )
-
-
-def _load_local_addresses() -> None:
-    """Reading a connection file makes jupyter_client list the machine's addresses, once per process: psutil's
-    import and a pass over the interfaces (or, without psutil, a subprocess), ~7 ms of every kernel's start.
-    The children share the template's network namespace, so the template's list is theirs."""
-    from jupyter_client.localinterfaces import localhost
-
-    localhost()
 
 
 def _kernel_app() -> Callable[[str], Any]:
