@@ -90,11 +90,11 @@ PODMAN_SOCK := unix:///run/medgym-podman/podman.sock
 define with_engine
 	@host=""; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  if $(MAKE) --no-print-directory docker-engine; then host="$(PODMAN_SOCK)"; \
+	  if $(MAKE) --no-print-directory docker-engine ENGINE_USER=$$$$; then host="$(PODMAN_SOCK)"; \
 	  else echo "note: could not set up podman; the docker sandbox tests will skip"; fi; \
 	fi; \
 	rc=0; DOCKER_HOST="$${host:-$${DOCKER_HOST:-}}" $(1) || rc=$$?; \
-	if [ -n "$$host" ]; then kernels/podman-service.sh stop; fi; \
+	if [ -n "$$host" ]; then kernels/podman-service.sh stop $$$$; fi; \
 	exit $$rc
 endef
 
@@ -113,7 +113,7 @@ docker-engine:
 	  echo "installing podman, debootstrap, curl (apt-get)"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman debootstrap curl >/dev/null; \
 	fi
-	@kernels/podman-service.sh start >/dev/null
+	@kernels/podman-service.sh start $(ENGINE_USER) >/dev/null
 	@kernels/build-image.sh
 
 lint: $(STAMP)

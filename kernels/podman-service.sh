@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Serve the Docker API with Debian's podman, for the docker sandbox on machines without Docker.
-#   kernels/podman-service.sh start   -> prints the DOCKER_HOST to use (idempotent)
-#   kernels/podman-service.sh stop
+#   kernels/podman-service.sh start [PID]   -> prints the DOCKER_HOST to use (idempotent)
+#   kernels/podman-service.sh stop [PID]
+# With a PID (a run that uses the service, e.g. one `make test`), start records it as a user and stop removes
+# it, stopping the service only when no other recorded user is still alive: two runs on one machine share the
+# service, and the first to finish does not pull it from under the other. Without a PID, stop stops it.
 # podman's defaults exceed these machines' hard limits and their mixed cgroup v1/v2 layout is refused by the
 # runtime, so: cgroups disabled and lower default ulimits in /etc/containers/containers.conf, and the service
 # runs in a private mount namespace with the cgroup2 mount hidden (nothing outside that namespace changes).
 set -euo pipefail
 dir="${MEDGYM_PODMAN_DIR:-/run/medgym-podman}"
 sock="$dir/podman.sock"
+users="$dir/users"
+add_user() { if [ -n "${1:-}" ]; then mkdir -p "$users" && touch "$users/$1"; fi; }
 case "${1:-start}" in
 start)
   command -v podman >/dev/null || { echo "podman is not installed (apt-get install podman)" >&2; exit 1; }
@@ -23,7 +28,7 @@ cgroup_manager = "cgroupfs"
 CONF
   fi
   if [ -S "$sock" ] && curl -sf --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then
-    echo "unix://$sock"; exit 0
+    add_user "${2:-}"; echo "unix://$sock"; exit 0
   fi
   rm -f "$sock"
   nohup unshare -m --propagation private sh -c \
@@ -31,12 +36,20 @@ CONF
     >"$dir/service.log" 2>&1 &
   echo $! > "$dir/service.pid"
   for _ in $(seq 1 100); do
-    if curl -sf --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then echo "unix://$sock"; exit 0; fi
+    if curl -sf --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then add_user "${2:-}"; echo "unix://$sock"; exit 0; fi
     sleep 0.1
   done
   echo "podman service did not come up; see $dir/service.log" >&2; exit 1
   ;;
 stop)
+  if [ -n "${2:-}" ]; then
+    rm -f "$users/$2"
+    for user in "$users"/*; do
+      [ -e "$user" ] || continue
+      if kill -0 "$(basename "$user")" 2>/dev/null; then exit 0; fi  # another run still uses it
+      rm -f "$user"  # that run ended without stopping
+    done
+  fi
   if [ -f "$dir/service.pid" ]; then
     kill "$(cat "$dir/service.pid")" 2>/dev/null || true
     rm -f "$dir/service.pid" "$sock"
