@@ -101,8 +101,8 @@ def _template_script() -> str:
 
 BASE_PRELOAD = ("numpy", "pandas")
 """What every template pre-imports besides the kernel stack (when its environment has them). Plotting is a
-family's to declare (BioDSBench's ``packages`` name matplotlib): carried by every template, matplotlib added
-~28 MB and ~160 modules that each kernel's fork and exit paid for (~5 ms of CPU a kernel), for tasks that never
+family's to declare (matplotlib in its ``KernelNeeds.packages``): carried by every template, matplotlib added
+~28 MB and ~160 modules that each kernel's fork and exit paid for (~3 ms of CPU a kernel), for tasks that never
 plot."""
 
 
