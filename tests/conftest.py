@@ -8,22 +8,32 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "medagentgym"
 
 
+PERSISTENT_ENVS = Path.home() / ".cache" / "medgym" / "envs"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def medgym_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private cache for the whole session, so tests build the synthetic suite from scratch like CI; shared
-    by the session's xdist workers (builds are locked, so each is made once)."""
+    by the session's xdist workers (builds are locked, so each is made once).
+
+    Families' kernel environments are the exception: pinned venvs from PyPI (minutes to build) and the
+    program runs cached beside them, keyed by content, live in ``$MEDGYM_ENVS`` (default
+    ``~/.cache/medgym/envs``) across sessions, as a user's do. Every worker uses them, whichever tests it runs.
+    """
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the run's directory, above each worker's own
     home = root / "medgym-home"
     home.mkdir(exist_ok=True)
-    old = os.environ.get("MEDGYM_HOME")
+    old = {name: os.environ.get(name) for name in ("MEDGYM_HOME", "MEDGYM_ENVS")}
     os.environ["MEDGYM_HOME"] = str(home)
+    os.environ.setdefault("MEDGYM_ENVS", str(PERSISTENT_ENVS))
     yield home
-    if old is None:
-        os.environ.pop("MEDGYM_HOME", None)
-    else:
-        os.environ["MEDGYM_HOME"] = old
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,7 @@ Gymnasium (its own env checker first), on real kernels; and the tool schemas eac
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -33,8 +31,7 @@ def _skip_reason(source: str) -> str | None:
 
 @pytest.fixture(scope="module", autouse=True)
 def environments() -> Iterator[None]:
-    """Families' kernel environments from the persistent cache (built once, minutes); services stopped after."""
-    os.environ.setdefault("MEDGYM_ENVS", str(Path.home() / ".cache" / "medgym" / "envs"))
+    """Services stopped after (families' kernel environments come from the persistent cache: conftest)."""
     yield
     close_servers()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import subprocess
 import time
 from collections import Counter
@@ -43,8 +42,8 @@ pytestmark = pytest.mark.skipif(not bwrap_status()[0], reason=f"needs bubblewrap
 
 @pytest.fixture(scope="session")
 def environment() -> Path:
-    """BioCoder's kernel environment, built on first use (minutes; then reused from the persistent cache)."""
-    os.environ.setdefault("MEDGYM_ENVS", str(Path.home() / ".cache" / "medgym" / "envs"))
+    """BioCoder's kernel environment, built on first use (minutes; then reused from the persistent cache that
+    conftest's ``medgym_home`` points ``$MEDGYM_ENVS`` at)."""
     return ensure_environment(BIOCODER_ENV)
 
 
