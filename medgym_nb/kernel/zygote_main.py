@@ -73,7 +73,8 @@ def _freeze() -> None:
     gc.freeze()  # the collector would otherwise touch (and so copy) every pre-built object in each child
     if threading.active_count() != 1:
         raise RuntimeError(
-            f"pre-importing started {threading.active_count() - 1} thread(s): cannot fork safely"
+            f"pre-importing or building the shell started {threading.active_count() - 1} thread(s): "
+            "cannot fork safely"
         )
 
 
@@ -122,7 +123,6 @@ def _build_shell(config: Any) -> None:
 def _adopt_shell(kernel: Any) -> None:
     """In the child: make the template's shell this kernel's, as if the kernel had built it (ipykernel's
     ``IPythonKernel.__init__`` passes the kernel, its profile directory and itself as parent)."""
-
     shell = kernel.shell
     shell.parent = kernel
     shell.kernel = kernel
