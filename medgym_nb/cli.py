@@ -104,18 +104,24 @@ def _progress() -> Progress:
     )
 
 
-def _load(
-    source: str, split: str | None = None, path: Path | None = None, db: Path | None = None, limit: int = 0
-) -> TaskSet:
-    """The tasks of one or more sources with what their families excluded. The first use of a built-in suite
-    builds its data: those builds run first, in parallel, behind a progress bar; official files behind a spinner."""
-    unbuilt = [] if path is not None else unbuilt_suites(resolve_sources(source))
+def _build(sources: list[str]) -> None:
+    """Build the built-in suites of ``sources`` not built yet, in parallel, behind a progress bar."""
+    unbuilt = unbuilt_suites(sources)
     if unbuilt:
         with _progress() as bar:
             job = bar.add_task("building suites' data", total=len(unbuilt), status=", ".join(unbuilt))
             build_suites(
                 unbuilt, progress=lambda name, _ok: bar.update(job, advance=1, status=f"{name} built")
             )
+
+
+def _load(
+    source: str, split: str | None = None, path: Path | None = None, db: Path | None = None, limit: int = 0
+) -> TaskSet:
+    """The tasks of one or more sources with what their families excluded. The first use of a built-in suite
+    builds its data (``_build``); official files load behind a spinner."""
+    if path is None:
+        _build(resolve_sources(source))
     with err.status(f"loading {source} tasks (the first use builds their data)"):
         return select_task_set(source, split, path=path, database=db, limit=limit)
 
@@ -188,6 +194,7 @@ def families_cmd(
     if ctx.invoked_subcommand is not None:
         return
     chosen = [get_family(name) for name in only] if only else list_families()
+    _build([source for family in chosen for source in family.suite_sources])  # all at once, not one by one
     table = Table(title="task families")
     for col in ("family", "source", "suite", "categories", "tasks", "excluded"):
         table.add_column(col, overflow="fold")

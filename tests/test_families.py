@@ -170,15 +170,16 @@ def test_cli_runs_a_plugin_family_unchanged(toy, tmp_path):
     exe = Path(sys.executable).with_name("medgym")
     env = {**os.environ, "COLUMNS": "160"}
     listed = subprocess.run(  # two families, not every one: listing counts tasks, so it builds their data
-        [str(exe), "families", "-f", "toy_stats", "--family", "ehrsql"],
+        [str(exe), "families", "-f", "toy_stats", "--family", "medcalcbench"],
         capture_output=True,
         text=True,
-        env=env,
+        env={**env, "MEDGYM_HOME": str(tmp_path / "home")},  # neither suite built yet
         timeout=300,
     )
     assert listed.returncode == 0, listed.stderr
-    assert "toy_stats" in listed.stdout and "state (1)" in listed.stdout and "mimic_iii" in listed.stdout
+    assert "toy_stats" in listed.stdout and "state (1)" in listed.stdout and "medcalcbench" in listed.stdout
     assert "npowerai" not in listed.stdout
+    assert "2/2" in listed.stderr  # both suites built together, behind one progress bar
     unknown = subprocess.run(
         [str(exe), "families", "-f", "toy_stat"], capture_output=True, text=True, env=env, timeout=300
     )
