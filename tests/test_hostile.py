@@ -19,6 +19,7 @@ import nbformat
 import pytest
 
 import medgym_nb as mg
+from medgym_nb.kernel import session
 from medgym_nb.kernel.docker import LABEL, OWNER_LABEL, docker_client
 from medgym_nb.kernel.limits import SandboxLimits
 from medgym_nb.kernel.provisioners import UID_BASE, UID_SPAN
@@ -121,22 +122,29 @@ def task(test_tasks):
     return test_tasks[0]
 
 
+@pytest.fixture
+def short_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cell that outlives its interrupt burns a core until the grace ends and the kernel is killed: 1 s
+    instead of the 3 s a real run allows is enough to show it."""
+    monkeypatch.setattr(session, "INTERRUPT_GRACE_S", 1.0)
+
+
 @both
 def test_infinite_loop(task, tmp_path, sandbox):
-    obs = play(sandbox, task, tmp_path, code("k = 5"), code("while True: pass", 2), code("print(k)"))
+    obs = play(sandbox, task, tmp_path, code("k = 5"), code("while True: pass", 1), code("print(k)"))
     assert obs[1].type == "timeout" and obs[2].env_message.strip() == "5"
 
 
 @bwrap_only
-def test_infinite_loop_ignoring_sigint(task, tmp_path, sandbox):
+def test_infinite_loop_ignoring_sigint(task, tmp_path, sandbox, short_grace):
     src = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
-    obs = play(sandbox, task, tmp_path, code(src, 2))
+    obs = play(sandbox, task, tmp_path, code(src, 1))
     assert obs[0].type == "timeout" and "kernel was killed" in obs[0].env_message
 
 
 @bwrap_only
-def test_c_level_busy_loop(task, tmp_path, sandbox):
-    obs = play(sandbox, task, tmp_path, code("import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')", 2))
+def test_c_level_busy_loop(task, tmp_path, sandbox, short_grace):
+    obs = play(sandbox, task, tmp_path, code("import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')", 1))
     assert obs[0].type == "timeout"
 
 
