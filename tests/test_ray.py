@@ -30,23 +30,34 @@ NODE = {"num_cpus": 1, "object_store_memory": 80 * 2**20}
 RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
+@pytest.fixture(scope="module")
+def head() -> Iterator[Any]:
+    """A head with no CPUs (drivers only), shared by the module's tests: ~6 s to start and stop."""
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in RAY_ENV.items():
+            env.setenv(key, value)
+        head = Cluster(
+            initialize_head=True,
+            head_node_args={"num_cpus": 0, "include_dashboard": False, "object_store_memory": 80 * 2**20},
+        )
+        try:
+            yield head
+        finally:
+            head.shutdown()
+
+
 @pytest.fixture
-def cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A head with no CPUs (drivers only) and two one-CPU worker nodes: one actor fits on each."""
-    for key, value in RAY_ENV.items():
-        monkeypatch.setenv(key, value)
-    cluster = Cluster(
-        initialize_head=True,
-        head_node_args={"num_cpus": 0, "include_dashboard": False, "object_store_memory": 80 * 2**20},
-    )
-    workers = [cluster.add_node(**NODE) for _ in range(2)]
-    cluster.wait_for_nodes()
-    cluster.workers = workers
+def cluster(head: Any) -> Iterator[Any]:
+    """The head with two fresh one-CPU worker nodes (one actor fits on each), removed after the test with
+    any node it added."""
+    head.workers = [head.add_node(**NODE) for _ in range(2)]
+    head.wait_for_nodes()
     try:
-        yield cluster
+        yield head
     finally:
         ray.shutdown()
-        cluster.shutdown()
+        for node in list(head.worker_nodes):
+            head.remove_node(node)
 
 
 def _index(out: Path) -> list[dict[str, Any]]:
