@@ -18,14 +18,16 @@ STATUS = {
 }
 
 
-def sandboxes(*names: str) -> pytest.MarkDecorator:
-    """Parametrise a test's ``sandbox`` argument over ``names``, skipping those unavailable here."""
+def sandboxes(*names: str, slow: tuple[str, ...] = ()) -> pytest.MarkDecorator:
+    """Parametrise a test's ``sandbox`` argument over ``names``, skipping those unavailable here; those in
+    ``slow`` run only in ``make test-all`` (where another default test already covers that sandbox)."""
     params = [
         pytest.param(
             n,
-            marks=pytest.mark.skipif(
-                not STATUS[n][0], reason=f"{n} sandbox unavailable here: {STATUS[n][1]}"
-            ),
+            marks=[
+                pytest.mark.skipif(not STATUS[n][0], reason=f"{n} sandbox unavailable here: {STATUS[n][1]}"),
+                *([pytest.mark.slow] if n in slow else []),
+            ],
         )
         for n in names
     ]

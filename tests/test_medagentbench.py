@@ -306,7 +306,7 @@ def test_a_zygote_kernel_cannot_use_another_episodes_relay(suite, sandbox):
     assert asyncio.run(probe()) == "200 refused"
 
 
-@sandboxes("bwrap", "zygote")
+@sandboxes("bwrap", "zygote", slow=("bwrap",))  # bwrap kernels reach the FHIR relay in the ten types' test
 def test_official_sample_is_regrounded_and_the_oracle_passes(shared_dir, sandbox, tmp_path):
     rows = official_rows(shared_dir, SOURCE, "sample")
     folder, name = SPLIT_FILES["sample"]
