@@ -8,7 +8,6 @@ are re-grounded on tables synthesized from their descriptions; the shares are pr
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import filecmp
 import json
@@ -18,7 +17,6 @@ import pandas as pd
 import pytest
 
 import medgym_nb as mg
-from medgym_nb._loop import run_sync
 from medgym_nb.agents import ScriptedAgent
 from medgym_nb.errors import TaskFileError
 from medgym_nb.families.biodsbench.cbioportal import MAX_ROWS, Variant, parse_dataframes, synthesize_study
@@ -29,11 +27,10 @@ from medgym_nb.family import OfficialRow
 from medgym_nb.grading.assert_runner import run_steps
 from medgym_nb.grading.asserts import parse_tests, reground
 from medgym_nb.grading.batch import grade_directory
-from medgym_nb.grading.notebook import SharedGrader
 from medgym_nb.report import render_html, summarise_run
-from medgym_nb.runner import run_episodes_async
 from medgym_nb.tasks.generate import generate_suite
 from tests.official import SPLIT_FILES, official_rows
+from tests.plays import play_each
 
 SOURCE = "biodsbench"
 
@@ -368,21 +365,8 @@ def episodes(suite, tmp_path_factory) -> dict[str, mg.EpisodeResult]:
         "always-equal object": (logrank, _Cells([_SAME], reference=False)),
     }
     root = tmp_path_factory.mktemp("biodsbench-runs")
-    grader = SharedGrader()  # one warm grader kernel for the runs (one per play), two runs at a time
-    slots = asyncio.Semaphore(2)
-
-    async def play(k: int, task: mg.Task, agent: mg.Agent) -> list[mg.EpisodeResult]:
-        async with slots:
-            return await run_episodes_async([task], lambda _t: agent, root / str(k), grader=grader)
-
-    async def play_all() -> list[list[mg.EpisodeResult]]:
-        return await asyncio.gather(*(play(k, task, agent) for k, (task, agent) in enumerate(plays.values())))
-
-    try:
-        results = run_sync(play_all())
-    finally:
-        grader.close()
-    return {name: result for name, [result] in zip(plays, results, strict=True)}
+    results = play_each(list(plays.values()), root)
+    return dict(zip(plays, results, strict=True))
 
 
 def test_suite_oracle_passes_every_assert_in_sandboxed_kernels(suite, episodes):

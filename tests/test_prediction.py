@@ -28,6 +28,7 @@ from medgym_nb.report import render_html, summarise_run
 from medgym_nb.tasks.generate import generate_suite, rebuild_suite
 from medgym_nb.tasks.official import read_task_file
 from tests.official import official_rows
+from tests.plays import play_each
 
 EHRSHOT_FILE = ("medagentgym", "ehrshot", "task.jsonl")
 MIMIC_SAMPLE = ("medagentgym", "mimic_extract", "train_tasks.sample.jsonl")
@@ -233,9 +234,7 @@ def episodes(official, tmp_path_factory):
         (official["guo_los"], _Writes(TEXT)),
         (official["los_3"], _Writes("print('I trained nothing')")),
     ]
-    results = []
-    for k, (task, agent) in enumerate(plays):
-        results += mg.run_episodes([task], lambda _t, a=agent: a, out / str(k))
+    results = play_each(plays, out)
     return out, plays, results
 
 
