@@ -25,7 +25,9 @@ def _one_per_category(tasks):
 def test_oracle_solves_every_category_and_replay_reproduces(test_tasks, tmp_path):
     tasks = _one_per_category(test_tasks)
     assert len(tasks) >= 5
-    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path / "run")
+    # forked kernels (sandboxed as bubblewrap's are, a tenth of the start); the next tests run in bubblewrap
+    config = mg.EnvConfig(sandbox="zygote")
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path / "run", config=config)
     assert [r.passed for r in results] == [True] * len(tasks), [r for r in results if not r.passed]
     index = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
     assert [r["task_id"] for r in index] == [t.id for t in tasks]
@@ -33,7 +35,9 @@ def test_oracle_solves_every_category_and_replay_reproduces(test_tasks, tmp_path
         nbformat.validate(nbformat.read(r.notebook, as_version=4))
 
     episodes = {t.id: mg.read_episode(r.notebook) for t, r in zip(tasks, results, strict=True)}
-    replayed = mg.run_episodes(tasks, lambda t: mg.ReplayAgent(episodes[t.id]), tmp_path / "replay")
+    replayed = mg.run_episodes(
+        tasks, lambda t: mg.ReplayAgent(episodes[t.id]), tmp_path / "replay", config=config
+    )
     assert all(r.passed for r in replayed)
     for first, second in zip(results, replayed, strict=True):
         original = nbformat.read(first.notebook, as_version=4)
