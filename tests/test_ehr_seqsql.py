@@ -143,7 +143,8 @@ def test_cli_lists_the_categories_and_runs_the_oracle_from_nothing(tmp_path):
     listed = _cli("tasks", "list", "--source", SOURCE, cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     assert all(category in listed.stdout for category in SEQUENCES)
-    done = _cli("run", "--source", SOURCE, "--agent", "oracle", "--limit", "10", "--out", "run", cwd=tmp_path)
+    args = ["--agent", "oracle", "--limit", "10", "--out", "run", "--sandbox", "zygote"]  # forked kernels
+    done = _cli("run", "--source", SOURCE, *args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     index = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
     assert len(index) == 10 and all(r["passed"] for r in index)
