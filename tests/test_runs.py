@@ -10,8 +10,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from typer.testing import CliRunner
 
 import medgym_nb as mg
+from medgym_nb.cli import app
 from medgym_nb.grading.batch import grade_directory
 
 
@@ -86,17 +88,18 @@ def test_cli_run_grade_and_errors(tmp_path):
     graded = _medgym("grade", "r", cwd=tmp_path)
     assert graded.returncode == 0, graded.stderr
     assert (tmp_path / "r" / "grades.jsonl").is_file()
-    shown = _medgym("tasks", "show", "mimic_iii.syn.drug_route.001", cwd=tmp_path)
-    assert shown.returncode == 0 and '"category": "drug_route"' in shown.stdout
-
+    # the same application in this process: a command's start is ~1 s of imports, its own test above
+    cli = CliRunner()
+    shown = cli.invoke(app, ["tasks", "show", "mimic_iii.syn.drug_route.001"])
+    assert shown.exit_code == 0 and '"category": "drug_route"' in shown.stdout
     for args in (
         ("tasks", "list", "--source", "mimic"),
-        ("run", "--path", "missing.jsonl"),
+        ("run", "--path", str(tmp_path / "missing.jsonl")),
         ("run", "--agent", "nobody"),
-        ("grade", "no-such-dir"),
+        ("grade", str(tmp_path / "no-such-dir")),
     ):
-        bad = _medgym(*args, cwd=tmp_path)
-        assert bad.returncode == 2, (args, bad.stdout, bad.stderr)
+        bad = cli.invoke(app, list(args), env={"COLUMNS": "120"})
+        assert bad.exit_code == 2, (args, bad.stdout, bad.stderr)
         assert bad.stderr.startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
 
 
