@@ -12,7 +12,8 @@ gymnasium = pytest.importorskip("gymnasium", reason="the [gym] extra is not inst
 def test_make_reset_step_and_env_checker(test_tasks):
     from gymnasium.utils.env_checker import check_env
 
-    env = gymnasium.make("medgym_nb.gym:medgym/MIMIC-III-v0", disable_env_checker=True)
+    # forked kernels: the checker resets the env (a kernel each) several times
+    env = gymnasium.make("medgym_nb.gym:medgym/MIMIC-III-v0", disable_env_checker=True, sandbox="zygote")
     try:
         check_env(env.unwrapped, skip_render_check=True)
         obs, info = env.reset(seed=3, options={"task": test_tasks[0]})
