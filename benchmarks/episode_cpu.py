@@ -1,7 +1,7 @@
 """Where an episode's CPU goes: the episode's kernel, the grader kernel, the driver, and the rest, against the
 CPU a MedAgentGym-style harness spends on the same episode.
 
-Run: .venv/bin/python benchmarks/episode_cpu.py --source medcalcbench [--episodes 20] [--sandbox zygote]
+Run: .venv/bin/python benchmarks/episode_cpu.py --source medcalcbench [--episodes 20] [--sandbox zygote] [--cells 300]
 
 The workload is ``rollouts.py``'s (three exploratory cells, then the family's oracle plan), one episode at a
 time on one env with a warm grader kernel, after two untimed warm-up episodes. The rollout benchmark is bound
@@ -17,12 +17,19 @@ by CPU on two cores, so CPU per episode, not wall time, is what sets its ratios.
 
 The baseline line runs the same episodes as ``rollouts.baseline_episode`` (a fresh ``python -c`` per code
 step) and prints the machine's busy time per episode.
+
+The last lines price one step on each side, as a floor: a trivial cell (``x = k`` and ``x`` shown) in a warm
+episode kernel (the kernel's CPU and the driver's), against a bare ``python -c`` of the same code (the
+machine's CPU). Their ratio bounds what any family whose steps are all trivial could reach, even with kernels
+that cost nothing to start, stop or grade.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -68,6 +75,34 @@ async def episode(env: AsyncEnv, task: mg.Task, costs: dict[str, list[float]]) -
     await env.step(steps[-1].action)
 
 
+def cell_floor(task: mg.Task, sandbox: str, cells: int) -> tuple[float, float]:
+    """Seconds of CPU a trivial cell costs the episode's kernel and the driver, in a warm kernel."""
+    env = AsyncEnv(mg.EnvConfig(sandbox=sandbox, pool_size=1), out_dir=tempfile.mkdtemp())
+
+    async def measure() -> tuple[float, float]:
+        await env.reset(task)
+        assert env.kernel is not None
+        for k in range(20):  # warm: the first cells import what the display path needs
+            await env.kernel.execute(f"x = {k}\nx")
+        kernel, driver = await _kernel_cpu(env), time.process_time()
+        for k in range(cells):
+            await env.kernel.execute(f"x = {k}\nx")
+        driver = time.process_time() - driver
+        kernel = await _kernel_cpu(env) - kernel
+        await env.close()
+        return kernel / cells, driver / cells
+
+    return run_sync(measure())
+
+
+def bare_step(steps: int) -> float:
+    """Seconds of the machine's CPU a bare ``python -c`` of a trivial step costs."""
+    machine = machine_busy()
+    for k in range(steps):
+        subprocess.run([sys.executable, "-c", f"x = {k}\nprint(x)"], capture_output=True, check=True)
+    return (machine_busy() - machine) / steps
+
+
 def ours(warmups: list[mg.Task], tasks: list[mg.Task], sandbox: str) -> dict[str, float]:
     grader = SharedGrader()
     env = AsyncEnv(mg.EnvConfig(sandbox=sandbox, pool_size=1), out_dir=tempfile.mkdtemp(), grader=grader)
@@ -103,6 +138,7 @@ def main() -> None:
     parser.add_argument("--source", default="medcalcbench")
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--sandbox", default="zygote")
+    parser.add_argument("--cells", type=int, default=300, help="trivial cells timed for the per-step floor")
     args = parser.parse_args()
     suite = mg.load_tasks(args.source)
     timed = suite[2 : args.episodes + 2] or suite
@@ -119,6 +155,13 @@ def main() -> None:
     per = (machine_busy() - machine) / len(timed)
     print(f"  baseline: wall {1000 * (time.perf_counter() - t0) / len(timed):.1f}, machine {1000 * per:.1f}")
     print(f"cpu ratio {per / figures['machine']:.2f} (baseline machine CPU / ours, per episode)")
+    kernel, driver = cell_floor(timed[0], args.sandbox, args.cells)
+    bare = bare_step(40)
+    print(
+        f"a trivial cell: kernel {1000 * kernel:.1f} ms, driver {1000 * driver:.1f} ms ({args.cells} cells)"
+    )
+    print(f"a bare python -c step: machine {1000 * bare:.1f} ms")
+    print(f"step ratio {bare / (kernel + driver):.1f} (the most a family of trivial steps could reach)")
 
 
 if __name__ == "__main__":
