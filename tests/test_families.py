@@ -286,7 +286,7 @@ def test_every_installed_family_passes_the_conformance_check(name, shared_dir, t
 def test_the_worked_example_plugin_passes_the_conformance_check(toy, tmp_path):
     """docs/architecture.md's worked example (tests/plugins/medgym_toy) passes the checker; a family that
     breaks the contract is told what is wrong."""
-    report = mg.check_family("toy_stats", sample=3, out_dir=tmp_path)
+    report = mg.check_family("toy_stats", sample=3, sandbox="zygote", out_dir=tmp_path)  # forked kernels
     assert report.passed, report.failures()
 
     always_passes = tmp_path / "always_passes.ipynb"
@@ -316,7 +316,7 @@ def test_the_worked_example_plugin_passes_the_conformance_check(toy, tmp_path):
 
     mg.register_family(Leaky)
     try:
-        leaky = mg.check_family("toy_leaky", sample=1, out_dir=tmp_path / "leaky")
+        leaky = mg.check_family("toy_leaky", sample=1, sandbox="zygote", out_dir=tmp_path / "leaky")
     finally:
         mg.unregister_family("toy_leaky")
     failed = {c.name for c in leaky.failures()}
