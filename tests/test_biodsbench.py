@@ -469,10 +469,11 @@ def test_oracle_passes_generated_analyses_and_a_wrong_value_fails(generated, tmp
     picked = [
         next(t for t in generated if t.category == c) for c in ("gene_by_group", "km_medians", "cna_share")
     ]
-    oracle = mg.run_episodes(picked, lambda _t: mg.OracleAgent(), tmp_path / "oracle")
+    config = mg.EnvConfig(sandbox="zygote")  # forked kernels; the suite's own runs are in bubblewrap
+    oracle = mg.run_episodes(picked, lambda _t: mg.OracleAgent(), tmp_path / "oracle", config=config)
     assert [(r.passed, r.reward) for r in oracle] == [(True, 1.0)] * 3
     cna = picked[2]
     wrong = mg.run_episodes(
-        [cna], lambda _t: _Cells(["share = share + 0.01"], reference=True), tmp_path / "w"
+        [cna], lambda _t: _Cells(["share = share + 0.01"], reference=True), tmp_path / "w", config=config
     )
     assert not wrong[0].passed and wrong[0].reward == 0.5

@@ -127,7 +127,8 @@ def test_official_rows_map_and_the_oracle_passes_them(family, shared_dir, split,
     assert Counter((t.answer["has_error"], t.answer["inconsistencies"]) for t in tasks) <= stated
     assert all(_recount(t) == t.answer["inconsistencies"] for t in tasks)
     picked = spread_over_categories(tasks, 12)
-    results = mg.run_episodes(picked, lambda _t: mg.OracleAgent(), tmp_path)
+    config = mg.EnvConfig(sandbox="zygote")  # forked kernels; every category's test runs in bubblewrap
+    results = mg.run_episodes(picked, lambda _t: mg.OracleAgent(), tmp_path, config=config)
     passed = sum(r.passed for r in results)
     print(f"ehrcon {split}: oracle passes {passed}/{len(results)} sandboxed episodes")
     assert passed == len(results)

@@ -134,6 +134,7 @@ def test_oracle_passes_generated_tasks_of_every_family(suite, tmp_path):
     for source in SOURCES.split(","):
         by_source[source] = mg.load_tasks(source, path=suite)[:2]
     tasks = [t for picked in by_source.values() for t in picked]
-    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2)
+    config = mg.EnvConfig(sandbox="zygote")  # forked kernels: each family's tests run its own in bubblewrap
+    results = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), tmp_path, concurrency=2, config=config)
     failed = {r.task_id: r for r in results if not r.passed}
     assert not failed, failed

@@ -453,8 +453,13 @@ def test_oracle_passes_generated_tasks_and_wrong_answers_fail(generated, tmp_pat
         age.id: Writes([], [(_due(age).answer or [0])[0] + 1]),  # a year off
         order.id: Writes([], _due(order).answer),  # the right level, but no order
     }
+    config = mg.EnvConfig(sandbox="zygote")  # forked kernels; the ten types' test runs in both sandboxes
     results = mg.run_episodes(
-        [*right, age, order], lambda t: wrong.get(t.id) or mg.OracleAgent(), tmp_path, concurrency=2
+        [*right, age, order],
+        lambda t: wrong.get(t.id) or mg.OracleAgent(),
+        tmp_path,
+        concurrency=2,
+        config=config,
     )
     assert [r.passed for r in results] == [True] * 10 + [False, False]
     assert "wrong answer" in mg.read_episode(results[-2].notebook).grade.message
