@@ -43,9 +43,10 @@ FAILING = {
 def mixed_run(test_tasks, tmp_path_factory):
     root = tmp_path_factory.mktemp("mixed")
     tasks = test_tasks[:5]
-    mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), root / "oracle")
+    config = mg.EnvConfig(sandbox="zygote")  # forked kernels: the report reads the episodes, not the sandbox
+    mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), root / "oracle", config=config)
     failing = dict(zip([t.id for t in tasks], FAILING.values(), strict=True))
-    mg.run_episodes(tasks, lambda t: Plan(failing[t.id]), root / "scripted")
+    mg.run_episodes(tasks, lambda t: Plan(failing[t.id]), root / "scripted", config=config)
     return root, tasks
 
 
