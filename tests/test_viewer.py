@@ -41,13 +41,15 @@ def two_runs(test_tasks, tmp_path_factory):
     wrongly and raises a KeyError before a wrong answer on the third: two flips."""
     root = tmp_path_factory.mktemp("viewer")
     tasks = test_tasks[:3]
-    oracle = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), root / "oracle")
+    config = mg.EnvConfig(sandbox="zygote")  # forked kernels: the viewer reads the episodes, not the sandbox
+    oracle = mg.run_episodes(tasks, lambda _t: mg.OracleAgent(), root / "oracle", config=config)
     first = mg.read_episode(oracle[0].notebook)
     plans = {tasks[1].id: [WRONG], tasks[2].id: [RAISES, WRONG]}
     mg.run_episodes(
         tasks,
         lambda t: mg.ReplayAgent(first) if t.id == tasks[0].id else Plan(plans[t.id]),
         root / "failing",
+        config=config,
     )
     return root / "oracle", root / "failing", tasks
 
