@@ -301,11 +301,13 @@ def main() -> None:
         print(
             f"{'source':>14} {'n':>3} {'ours steps/s':>12} {'(ep/min)':>9} {'base steps/s':>12} {'(ep/min)':>9} {'ratio':>6}"
         )
+        seconds: dict[str, float] = {}
         for source, n in counts.items():
             tasks = samples[repeat][source]
             a, b = ours.run(tasks), baseline(tasks, args.concurrency)
             total_ours.add(a)
             total_base.add(b)
+            seconds[source] = a.seconds
             print(
                 f"{source:>14} {n:>3} {a.steps_per_s:>12.2f} {a.episodes_per_min:>9.1f} "
                 f"{b.steps_per_s:>12.2f} {b.episodes_per_min:>9.1f} {a.steps_per_s / b.steps_per_s:>5.1f}x"
@@ -318,6 +320,11 @@ def main() -> None:
             f"{'overall':>14} {total_ours.episodes:>3} {total_ours.steps_per_s:>12.2f} "
             f"{total_ours.episodes_per_min:>9.1f} {total_base.steps_per_s:>12.2f} "
             f"{total_base.episodes_per_min:>9.1f} {ratio:>5.1f}x"
+        )
+        shares = sorted(seconds.items(), key=lambda kv: -kv[1])  # where a faster ours would move the ratio
+        print(
+            "ours' time by source: "
+            + ", ".join(f"{k} {100 * v / total_ours.seconds:.0f} %" for k, v in shares)
         )
     ours.close()
     out.cleanup()
