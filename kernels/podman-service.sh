@@ -4,7 +4,8 @@
 #   kernels/podman-service.sh stop [PID]
 # With a PID (a run that uses the service, e.g. one `make test`), start records it as a user and stop removes
 # it, stopping the service only when no other recorded user is still alive: two runs on one machine share the
-# service, and the first to finish does not pull it from under the other. Without a PID, stop stops it.
+# service, and the first to finish does not pull it from under the other. A start without a PID (a person, as
+# the README shows) records a user no run's stop removes. Without a PID, stop stops the service for everyone.
 # podman's defaults exceed these machines' hard limits and their mixed cgroup v1/v2 layout is refused by the
 # runtime, so: cgroups disabled and lower default ulimits in /etc/containers/containers.conf, and the service
 # runs in a private mount namespace with the cgroup2 mount hidden (nothing outside that namespace changes).
@@ -12,7 +13,7 @@ set -euo pipefail
 dir="${MEDGYM_PODMAN_DIR:-/run/medgym-podman}"
 sock="$dir/podman.sock"
 users="$dir/users"
-add_user() { if [ -n "${1:-}" ]; then mkdir -p "$users" && touch "$users/$1"; fi; }
+add_user() { mkdir -p "$users" && touch "$users/${1:-by-hand}"; }
 case "${1:-start}" in
 start)
   command -v podman >/dev/null || { echo "podman is not installed (apt-get install podman)" >&2; exit 1; }
@@ -46,7 +47,8 @@ stop)
     rm -f "$users/$2"
     for user in "$users"/*; do
       [ -e "$user" ] || continue
-      if kill -0 "$(basename "$user")" 2>/dev/null; then exit 0; fi  # another run still uses it
+      name="$(basename "$user")"
+      if [ "$name" = by-hand ] || kill -0 "$name" 2>/dev/null; then exit 0; fi  # started by hand, or in use
       rm -f "$user"  # that run ended without stopping
     done
   fi
@@ -54,6 +56,7 @@ stop)
     kill "$(cat "$dir/service.pid")" 2>/dev/null || true
     rm -f "$dir/service.pid" "$sock"
   fi
+  rm -f "$users"/*  # every record: the service is gone for all
   ;;
 *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

@@ -65,3 +65,28 @@ def test_stop_without_a_pid_stops_the_service(tmp_path):
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def test_a_service_started_by_hand_outlives_the_runs_that_used_it(tmp_path):
+    """``start`` without a pid (a person, as the README shows) records a user no run's ``stop`` removes; a
+    ``stop`` without a pid still ends it, and clears the records."""
+    service, mine = subprocess.Popen(["sleep", "60"]), subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "service.pid").write_text(str(service.pid))
+        users = tmp_path / "users"
+        users.mkdir()
+        (users / "by-hand").touch()  # what the script's start records without a pid
+        (users / str(mine.pid)).touch()
+
+        _stop(tmp_path, mine.pid)  # the run ends: the service stays for whoever started it by hand
+        assert service.poll() is None
+        assert [p.name for p in users.iterdir()] == ["by-hand"]
+
+        _stop(tmp_path)
+        assert service.wait(timeout=10) is not None
+        assert list(users.iterdir()) == []
+    finally:
+        for process in (service, mine):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
