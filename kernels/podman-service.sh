@@ -14,6 +14,7 @@ dir="${MEDGYM_PODMAN_DIR:-/run/medgym-podman}"
 sock="$dir/podman.sock"
 users="$dir/users"
 add_user() { mkdir -p "$users" && touch "$users/${1:-by-hand}"; }
+ready() { add_user "$1"; echo "unix://$sock"; exit 0; }  # the service answers: record the user, say where
 case "${1:-start}" in
 start)
   command -v podman >/dev/null || { echo "podman is not installed (apt-get install podman)" >&2; exit 1; }
@@ -29,7 +30,7 @@ cgroup_manager = "cgroupfs"
 CONF
   fi
   if [ -S "$sock" ] && curl -sf --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then
-    add_user "${2:-}"; echo "unix://$sock"; exit 0
+    ready "${2:-}"
   fi
   rm -f "$sock"
   nohup unshare -m --propagation private sh -c \
@@ -37,7 +38,7 @@ CONF
     >"$dir/service.log" 2>&1 &
   echo $! > "$dir/service.pid"
   for _ in $(seq 1 100); do
-    if curl -sf --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then add_user "${2:-}"; echo "unix://$sock"; exit 0; fi
+    if curl -sf --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then ready "${2:-}"; fi
     sleep 0.1
   done
   echo "podman service did not come up; see $dir/service.log" >&2; exit 1
