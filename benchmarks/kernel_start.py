@@ -35,14 +35,10 @@ CELL = "total = sum(range(100))\nprint(total)"
 def _stock_app() -> Callable[[str], Any]:
     """ipykernel's own start, configured as the template configures it (no command line), its kernel building
     its shell."""
-    from ipykernel.kernelapp import IPKernelApp
     from traitlets.config import Config
 
-    class ConfiguredKernelApp(IPKernelApp):  # type: ignore[misc]
-        def parse_command_line(self, argv: list[str] | None = None) -> None:
-            return None
-
-    return lambda connection_file: ConfiguredKernelApp.instance(
+    app_class: Any = zygote_main._configured_app_class()
+    return lambda connection_file: app_class.instance(
         config=Config(zygote_main.KERNEL_CONFIG), connection_file=connection_file
     )
 

@@ -78,13 +78,22 @@ def _freeze() -> None:
         )
 
 
-def _kernel_app() -> Callable[[str], Any]:
-    """A configured, uninitialised kernel application per connection file, whose kernel adopts a shell the
-    template built. ipykernel's application is configured from a command line; building the parser of every
-    configurable class's options is ~4 ms of each kernel's start, for no option, so the template configures it
-    directly instead."""
-    from ipykernel.ipkernel import IPythonKernel
+def _configured_app_class() -> type:
+    """ipykernel's application, configured directly rather than from a command line: building the parser of
+    every configurable class's options is ~4 ms of each kernel's start, for no option."""
     from ipykernel.kernelapp import IPKernelApp
+
+    class ConfiguredKernelApp(IPKernelApp):  # type: ignore[misc]
+        def parse_command_line(self, argv: list[str] | None = None) -> None:
+            return None
+
+    return ConfiguredKernelApp
+
+
+def _kernel_app() -> Callable[[str], Any]:
+    """A configured (``_configured_app_class``), uninitialised kernel application per connection file, whose
+    kernel adopts a shell the template built."""
+    from ipykernel.ipkernel import IPythonKernel
     from traitlets.config import Config
 
     config = Config(KERNEL_CONFIG)
@@ -95,11 +104,8 @@ def _kernel_app() -> Callable[[str], Any]:
             super().__init__(**kwargs)  # its shell_class.instance(...) hands it the template's shell
             _adopt_shell(self)
 
-    class ForkedKernelApp(IPKernelApp):  # type: ignore[misc]
-        def parse_command_line(self, argv: list[str] | None = None) -> None:
-            return None
-
-    return lambda connection_file: ForkedKernelApp.instance(
+    app_class: Any = _configured_app_class()
+    return lambda connection_file: app_class.instance(
         config=config, connection_file=connection_file, kernel_class=ForkedKernel
     )
 
