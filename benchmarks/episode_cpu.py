@@ -7,16 +7,18 @@ The workload is ``rollouts.py``'s (three exploratory cells, then the family's or
 time on one env with a warm grader kernel, after two untimed warm-up episodes. The rollout benchmark is bound
 by CPU on two cores, so CPU per episode, not wall time, is what sets its ratios. Counters:
 
-- machine: the busy time of every core (``/proc/stat``), so run it on a quiet machine;
+- in all: every process of ours' side, from a cgroup of its own (``_common.CpuGroups``: this process and what
+  it started, forked kernels included, and no other user's CPU); without a writable cgroup2 hierarchy (not
+  root), the busy time of every core (``/proc/stat``), so then run it on a quiet machine;
 - driver: this process (``time.process_time``: its event loop, recording, papermill's side of grading);
 - episode kernel: the kernel's own CPU (``os.times`` in it, read unseen through ``run_hidden``) after its
   start (``IPKernelApp`` initialisation after the fork, or a whole interpreter start in bubblewrap) and just
   before the last step (every cell but the last);
 - grader kernel: the warm grader kernel's process (``/proc/PID/stat``);
-- the rest: machine minus the above (template forks, sandbox set-up, kernel shutdowns, the last step's cell).
+- the rest: in all minus the above (template forks, sandbox set-up, kernel shutdowns, the last step's cell).
 
 The baseline line runs the same episodes as ``rollouts.baseline_episode`` (a fresh ``python -c`` per code
-step) and prints the machine's busy time per episode.
+step) and prints their CPU per episode, read the same way (its own cgroup, or the machine's busy time).
 
 The last lines price one step on each side, as a floor: a trivial cell (``x = k`` and ``x`` shown) in a warm
 episode kernel (the kernel's CPU and the driver's), against a bare ``python -c`` of the same code (the
@@ -36,6 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import CpuGroups, CpuMeter
 from rollouts import Workload, baseline_episode
 
 import medgym_nb as mg
@@ -44,13 +47,6 @@ from medgym_nb.env import AsyncEnv
 from medgym_nb.grading.notebook import SharedGrader
 
 KERNEL_CPU = "(lambda t: t.user + t.system)(__import__('os').times())"
-
-
-def machine_busy() -> float:
-    """Seconds of CPU all cores spent on anything but idle and I/O wait since boot."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def process_cpu(pid: int) -> float:
@@ -110,7 +106,8 @@ def bare_step(steps: int) -> float:
     return (_children_cpu() - children) / steps
 
 
-def ours(warmups: list[mg.Task], tasks: list[mg.Task], sandbox: str) -> dict[str, float]:
+def ours(warmups: list[mg.Task], tasks: list[mg.Task], sandbox: str, meter: CpuMeter) -> dict[str, float]:
+    meter.enter("ours")  # before the grader kernel and the template start: they are ours
     grader = SharedGrader()
     env = AsyncEnv(mg.EnvConfig(sandbox=sandbox, pool_size=1), out_dir=tempfile.mkdtemp(), grader=grader)
     costs: dict[str, list[float]] = {"kernel start": [], "kernel cells": []}
@@ -124,13 +121,13 @@ def ours(warmups: list[mg.Task], tasks: list[mg.Task], sandbox: str) -> dict[str
         timings.clear()
     grader_km: Any = grader._warm.km  # the benchmark reads the warm grader kernel's pid
     grader_pid = grader_km.provisioner.process.pid
-    machine, driver, graders = machine_busy(), time.process_time(), process_cpu(grader_pid)
+    cpu, driver, graders = meter.seconds("ours"), time.process_time(), process_cpu(grader_pid)
     t0 = time.perf_counter()
     run_sync(play(tasks))
     n = len(tasks)
     figures = {
         "wall": (time.perf_counter() - t0) / n,
-        "machine": (machine_busy() - machine) / n,
+        "in all": (meter.seconds("ours") - cpu) / n,
         "driver": (time.process_time() - driver) / n,
         "grader kernel": (process_cpu(grader_pid) - graders) / n,
         **{k: sum(v) / n for k, v in costs.items()},
@@ -149,19 +146,26 @@ def main() -> None:
     args = parser.parse_args()
     suite = mg.load_tasks(args.source)
     timed = suite[2 : args.episodes + 2] or suite
-    figures = ours(suite[:2], timed, args.sandbox)
+    meter = CpuGroups.open(["ours", "baseline"])
+    try:
+        figures = ours(suite[:2], timed, args.sandbox, meter)
+        meter.enter("baseline")
+        baseline_episode(timed[0])  # warm-up: page cache, the family's environment
+        cpu, t0 = meter.seconds("baseline"), time.perf_counter()
+        for task in timed:
+            baseline_episode(task)
+        per = (meter.seconds("baseline") - cpu) / len(timed)
+        wall = (time.perf_counter() - t0) / len(timed)
+    finally:
+        meter.close()
     parts = ("driver", "kernel start", "kernel cells", "grader kernel")
-    figures["the rest"] = figures["machine"] - sum(figures[p] for p in parts)
+    figures["the rest"] = figures["in all"] - sum(figures[p] for p in parts)
     print(f"{args.source}: {len(timed)} episodes, sandbox {args.sandbox}; ms per episode")
-    for name in ("wall", "machine", *parts, "the rest"):
+    print(f"  CPU read from {meter.label}")
+    for name in ("wall", "in all", *parts, "the rest"):
         print(f"  {name:>14} {1000 * figures[name]:7.1f}")
-    baseline_episode(timed[0])  # warm-up: page cache, the family's environment
-    machine, t0 = machine_busy(), time.perf_counter()
-    for task in timed:
-        baseline_episode(task)
-    per = (machine_busy() - machine) / len(timed)
-    print(f"  baseline: wall {1000 * (time.perf_counter() - t0) / len(timed):.1f}, machine {1000 * per:.1f}")
-    print(f"cpu ratio {per / figures['machine']:.2f} (baseline machine CPU / ours, per episode)")
+    print(f"  baseline: wall {1000 * wall:.1f}, CPU {1000 * per:.1f}")
+    print(f"cpu ratio {per / figures['in all']:.2f} (baseline's CPU / ours, per episode)")
     kernel, driver = cell_floor(timed[0], args.sandbox, args.cells)
     bare = bare_step(40)
     print(

@@ -28,7 +28,11 @@ printed text with the reference answer (what MedAgentGym does: it costs nothing)
 recording. The same ``--concurrency`` of episodes in threads.
 
 Both sides run family by family, back to back (ours, then the baseline, then the next family), so load from
-other users of the machine hits both alike; ``--repeats`` repeats the whole mix and prints the spread.
+other users of the machine hits both alike; ``--repeats`` repeats the whole mix and prints the spread. The
+rates are wall time, so they move with that load. Each side's CPU is also read (``_common.CpuGroups``: a
+cgroup per side when this process may make them, as root; else the machine's busy time), and the table's
+``cpu`` column and the ``cpu ratio`` line give the baseline's CPU per step over ours': the figure the load
+moves least.
 """
 
 from __future__ import annotations
@@ -45,10 +49,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _common import CpuGroups, CpuMeter
 
 import medgym_nb as mg
 from medgym_nb._loop import run_sync
@@ -137,12 +144,17 @@ class Figures:
     episodes: int = 0
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)
+    cpu: float = 0.0  # seconds, this side's (``CpuMeter``)
 
     def add(self, other: Figures) -> None:
         self.steps += other.steps
         self.episodes += other.episodes
         self.seconds += other.seconds
         self.failed += other.failed
+        self.cpu += other.cpu
+
+    def cpu_per_step(self) -> float:
+        return self.cpu / self.steps if self.steps else 0.0
 
     @property
     def steps_per_s(self) -> float:
@@ -246,6 +258,15 @@ def template_warmups(tasks: list[mg.Task]) -> list[mg.Task]:
     return list(firsts.values())
 
 
+def metered(meter: CpuMeter, side: str, play: Callable[..., Figures], *args: Any) -> Figures:
+    """``play(*args)``'s figures, with the CPU its side spent meanwhile."""
+    meter.enter(side)
+    before = meter.seconds(side)
+    figures = play(*args)
+    figures.cpu = meter.seconds(side) - before
+    return figures
+
+
 def official_mix(total: int, least: int, only: str | None) -> dict[str, int]:
     """Episodes per source in proportion to the official test sizes (largest remainders), ``least`` each."""
     sizes = {s: v["test"] for s, v in json.loads(METADATA.read_text()).items() if v["test"]}
@@ -286,40 +307,53 @@ def main() -> None:
         f"sandbox {args.sandbox}"
     )
     out = tempfile.TemporaryDirectory()
+    meter = CpuGroups.open(["ours", "baseline"])
+    meter.enter("ours")  # the grader kernel and the templates start in ours' group
     ours = Ours(config, ours_concurrency, Path(out.name))
     samples = [
         {s: random.Random(args.seed + r).sample(suites[s], min(n, len(suites[s]))) for s, n in counts.items()}
         for r in range(args.repeats)
     ]
     for source in counts:  # warm-up: templates, grader kernel, kernel environment, page cache
-        ours.run(template_warmups([task for sample in samples for task in sample[source]]))
-        baseline(suites[source][:1], 1)
+        warmups = template_warmups([task for sample in samples for task in sample[source]])
+        metered(meter, "ours", ours.run, warmups)
+        metered(meter, "baseline", baseline, suites[source][:1], 1)
+    print(f"CPU read from {meter.label}")
     ratios: list[float] = []
+    cpu_ratios: list[float] = []
     for repeat in range(args.repeats):
         total_ours, total_base = Figures(), Figures()
         print(f"\nrepeat {repeat + 1}/{args.repeats}")
         print(
-            f"{'source':>14} {'n':>3} {'ours steps/s':>12} {'(ep/min)':>9} {'base steps/s':>12} {'(ep/min)':>9} {'ratio':>6}"
+            f"{'source':>14} {'n':>3} {'ours steps/s':>12} {'(ep/min)':>9} {'base steps/s':>12} {'(ep/min)':>9} "
+            f"{'ratio':>6} {'cpu':>6}"
         )
         seconds: dict[str, float] = {}
         for source, n in counts.items():
             tasks = samples[repeat][source]
-            a, b = ours.run(tasks), baseline(tasks, args.concurrency)
+            a = metered(meter, "ours", ours.run, tasks)
+            b = metered(meter, "baseline", baseline, tasks, args.concurrency)
             total_ours.add(a)
             total_base.add(b)
             seconds[source] = a.seconds
             print(
                 f"{source:>14} {n:>3} {a.steps_per_s:>12.2f} {a.episodes_per_min:>9.1f} "
-                f"{b.steps_per_s:>12.2f} {b.episodes_per_min:>9.1f} {a.steps_per_s / b.steps_per_s:>5.1f}x"
+                f"{b.steps_per_s:>12.2f} {b.episodes_per_min:>9.1f} {a.steps_per_s / b.steps_per_s:>5.1f}x "
+                f"{b.cpu_per_step() / a.cpu_per_step():>5.1f}x"
             )
             for problem in a.failed + b.failed:
                 print(f"{'':>18}! {problem}")
         ratio = total_ours.steps_per_s / total_base.steps_per_s
         ratios.append(ratio)
+        cpu_ratios.append(total_base.cpu_per_step() / total_ours.cpu_per_step())
         print(
             f"{'overall':>14} {total_ours.episodes:>3} {total_ours.steps_per_s:>12.2f} "
             f"{total_ours.episodes_per_min:>9.1f} {total_base.steps_per_s:>12.2f} "
-            f"{total_base.episodes_per_min:>9.1f} {ratio:>5.1f}x"
+            f"{total_base.episodes_per_min:>9.1f} {ratio:>5.1f}x {cpu_ratios[-1]:>5.1f}x"
+        )
+        print(
+            f"CPU per step: ours {1000 * total_ours.cpu_per_step():.1f} ms, "
+            f"baseline {1000 * total_base.cpu_per_step():.1f} ms"
         )
         shares = sorted(seconds.items(), key=lambda kv: -kv[1])  # where a faster ours would move the ratio
         print(
@@ -327,9 +361,11 @@ def main() -> None:
             + ", ".join(f"{k} {100 * v / total_ours.seconds:.0f} %" for k, v in shares)
         )
     ours.close()
+    meter.close()
     out.cleanup()
     if len(ratios) > 1:
         print(f"\nmix ratio over {len(ratios)} repeats: min {min(ratios):.1f} max {max(ratios):.1f}")
+    print(f"cpu ratio {sorted(cpu_ratios)[len(cpu_ratios) // 2]:.1f}")
     print(f"mix ratio {sorted(ratios)[len(ratios) // 2]:.1f}")
 
 
