@@ -116,10 +116,10 @@ class CpuGroups(CpuMeter):
     def close(self) -> None:
         """Back to where this process was, with any process still in a side's group; the groups removed."""
         for group in self.groups.values():
-            with contextlib.suppress(OSError):
-                for pid in (group / "cgroup.procs").read_text().split():
+            for pid in (group / "cgroup.procs").read_text().split():
+                with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                     self.home.write_text(pid)
-                group.rmdir()
+            group.rmdir()
 
 
 def _own_cgroup2() -> Path | None:

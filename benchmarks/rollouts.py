@@ -281,6 +281,59 @@ def official_mix(total: int, least: int, only: str | None) -> dict[str, int]:
     return counts
 
 
+def play_mix(
+    ours: Ours, meter: CpuMeter, samples: list[dict[str, list[mg.Task]]], concurrency: int
+) -> tuple[list[float], list[float]]:
+    """Warm up, then play each repeat's sample on both sides, source by source; prints a table per repeat and
+    returns the repeats' mix ratios (steps/s) and cpu ratios (CPU per step)."""
+    for source in samples[0]:  # warm-up: templates, grader kernel, kernel environment, page cache
+        warmups = template_warmups([task for sample in samples for task in sample[source]])
+        metered(meter, "ours", ours.run, warmups)
+        metered(meter, "baseline", baseline, samples[0][source][:1], 1)
+    print(f"CPU read from {meter.label}")
+    ratios: list[float] = []
+    cpu_ratios: list[float] = []
+    for repeat, sample in enumerate(samples):
+        total_ours, total_base = Figures(), Figures()
+        print(f"\nrepeat {repeat + 1}/{len(samples)}")
+        print(
+            f"{'source':>14} {'n':>3} {'ours steps/s':>12} {'(ep/min)':>9} {'base steps/s':>12} {'(ep/min)':>9} "
+            f"{'ratio':>6} {'cpu':>6}"
+        )
+        seconds: dict[str, float] = {}
+        for source, tasks in sample.items():
+            a = metered(meter, "ours", ours.run, tasks)
+            b = metered(meter, "baseline", baseline, tasks, concurrency)
+            total_ours.add(a)
+            total_base.add(b)
+            seconds[source] = a.seconds
+            print(
+                f"{source:>14} {len(tasks):>3} {a.steps_per_s:>12.2f} {a.episodes_per_min:>9.1f} "
+                f"{b.steps_per_s:>12.2f} {b.episodes_per_min:>9.1f} {a.steps_per_s / b.steps_per_s:>5.1f}x "
+                f"{b.cpu_per_step() / a.cpu_per_step():>5.1f}x"
+            )
+            for problem in a.failed + b.failed:
+                print(f"{'':>18}! {problem}")
+        ratio = total_ours.steps_per_s / total_base.steps_per_s
+        ratios.append(ratio)
+        cpu_ratios.append(total_base.cpu_per_step() / total_ours.cpu_per_step())
+        print(
+            f"{'overall':>14} {total_ours.episodes:>3} {total_ours.steps_per_s:>12.2f} "
+            f"{total_ours.episodes_per_min:>9.1f} {total_base.steps_per_s:>12.2f} "
+            f"{total_base.episodes_per_min:>9.1f} {ratio:>5.1f}x {cpu_ratios[-1]:>5.1f}x"
+        )
+        print(
+            f"CPU per step: ours {1000 * total_ours.cpu_per_step():.1f} ms, "
+            f"baseline {1000 * total_base.cpu_per_step():.1f} ms"
+        )
+        shares = sorted(seconds.items(), key=lambda kv: -kv[1])  # where a faster ours would move the ratio
+        print(
+            "ours' time by source: "
+            + ", ".join(f"{k} {100 * v / total_ours.seconds:.0f} %" for k, v in shares)
+        )
+    return ratios, cpu_ratios
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mix", default="official", help="'official', or one source's name")
@@ -306,63 +359,22 @@ def main() -> None:
         f"mix {args.mix}: {counts}; concurrency {ours_concurrency} (baseline {args.concurrency}), "
         f"sandbox {args.sandbox}"
     )
-    out = tempfile.TemporaryDirectory()
-    meter = CpuGroups.open(["ours", "baseline"])
-    meter.enter("ours")  # the grader kernel and the templates start in ours' group
-    ours = Ours(config, ours_concurrency, Path(out.name))
     samples = [
         {s: random.Random(args.seed + r).sample(suites[s], min(n, len(suites[s]))) for s, n in counts.items()}
         for r in range(args.repeats)
     ]
-    for source in counts:  # warm-up: templates, grader kernel, kernel environment, page cache
-        warmups = template_warmups([task for sample in samples for task in sample[source]])
-        metered(meter, "ours", ours.run, warmups)
-        metered(meter, "baseline", baseline, suites[source][:1], 1)
-    print(f"CPU read from {meter.label}")
-    ratios: list[float] = []
-    cpu_ratios: list[float] = []
-    for repeat in range(args.repeats):
-        total_ours, total_base = Figures(), Figures()
-        print(f"\nrepeat {repeat + 1}/{args.repeats}")
-        print(
-            f"{'source':>14} {'n':>3} {'ours steps/s':>12} {'(ep/min)':>9} {'base steps/s':>12} {'(ep/min)':>9} "
-            f"{'ratio':>6} {'cpu':>6}"
-        )
-        seconds: dict[str, float] = {}
-        for source, n in counts.items():
-            tasks = samples[repeat][source]
-            a = metered(meter, "ours", ours.run, tasks)
-            b = metered(meter, "baseline", baseline, tasks, args.concurrency)
-            total_ours.add(a)
-            total_base.add(b)
-            seconds[source] = a.seconds
-            print(
-                f"{source:>14} {n:>3} {a.steps_per_s:>12.2f} {a.episodes_per_min:>9.1f} "
-                f"{b.steps_per_s:>12.2f} {b.episodes_per_min:>9.1f} {a.steps_per_s / b.steps_per_s:>5.1f}x "
-                f"{b.cpu_per_step() / a.cpu_per_step():>5.1f}x"
-            )
-            for problem in a.failed + b.failed:
-                print(f"{'':>18}! {problem}")
-        ratio = total_ours.steps_per_s / total_base.steps_per_s
-        ratios.append(ratio)
-        cpu_ratios.append(total_base.cpu_per_step() / total_ours.cpu_per_step())
-        print(
-            f"{'overall':>14} {total_ours.episodes:>3} {total_ours.steps_per_s:>12.2f} "
-            f"{total_ours.episodes_per_min:>9.1f} {total_base.steps_per_s:>12.2f} "
-            f"{total_base.episodes_per_min:>9.1f} {ratio:>5.1f}x {cpu_ratios[-1]:>5.1f}x"
-        )
-        print(
-            f"CPU per step: ours {1000 * total_ours.cpu_per_step():.1f} ms, "
-            f"baseline {1000 * total_base.cpu_per_step():.1f} ms"
-        )
-        shares = sorted(seconds.items(), key=lambda kv: -kv[1])  # where a faster ours would move the ratio
-        print(
-            "ours' time by source: "
-            + ", ".join(f"{k} {100 * v / total_ours.seconds:.0f} %" for k, v in shares)
-        )
-    ours.close()
-    meter.close()
-    out.cleanup()
+    out = tempfile.TemporaryDirectory()
+    meter = CpuGroups.open(["ours", "baseline"])
+    try:
+        meter.enter("ours")  # the grader kernel and the templates start in ours' group
+        ours = Ours(config, ours_concurrency, Path(out.name))
+        try:
+            ratios, cpu_ratios = play_mix(ours, meter, samples, args.concurrency)
+        finally:
+            ours.close()
+    finally:
+        meter.close()
+        out.cleanup()
     if len(ratios) > 1:
         print(f"\nmix ratio over {len(ratios)} repeats: min {min(ratios):.1f} max {max(ratios):.1f}")
     print(f"cpu ratio {sorted(cpu_ratios)[len(cpu_ratios) // 2]:.1f}")
